@@ -1,0 +1,37 @@
+"""profile_frames: Firefox Profiler / samply profiles as polars DataFrames.
+
+Example
+-------
+>>> import profile_frames
+>>> profile = profile_frames.load(profile_frames.example_path())
+>>> thread = profile.main_thread()
+>>> thread.self_time().columns[:3]
+['function', 'library', 'self']
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from .errors import ProfileFormatError, ProfileKeyError
+from .load import NewerVersionWarning, load
+from .model import Meta, Profile, Thread
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Meta",
+    "NewerVersionWarning",
+    "Profile",
+    "ProfileFormatError",
+    "ProfileKeyError",
+    "Thread",
+    "example_path",
+    "load",
+]
+
+
+def example_path() -> Path:
+    """Path of the small samply recording bundled with the package (CPython workload, 4 threads)."""
+    return Path(str(resources.files("profile_frames") / "data" / "example-samply-python.json.gz"))

@@ -1,0 +1,384 @@
+"""Read a processed profile (any version, upgraded to the v70 layout) into canonical tables.
+
+Gecko profiles are converted to the same layout by :mod:`.gecko` and read here too.
+
+Example
+-------
+>>> tree = {"meta": {"preprocessedProfileVersion": 70, "interval": 1, "startTime": 0,
+...     "categories": [{"name": "Other", "color": "grey", "subcategories": ["Other"]}]},
+...   "libs": [], "shared": {"stringArray": ["main"],
+...     "stackTable": {"length": 1, "prefix": [None], "frame": [0]},
+...     "frameTable": {"length": 1, "func": [0], "category": [0]},
+...     "funcTable": {"length": 1, "name": [0], "resource": [-1]}},
+...   "threads": [{"name": "t", "samples": {"length": 2, "stack": [0, None], "time": [0, 1]}}]}
+>>> parts = read_processed(tree, version=70)
+>>> parts.funcs["name"].to_list(), parts.threads[0].samples["weight"].to_list()
+(['main'], [1, 1])
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from .. import schema
+from ..errors import ProfileFormatError
+from ..scan import SKIPPED
+from ..tree import nearest_marked
+from .columns import check_index, column, table_length
+from .upgrade import upgrade
+
+CPU_UNIT_TO_US = {"µs": 1.0, "us": 1.0, "ns": 0.001, "ms": 1000.0}
+
+
+@dataclass
+class ThreadParts:
+    """One thread's own tables and header fields."""
+
+    info: dict
+    samples: pl.DataFrame
+    markers: pl.DataFrame
+
+
+@dataclass
+class ProfileParts:
+    """Everything the canonical :class:`~profile_frames.model.Profile` is made of."""
+
+    meta: dict
+    categories: pl.DataFrame
+    libs: pl.DataFrame
+    stacks: pl.DataFrame
+    frames: pl.DataFrame
+    funcs: pl.DataFrame
+    native_symbols: pl.DataFrame
+    threads: list[ThreadParts] = field(default_factory=list)
+
+
+def read_processed(tree: Any, *, version: int, keep: set[int] | None = None) -> ProfileParts:
+    """Upgrade ``tree`` and build canonical tables; ``keep`` limits which thread indexes are read."""
+    upgrade(tree, version)
+    return read_v70(tree, keep=keep)
+
+
+def read_v70(tree: dict, *, keep: set[int] | None = None) -> ProfileParts:
+    meta = tree.get("meta") or {}
+    shared = tree.get("shared") or {}
+    if not isinstance(shared, dict):
+        raise ProfileFormatError("expected an object", path="shared")
+    strings = _strings(shared.get("stringArray", []))
+    categories = _categories(meta.get("categories"))
+    libs = _libs(tree.get("libs", []))
+    funcs = _funcs(shared, strings)
+    frames = _frames(shared, n_funcs=len(funcs), n_libs=len(libs), n_categories=len(categories))
+    stacks = _stacks(shared.get("stackTable") or {"length": 0}, frames, categories)
+    native = _native_symbols(shared.get("nativeSymbols") or {"length": 0}, strings)
+    if len(frames):
+        check_index(frames["native_symbol"], len(native), path="shared.frameTable.nativeSymbol", what="native symbol")
+    cpu_scale = CPU_UNIT_TO_US.get(((meta.get("sampleUnits") or {}).get("threadCPUDelta")) or "µs")
+    threads = []
+    raw_threads = tree.get("threads")
+    if not isinstance(raw_threads, list):
+        raise ProfileFormatError("expected an array of threads", path="threads")
+    for i, t in enumerate(raw_threads):
+        if keep is not None and i not in keep:
+            continue
+        if not isinstance(t, dict):
+            raise ProfileFormatError("expected a thread object", path=f"threads[{i}]")
+        threads.append(_thread(t, i, strings, n_stacks=len(stacks), cpu_scale=cpu_scale))
+    return ProfileParts(meta, categories, libs, stacks, frames, funcs, native, threads)
+
+
+def _strings(value: Any) -> pl.Series:
+    if value is SKIPPED or not isinstance(value, list):
+        raise ProfileFormatError("expected an array of strings", path="shared.stringArray")
+    try:
+        return pl.Series("strings", value, dtype=pl.String)
+    except Exception:
+        raise ProfileFormatError("expected an array of strings", path="shared.stringArray") from None
+
+
+def _lookup(strings: pl.Series, idx: pl.Series, *, path: str) -> pl.Series:
+    check_index(idx, len(strings), path=path, what="string")
+    if len(strings) == 0:
+        return pl.repeat(None, len(idx), dtype=pl.String, eager=True)
+    return strings.gather(idx)
+
+
+def _categories(raw: Any) -> pl.DataFrame:
+    rows = []
+    for i, c in enumerate(raw or []):
+        if not isinstance(c, dict):
+            raise ProfileFormatError("expected a category object", path=f"meta.categories[{i}]")
+        subs = c.get("subcategories")
+        rows.append(
+            {
+                "name": str(c.get("name", "")),
+                "color": str(c.get("color", "grey")),
+                "subcategories": [str(s) for s in subs] if isinstance(subs, list) else ["Other"],
+            }
+        )
+    if not rows:
+        rows = [{"name": "Other", "color": "grey", "subcategories": ["Other"]}]
+    return pl.DataFrame(rows, schema=schema.CATEGORIES)
+
+
+def default_category(categories: pl.DataFrame) -> int:
+    """The first grey category, as the Firefox Profiler picks it (0 if none is grey)."""
+    grey = categories["color"].eq("grey").arg_true()
+    return int(grey[0]) if len(grey) else 0
+
+
+def _libs(raw: Any) -> pl.DataFrame:
+    rows = []
+    if isinstance(raw, list):
+        for lib in raw:
+            if not isinstance(lib, dict):
+                lib = {}
+            rows.append(
+                {
+                    "name": _str(lib.get("name")),
+                    "path": _str(lib.get("path")),
+                    "debug_name": _str(lib.get("debugName", lib.get("pdbName"))),
+                    "debug_path": _str(lib.get("debugPath")),
+                    "breakpad_id": _str(lib.get("breakpadId")),
+                    "code_id": _str(lib.get("codeId")),
+                    "arch": _str(lib.get("arch")),
+                }
+            )
+    return pl.DataFrame(rows, schema=schema.LIBS)
+
+
+def _str(v: Any) -> str | None:
+    return None if v is None else str(v)
+
+
+def _funcs(shared: dict, strings: pl.Series) -> pl.DataFrame:
+    p = "shared.funcTable"
+    t = shared.get("funcTable") or {"length": 0}
+    n = table_length(t, path=p, keys=("name", "resource"))
+    name = _lookup(strings, column(t, "name", path=p, dtype=pl.Int64, length=n), path=f"{p}.name")
+    resource = column(t, "resource", path=p, dtype=pl.Int32, length=n, default=-1).fill_null(-1)
+    res_table = shared.get("resourceTable") or {"length": 0}
+    rp = "shared.resourceTable"
+    n_res = table_length(res_table, path=rp, keys=("name", "lib"))
+    check_index(resource, n_res, path=f"{p}.resource", what="resource", allow_negative_one=True)
+    res_name_idx = column(res_table, "name", path=rp, dtype=pl.Int64, length=n_res, default=None)
+    res_names = _lookup(strings, res_name_idx, path=f"{rp}.name")
+    library = _gather_or_null(res_names, resource)
+    if t.get("fileName") is not None:
+        file = _lookup(strings, column(t, "fileName", path=p, dtype=pl.Int64, length=n), path=f"{p}.fileName")
+    elif t.get("source") is not None:
+        file = _source_files(shared, column(t, "source", path=p, dtype=pl.Int64, length=n), strings)
+    else:
+        file = pl.repeat(None, n, dtype=pl.String, eager=True)
+    return pl.DataFrame(
+        {
+            "name": name,
+            "library": library,
+            "file": file,
+            "line": column(t, "lineNumber", path=p, dtype=pl.Int32, length=n, default=None),
+            "column": column(t, "columnNumber", path=p, dtype=pl.Int32, length=n, default=None),
+            "is_js": column(t, "isJS", path=p, dtype=pl.Boolean, length=n, default=False).fill_null(False),
+            "relevant_for_js": column(t, "relevantForJS", path=p, dtype=pl.Boolean, length=n, default=False).fill_null(
+                False
+            ),
+            "resource": resource.replace(-1, None),
+        },
+        schema=schema.FUNCS,
+    )
+
+
+def _source_files(shared: dict, source: pl.Series, strings: pl.Series) -> pl.Series:
+    src = shared.get("sources") or {"length": 0}
+    n = table_length(src, path="shared.sources", keys=("filename",))
+    fn = _lookup(strings, column(src, "filename", path="shared.sources", dtype=pl.Int64, length=n, default=None), path="shared.sources.filename")
+    check_index(source, n, path="shared.funcTable.source", what="source")
+    return _gather_or_null(fn, source)
+
+
+def _gather_or_null(values: pl.Series, idx: pl.Series) -> pl.Series:
+    """values[idx], null where idx is null or negative."""
+    if len(values) == 0:
+        return pl.repeat(None, len(idx), dtype=values.dtype, eager=True)
+    ok = idx.is_not_null() & (idx >= 0)
+    got = values.gather(idx.fill_null(0).clip(0, len(values) - 1))
+    return pl.select(pl.when(ok).then(got).otherwise(None)).to_series()
+
+
+def _frames(shared: dict, *, n_funcs: int, n_libs: int, n_categories: int) -> pl.DataFrame:
+    p = "shared.frameTable"
+    t = shared.get("frameTable") or {"length": 0}
+    n = table_length(t, path=p, keys=("func", "address"))
+    func = column(t, "func", path=p, dtype=pl.Int32, length=n)
+    if func.null_count():
+        raise ProfileFormatError("frame without a func (null)", path=f"{p}.func")
+    check_index(func, n_funcs, path=f"{p}.func", what="func")
+    address = column(t, "address", path=p, dtype=pl.Int64, length=n, default=None)
+    lib = column(t, "lib", path=p, dtype=pl.Int32, length=n, default=None)
+    lib = lib.replace(-1, None)
+    check_index(lib, n_libs, path=f"{p}.lib", what="lib")
+    category = column(t, "category", path=p, dtype=pl.Int32, length=n, default=None)
+    check_index(category, n_categories, path=f"{p}.category", what="category")
+    return pl.DataFrame(
+        {
+            "func": func,
+            "address": address.replace(-1, None),
+            "inline_depth": column(t, "inlineDepth", path=p, dtype=pl.Int32, length=n, default=0),
+            "line": column(t, "line", path=p, dtype=pl.Int32, length=n, default=None),
+            "column": column(t, "column", path=p, dtype=pl.Int32, length=n, default=None),
+            "category": category,
+            "subcategory": column(t, "subcategory", path=p, dtype=pl.Int32, length=n, default=None),
+            "native_symbol": column(t, "nativeSymbol", path=p, dtype=pl.Int32, length=n, default=None).replace(-1, None),
+            "lib": lib,
+        },
+        schema=schema.FRAMES,
+    )
+
+
+def stack_parents(t: dict, n: int, *, path: str) -> pl.Series:
+    """The parent column from ``prefix`` (<= v65) or ``prefixOffset`` (v66+), null for roots."""
+    if t.get("prefixOffset") is not None and t.get("prefix") is None:
+        off = column(t, "prefixOffset", path=path, dtype=pl.Int64, length=n)
+        if off.null_count() or (len(off) and off.min() < 0):
+            raise ProfileFormatError("prefixOffset must be non-negative integers", path=f"{path}.prefixOffset")
+        idx = pl.int_range(0, n, dtype=pl.Int64, eager=True)
+        parent = pl.select(pl.when(off == 0).then(None).otherwise(idx - off)).to_series()
+        if len(parent) and (parent.min() or 0) < 0:
+            raise ProfileFormatError("prefixOffset points before the first stack", path=f"{path}.prefixOffset")
+        return parent.cast(pl.Int32)
+    parent = column(t, "prefix", path=path, dtype=pl.Int32, length=n, default=None)
+    return parent.replace(-1, None)
+
+
+def _stacks(t: dict, frames: pl.DataFrame, categories: pl.DataFrame) -> pl.DataFrame:
+    p = "shared.stackTable"
+    n = table_length(t, path=p, keys=("frame", "prefix", "prefixOffset"))
+    frame = column(t, "frame", path=p, dtype=pl.Int32, length=n)
+    if frame.null_count():
+        raise ProfileFormatError("stack without a frame (null)", path=f"{p}.frame")
+    check_index(frame, len(frames), path=f"{p}.frame", what="frame")
+    parent = stack_parents(t, n, path=p)
+    check_index(parent, n, path=p, what="prefix")
+    if n:
+        forward = (parent >= pl.int_range(0, n, dtype=pl.Int32, eager=True)).fill_null(False)
+        if forward.any():
+            row = int(forward.arg_true()[0])
+            raise ProfileFormatError(
+                f"stack {row} has prefix {parent[row]}: a prefix must come before the stack (cycle or forward reference)",
+                path=f"{p}.prefix",
+            )
+    # category: the frame's, else inherited from the parent, else the default category;
+    # old files (v13–v52) store it on the stack itself.
+    if t.get("category") is not None:
+        cat = column(t, "category", path=p, dtype=pl.Int32, length=n)
+        sub = column(t, "subcategory", path=p, dtype=pl.Int32, length=n, default=0)
+    else:
+        cat, sub = _inherited_categories(parent, frame, frames, default_category(categories))
+    return pl.DataFrame(
+        {"parent": parent, "frame": frame, "category": cat, "subcategory": sub}, schema=schema.STACKS
+    )
+
+
+def _inherited_categories(
+    parent: pl.Series, frame: pl.Series, frames: pl.DataFrame, default: int
+) -> tuple[pl.Series, pl.Series]:
+    n = len(parent)
+    if n == 0:
+        return pl.Series([], dtype=pl.Int32), pl.Series([], dtype=pl.Int32)
+    fcat = frames["category"].gather(frame).to_numpy()
+    fsub = frames["subcategory"].gather(frame).fill_null(0).to_numpy()
+    has = ~np.isnan(fcat) if fcat.dtype.kind == "f" else np.ones(n, bool)
+    src = nearest_marked(parent.fill_null(-1).to_numpy(), has)
+    ok = src >= 0
+    safe = np.where(ok, src, 0)
+    cat = np.where(ok, np.nan_to_num(fcat.astype(np.float64))[safe], default).astype(np.int32)
+    sub = np.where(ok, fsub[safe], 0).astype(np.int32)
+    return pl.Series(cat), pl.Series(sub)
+
+
+def _native_symbols(t: dict, strings: pl.Series) -> pl.DataFrame:
+    p = "shared.nativeSymbols"
+    n = table_length(t, path=p, keys=("name", "address"))
+    return pl.DataFrame(
+        {
+            "lib": column(t, "libIndex", path=p, dtype=pl.Int32, length=n, default=None),
+            "address": column(t, "address", path=p, dtype=pl.Int64, length=n, default=None),
+            "name": _lookup(strings, column(t, "name", path=p, dtype=pl.Int64, length=n, default=None), path=f"{p}.name"),
+            "size": column(t, "functionSize", path=p, dtype=pl.Int64, length=n, default=None),
+        },
+        schema=schema.NATIVE_SYMBOLS,
+    )
+
+
+def _thread(t: dict, i: int, strings: pl.Series, *, n_stacks: int, cpu_scale: float | None) -> ThreadParts:
+    p = f"threads[{i}]"
+    samples = _samples(t.get("samples"), f"{p}.samples", n_stacks=n_stacks, cpu_scale=cpu_scale)
+    markers = _markers(t.get("markers"), f"{p}.markers", strings)
+    name = t.get("name")
+    info = {
+        "index": i,
+        "name": str(name) if name is not None else f"Thread {i}",
+        "process_name": _str(t.get("processName")),
+        "pid": _str(t.get("pid")),
+        "tid": _str(t.get("tid")),
+        "is_main": bool(t["isMainThread"]) if t.get("isMainThread") is not None else name == "GeckoMain",
+        "process_type": _str(t.get("processType")),
+        "weight_type": str((t.get("samples") or {}).get("weightType") or "samples"),
+    }
+    return ThreadParts(info, samples, markers)
+
+
+def _samples(t: Any, p: str, *, n_stacks: int, cpu_scale: float | None) -> pl.DataFrame:
+    if t is None:
+        return schema.empty(schema.SAMPLES)
+    n = table_length(t, path=p, keys=("stack", "time", "timeDeltas", "weight"))
+    stack = column(t, "stack", path=p, dtype=pl.Int32, length=n)
+    check_index(stack, n_stacks, path=f"{p}.stack", what="stack")
+    if t.get("time") is not None:
+        time = column(t, "time", path=p, dtype=pl.Float64, length=n)
+    elif t.get("timeDeltas") is not None:
+        time = column(t, "timeDeltas", path=p, dtype=pl.Float64, length=n).cum_sum()
+    else:
+        raise ProfileFormatError("missing column 'time' (or 'timeDeltas')", path=p)
+    weight = column(t, "weight", path=p, dtype=pl.Float64, length=n, default=1.0).fill_null(1.0)
+    if weight.len() == 0 or (weight == weight.round(0)).all() and weight.abs().max() < 2**31:
+        weight = weight.cast(pl.Int32)
+    if t.get("threadCPUDelta") is not None and cpu_scale is not None:
+        cpu = (column(t, "threadCPUDelta", path=p, dtype=pl.Float64, length=n) * cpu_scale).cast(pl.Float32)
+    else:
+        cpu = pl.repeat(None, n, dtype=pl.Float32, eager=True)
+    return pl.DataFrame({"time": time, "stack": stack, "weight": weight, "cpu_delta": cpu})
+
+
+def _markers(t: Any, p: str, strings: pl.Series) -> pl.DataFrame:
+    if not isinstance(t, dict):
+        return schema.empty(schema.MARKERS)
+    n = table_length(t, path=p, keys=("name", "startTime", "data"))
+    # the Firefox Profiler reads `length` marker rows; hand-made files sometimes carry extra cells
+    t = {k: (v[:n] if k != "length" and hasattr(v, "__len__") and not isinstance(v, (str, dict)) and len(v) > n else v) for k, v in t.items()}
+    name = _lookup(strings, column(t, "name", path=p, dtype=pl.Int64, length=n, default=None), path=f"{p}.name")
+    data = t.get("data")
+    if isinstance(data, list):
+        if len(data) != n:
+            raise ProfileFormatError(f"column 'data' has {len(data)} rows but the table has {n}", path=p)
+        text = pl.Series([None if d is None else json.dumps(d, separators=(",", ":")) for d in data], dtype=pl.String)
+    else:
+        text = pl.repeat(None, n, dtype=pl.String, eager=True)
+    start = column(t, "startTime", path=p, dtype=pl.Float64, length=n, default=None)
+    if t.get("startTime") is None and t.get("time") is not None:
+        start = column(t, "time", path=p, dtype=pl.Float64, length=n)
+    return pl.DataFrame(
+        {
+            "name": name,
+            "start": start,
+            "end": column(t, "endTime", path=p, dtype=pl.Float64, length=n, default=None),
+            "phase": column(t, "phase", path=p, dtype=pl.Int8, length=n, default=0),
+            "category": column(t, "category", path=p, dtype=pl.Int32, length=n, default=None),
+            "data": text,
+        },
+        schema=schema.MARKERS,
+    )

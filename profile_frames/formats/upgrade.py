@@ -1,0 +1,288 @@
+"""Upgrade a raw processed profile, one version step at a time, to the v70 layout.
+
+Like the Firefox Profiler's ``processed-profile-versioning.ts``, each step handles exactly one
+format change (see ``../shared/FORMAT.md`` a.6), so no later code asks which version a file was.
+Steps that only matter to the UI (marker schema wording, window IDs …) are not needed here.
+Column values may be Python lists, Arrow arrays or polars Series; steps that remap indexes do
+it vectorised.
+
+Example
+-------
+>>> tree = {"meta": {"preprocessedProfileVersion": 40}, "threads": [], "libs": []}
+>>> upgrade(tree, 40)
+>>> tree["meta"]["categories"][0]["name"], tree["shared"]["stringArray"]
+('Other', [])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import polars as pl
+
+from ..errors import ProfileFormatError
+from .columns import as_series, table_length, where
+
+CURRENT_VERSION = 70
+THREAD_TABLES = ("stackTable", "frameTable", "funcTable", "resourceTable", "nativeSymbols")
+# (table, column) pairs holding indexes into the string array, by the time of v56
+STRING_COLUMNS = (
+    ("funcTable", "name"),
+    ("funcTable", "fileName"),
+    ("resourceTable", "name"),
+    ("resourceTable", "host"),
+    ("nativeSymbols", "name"),
+    ("markers", "name"),
+)
+# (table, column, table it indexes) for merging per-thread tables into shared ones (v60)
+TABLE_INDEX_COLUMNS = (
+    ("stackTable", "prefix", "stackTable"),
+    ("stackTable", "frame", "frameTable"),
+    ("frameTable", "func", "funcTable"),
+    ("frameTable", "nativeSymbol", "nativeSymbols"),
+    ("funcTable", "resource", "resourceTable"),
+    ("samples", "stack", "stackTable"),
+    ("jsAllocations", "stack", "stackTable"),
+    ("nativeAllocations", "stack", "stackTable"),
+)
+ESSENTIAL = {"frame", "func", "stack", "prefix", "prefixOffset"}
+DEFAULT_CATEGORIES = [{"name": "Other", "color": "grey", "subcategories": ["Other"]}]
+
+
+def _threads(tree: dict) -> list[dict]:
+    return [t for t in tree.get("threads", []) if isinstance(t, dict)]
+
+
+def _offset(value: Any, offset: int, *, path: str) -> pl.Series:
+    """Add ``offset`` to every index that is >= 0 (nulls and -1 stay)."""
+    s = as_series(value, path=path, dtype=pl.Int64)
+    if offset == 0:
+        return s
+    return pl.select(pl.when(s >= 0).then(s + offset).otherwise(s)).to_series()
+
+
+def _string_table_array(tree: dict) -> None:
+    """Any version: a serialised StringTable ``thread.stringTable._array`` is ``stringArray``."""
+    for t in _threads(tree):
+        st = t.get("stringTable")
+        if "stringArray" not in t and isinstance(st, dict) and isinstance(st.get("_array"), list):
+            t["stringArray"] = st["_array"]
+            del t["stringTable"]
+
+
+# Before v12, frame categories were Gecko bit flags (js::ProfilingStackFrame::Category).
+V12_CATEGORIES = [
+    {"name": "Idle", "color": "transparent"},
+    {"name": "Other", "color": "grey"},
+    {"name": "Layout", "color": "purple"},
+    {"name": "JavaScript", "color": "yellow"},
+    {"name": "GC / CC", "color": "orange"},
+    {"name": "Network", "color": "lightblue"},
+    {"name": "Graphics", "color": "green"},
+    {"name": "DOM", "color": "blue"},
+]
+V12_FLAG_TO_CATEGORY = {16: 1, 32: 2, 64: 3, 128: 4, 256: 4, 512: 5, 1024: 6, 2048: 7, 4096: 7}
+
+
+def _v12_categories(tree: dict) -> None:
+    """v12 added ``meta.categories``: old bit-flag frame categories map onto the v12 list."""
+    meta = tree.setdefault("meta", {})
+    if isinstance(meta.get("categories"), list) and meta["categories"]:
+        return
+    meta["categories"] = [dict(c) for c in V12_CATEGORIES]
+    mapping = pl.DataFrame(
+        {"flag": list(V12_FLAG_TO_CATEGORY), "cat": list(V12_FLAG_TO_CATEGORY.values())},
+        schema={"flag": pl.Int64, "cat": pl.Int64},
+    )
+    for i, t in enumerate(_threads(tree)):
+        frames = t.get("frameTable")
+        if not isinstance(frames, dict) or frames.get("category") is None:
+            continue
+        flags = as_series(frames["category"], path=f"threads[{i}].frameTable.category", dtype=pl.Int64)
+        top_bit = pl.select(
+            pl.when(flags > 0).then(pl.lit(2, pl.Int64).pow(flags.log(2).floor().cast(pl.Int64)))
+        ).to_series()
+        mapped = pl.DataFrame({"flag": top_bit}).join(mapping, on="flag", how="left", maintain_order="left")["cat"]
+        frames["category"] = mapped.fill_null(1) if len(mapped) else mapped
+
+
+def _v23_subcategories(tree: dict) -> None:
+    """v23 gave categories ``subcategories``."""
+    for c in tree["meta"]["categories"]:
+        if isinstance(c, dict) and not isinstance(c.get("subcategories"), list):
+            c["subcategories"] = ["Other"]
+
+
+def _v29_duration_to_weight(tree: dict) -> None:
+    """v29 renamed samples ``duration`` to ``weight`` and made ``weightType`` explicit."""
+    for t in _threads(tree):
+        s = t.get("samples")
+        if isinstance(s, dict) and "weight" not in s and "duration" in s:
+            s["weight"] = s.pop("duration")
+            s.setdefault("weightType", "tracing-ms")
+
+
+def _v41_profile_libs(tree: dict) -> None:
+    """v41 moved ``thread.libs`` to ``profile.libs``; ``resourceTable.lib`` now indexes those."""
+    libs: list = tree.setdefault("libs", [])
+    if not isinstance(libs, list):
+        libs = tree["libs"] = []
+    for i, t in enumerate(tree.get("threads", [])):
+        if not isinstance(t, dict):
+            continue
+        local = t.pop("libs", None)
+        res = t.get("resourceTable")
+        if not isinstance(local, list) or not isinstance(res, dict) or "lib" not in res:
+            continue
+        res["lib"] = _offset(res["lib"], len(libs), path=f"threads[{i}].resourceTable.lib")
+        libs.extend(local)
+
+
+def _v56_shared_strings(tree: dict) -> None:
+    """v56 moved the per-thread ``stringArray`` into ``profile.shared.stringArray``."""
+    shared = tree.setdefault("shared", {})
+    strings: list = shared.setdefault("stringArray", [])
+    for i, t in enumerate(tree.get("threads", [])):
+        if not isinstance(t, dict):
+            continue
+        local = t.pop("stringArray", None)
+        if local is None:
+            continue
+        if not isinstance(local, list):
+            raise ProfileFormatError("expected an array of strings", path=f"threads[{i}].stringArray")
+        off = len(strings)
+        for table, col in STRING_COLUMNS:
+            tab = t.get(table)
+            if isinstance(tab, dict) and tab.get(col) is not None:
+                tab[col] = _offset(tab[col], off, path=f"threads[{i}].{table}.{col}")
+        strings.extend(local)
+
+
+def _v60_shared_tables(tree: dict) -> None:
+    """v60 moved stack, frame, func, resource and native-symbol tables to ``profile.shared``.
+
+    The Firefox upgrader deduplicates funcs across threads; we concatenate with offsets, which
+    gives the same numbers per thread.
+    """
+    shared = tree.setdefault("shared", {})
+    threads = _threads(tree)
+    if not threads or all(not isinstance(t.get("stackTable"), dict) for t in threads):
+        return
+    offsets: dict[str, int] = {name: 0 for name in THREAD_TABLES}
+    pieces: dict[str, list[tuple[int, dict, int]]] = {name: [] for name in THREAD_TABLES}
+    for i, t in enumerate(tree["threads"]):
+        if not isinstance(t, dict):
+            continue
+        starts = dict(offsets)
+        for name in THREAD_TABLES:
+            tab = t.pop(name, None)
+            if tab is None:
+                tab = {"length": 0}
+            n = table_length(tab, path=f"threads[{i}].{name}", keys=tuple(tab) if isinstance(tab, dict) else ())
+            pieces[name].append((i, tab, n))
+            offsets[name] += n
+        for table, col, target in TABLE_INDEX_COLUMNS:
+            if table in THREAD_TABLES:
+                continue
+            tab = t.get(table)
+            if isinstance(tab, dict) and tab.get(col) is not None:
+                tab[col] = _offset(tab[col], starts[target], path=f"threads[{i}].{table}.{col}")
+        t["_tableOffsets"] = starts
+    for name in THREAD_TABLES:
+        shared[name] = _concat_tables(name, pieces[name], offsets_by_thread=tree["threads"])
+
+
+def _concat_tables(name: str, pieces: list[tuple[int, dict, int]], *, offsets_by_thread: list) -> dict:
+    keys: list[str] = []
+    for _, tab, _ in pieces:
+        for k in tab:
+            if k != "length" and k not in keys:
+                keys.append(k)
+    out: dict[str, Any] = {"length": sum(n for _, _, n in pieces)}
+    index_cols = {col: target for table, col, target in TABLE_INDEX_COLUMNS if table == name}
+    for k in keys:
+        parts = []
+        for i, tab, n in pieces:
+            path = where(f"threads[{i}].{name}", k)
+            v = tab.get(k)
+            if v is None:
+                parts.append(pl.repeat(None, n, dtype=pl.Int64, eager=True))
+                continue
+            if k in index_cols:
+                off = offsets_by_thread[i]["_tableOffsets"][index_cols[k]]
+                s = _offset(v, off, path=path)
+            elif isinstance(v, list) and v and isinstance(v[0], (dict, list)):
+                parts = None
+                break
+            else:
+                s = as_series(v, path=path, dtype=_loose_dtype(v))
+            if len(s) < n and k not in ESSENTIAL:  # JavaScript arrays with holes read as null
+                s = s.extend_constant(None, n - len(s))
+            if len(s) != n:
+                raise ProfileFormatError(
+                    f"column '{k}' has {len(s)} rows but the table has {n}", path=f"threads[{i}].{name}"
+                )
+            parts.append(s)
+        if parts is None:
+            continue
+        out[k] = _concat_series(parts)
+    return out
+
+
+def _loose_dtype(v: Any) -> pl.DataType:
+    s = v if isinstance(v, pl.Series) else pl.Series("", v, strict=False) if isinstance(v, list) else pl.Series("", v)
+    return s.dtype if s.dtype != pl.Null else pl.Int64
+
+
+def _concat_series(parts: list[pl.Series]) -> pl.Series:
+    dtypes = {p.dtype for p in parts if p.dtype != pl.Null and len(p)}
+    if not dtypes:
+        target: pl.DataType = pl.Int64
+    elif len(dtypes) == 1:
+        target = dtypes.pop()
+    elif all(d.is_numeric() or d == pl.Boolean for d in dtypes):
+        target = pl.Float64 if any(d.is_float() for d in dtypes) else pl.Int64
+    else:
+        target = pl.String
+    return pl.concat([p.cast(target, strict=False) for p in parts])
+
+
+def _v70_frame_lib(tree: dict) -> None:
+    """v70 moved ``lib`` from the resource table to ``frameTable.lib`` (-1 = none)."""
+    shared = tree.get("shared", {})
+    frames, funcs, res = (shared.get(k) for k in ("frameTable", "funcTable", "resourceTable"))
+    if not isinstance(frames, dict) or frames.get("lib") is not None:
+        return
+    if not isinstance(funcs, dict) or not isinstance(res, dict) or res.get("lib") is None:
+        return
+    func = as_series(frames.get("func", []), path="shared.frameTable.func", dtype=pl.Int64)
+    resource = as_series(funcs.get("resource", []), path="shared.funcTable.resource", dtype=pl.Int64)
+    lib = as_series(res["lib"], path="shared.resourceTable.lib", dtype=pl.Int64)
+    if len(func) and (func.max() or 0) >= len(resource):
+        return  # reported by the reader with a better message
+    fr = resource.gather(func.fill_null(0).clip(0, max(len(resource) - 1, 0))) if len(resource) else func * 0 - 1
+    ok = (fr >= 0) & (fr < len(lib)) & func.is_not_null()
+    lib_of = lib.gather(fr.clip(0, max(len(lib) - 1, 0))) if len(lib) else fr * 0 - 1
+    frames["lib"] = pl.select(pl.when(ok).then(lib_of).otherwise(-1)).to_series().fill_null(-1)
+
+
+STEPS: list[tuple[int, Callable[[dict], None]]] = [
+    (12, _v12_categories),
+    (23, _v23_subcategories),
+    (29, _v29_duration_to_weight),
+    (41, _v41_profile_libs),
+    (56, _v56_shared_strings),
+    (60, _v60_shared_tables),
+    (70, _v70_frame_lib),
+]
+
+
+def upgrade(tree: dict, version: int) -> None:
+    """Upgrade ``tree`` (a processed profile of ``version``) in place to the v70 layout."""
+    _string_table_array(tree)
+    for target, step in STEPS:
+        if version < target:
+            step(tree)
+    # categories may be present but lack subcategories in hand-made files of any version
+    _v23_subcategories(tree) if version >= 23 else None

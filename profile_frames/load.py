@@ -1,0 +1,190 @@
+"""``load()``: any Firefox Profiler / samply / Gecko profile → :class:`~profile_frames.model.Profile`.
+
+Example
+-------
+>>> import profile_frames
+>>> p = profile_frames.load(profile_frames.example_path(), threads=["python*"])
+>>> p.threads["name"].to_list()
+['python3.11', 'python3.11', 'python3.11']
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+from .errors import ProfileFormatError
+from .formats.gecko import is_gecko, read_gecko
+from .formats.processed import ProfileParts, read_processed
+from .formats.upgrade import CURRENT_VERSION
+from .jslb import decode_jslb
+from .model import Meta, Profile, build_threads_table
+from .progress import ProgressBar
+from .scan import parse_json_chunks
+from .selectors import match_names, name_may_match
+from .source import Source, open_source
+
+ThreadKeys = int | str | re.Pattern | Sequence[int | str | re.Pattern] | None
+
+
+class NewerVersionWarning(UserWarning):
+    """The file's format version is newer than this library knows; it was read best-effort."""
+
+
+def _keys(threads: ThreadKeys) -> list | None:
+    if threads is None:
+        return None
+    if isinstance(threads, (int, str, re.Pattern)):
+        return [threads]
+    return list(threads)
+
+
+def _processed_version(tree: Any) -> int | None:
+    """The processed format version, 0 for unversioned processed files, None if not processed."""
+    meta = tree.get("meta") if isinstance(tree, dict) else None
+    if isinstance(meta, dict):
+        v = meta.get("preprocessedProfileVersion")
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return int(v)
+    threads = tree.get("threads") if isinstance(tree, dict) else None
+    if isinstance(threads, list) and threads and isinstance(threads[0], dict):
+        t0 = threads[0]
+        if "stringArray" in t0 or isinstance((t0.get("stringTable") or {}), dict) and "_array" in (t0.get("stringTable") or {}):
+            return 0
+    return None
+
+
+def load(
+    source: Source,
+    *,
+    threads: ThreadKeys = None,
+    progress: bool | None = None,
+) -> Profile:
+    """Load a profile from a path, bytes or a binary file object (pipes work too).
+
+    ``threads`` (names, globs, regexes or file indexes) decodes only those threads; in processed
+    profiles the others' sample arrays are skipped without being parsed. ``progress`` shows a
+    bytes-read bar on stderr (default: only on a terminal, and only after ~1 s).
+    """
+    keys = _keys(threads)
+    bar_total = os.path.getsize(source) if isinstance(source, (str, os.PathLike)) and os.path.isfile(source) else None
+    bar = ProgressBar(total=bar_total, enabled=progress)
+    try:
+        src = open_source(source, on_progress=bar.update)
+        skip = _skipper(keys) if keys is not None else None
+        try:
+            if src.kind == "jslb":
+                tree = decode_jslb(src.read_all(), name=src.name, skip=skip)
+            else:
+                tree = parse_json_chunks(src.chunks(), name=src.name, skip=skip)
+        finally:
+            src.close()
+        try:
+            return _build(tree, keys, name=src.name)
+        except ProfileFormatError as e:
+            raise e.located(source=src.name) from None
+    finally:
+        bar.close()
+
+
+def _skipper(keys: list):
+    """A predicate telling the scanner which numeric arrays belong to unselected threads."""
+
+    def skip(path: list, containers: list) -> bool:
+        if len(path) < 3 or path[0] != "threads" or not isinstance(path[1], int):
+            return False
+        root = containers[0]
+        if _processed_version(root) is None:
+            return False
+        thread = containers[2] if len(containers) > 2 else None
+        name = thread.get("name") if isinstance(thread, dict) else None
+        return not any(name_may_match(name if isinstance(name, str) else None, k, path[1]) for k in keys)
+
+    return skip
+
+
+def _selected(names: list[str], keys: list | None) -> set[int] | None:
+    if keys is None:
+        return None
+    chosen: set[int] = set()
+    for k in keys:
+        hits = match_names(names, k)
+        if isinstance(k, int) and not isinstance(k, bool):
+            hits = [k % len(names)] if hits else []
+        if not hits:
+            listing = "\n".join(f"  {i:>3}  {n}" for i, n in enumerate(names))
+            raise ProfileFormatError(f"no thread matches {k!r}; threads are:\n{listing}")
+        chosen.update(hits)
+    return chosen
+
+
+def _build(tree: Any, keys: list | None, *, name: str) -> Profile:
+    if not isinstance(tree, dict):
+        raise ProfileFormatError("not a profile: expected a JSON object at the top level", source=name)
+    version = _processed_version(tree)
+    if version is not None:
+        if version > CURRENT_VERSION:
+            warnings.warn(
+                f"{name}: processed profile version {version} is newer than the newest known "
+                f"({CURRENT_VERSION}); reading it best-effort",
+                NewerVersionWarning,
+                stacklevel=3,
+            )
+        raw_threads = tree.get("threads")
+        if not isinstance(raw_threads, list):
+            raise ProfileFormatError("not a profile: missing the 'threads' array", source=name, path="threads")
+        names = [t.get("name") if isinstance(t, dict) else None for t in raw_threads]
+        keep = _selected([str(n) for n in names], keys)
+        parts = read_processed(tree, version=version, keep=keep)
+        fmt = "processed"
+    elif is_gecko(tree):
+        version = int(tree["meta"]["version"])
+        if version > 36:
+            warnings.warn(
+                f"{name}: Gecko profile version {version} is newer than the newest known (36); "
+                "reading it best-effort",
+                NewerVersionWarning,
+                stacklevel=3,
+            )
+        parts = read_gecko(tree, select=lambda names: _selected(names, keys))
+        fmt = "gecko"
+    else:
+        raise ProfileFormatError(
+            "not a profile: expected a Firefox Profiler processed profile "
+            "(meta.preprocessedProfileVersion) or a Gecko profile (meta.version with threads)",
+            source=name,
+        )
+    return _profile(parts, fmt=fmt, version=version, name=name)
+
+
+def _profile(parts: ProfileParts, *, fmt: str, version: int, name: str) -> Profile:
+    m = parts.meta
+    interval = m.get("interval")
+    meta = Meta(
+        product=str(m.get("product") or ""),
+        interval_ms=float(interval) if isinstance(interval, (int, float)) and not isinstance(interval, bool) else 1.0,
+        start_time=float(m.get("startTime") or 0.0) if isinstance(m.get("startTime") or 0, (int, float)) else 0.0,
+        format=fmt,
+        version=version,
+        categories=parts.categories,
+        libs=parts.libs,
+        symbolicated=m.get("symbolicated") if isinstance(m.get("symbolicated"), bool) else None,
+        sample_units=m.get("sampleUnits") if isinstance(m.get("sampleUnits"), dict) else {},
+        raw={k: v for k, v in m.items() if k not in ("categories", "markerSchema")},
+    )
+    infos = [t.info for t in parts.threads]
+    samples = [t.samples for t in parts.threads]
+    return Profile(
+        meta=meta,
+        threads=build_threads_table(infos, samples),
+        samples=samples,
+        markers=[t.markers for t in parts.threads],
+        stacks=parts.stacks,
+        frames=parts.frames,
+        funcs=parts.funcs,
+        native_symbols=parts.native_symbols,
+        source=name,
+    )

@@ -1,0 +1,327 @@
+"""The canonical model: :class:`Profile` and immutable :class:`Thread` views over polars tables.
+
+Column names and dtypes are in :mod:`profile_frames.schema` and ``docs/model.md``. Analysis
+methods on :class:`Thread` are thin wrappers over the pure functions in
+:mod:`profile_frames.analysis`; each transform returns a new :class:`Thread`.
+
+Example
+-------
+>>> import profile_frames
+>>> profile = profile_frames.load(profile_frames.example_path())
+>>> profile.threads.select("index", "name", "samples").head(2).rows()
+[(0, 'ld-linux-x86-64.so.2', 0), (1, 'python3.11', 1511)]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from . import schema
+from .errors import ProfileKeyError
+from .selectors import match_names
+
+if TYPE_CHECKING:
+    from .analysis.transforms import Transform
+
+
+@dataclass(frozen=True)
+class Meta:
+    """Profile-wide facts. ``interval_ms`` is the sampling interval; ``start_time`` is ms since
+    the Unix epoch (or the producer's clock, e.g. perf's time since boot); sample times are
+    relative to it. ``format`` is ``"processed"`` or ``"gecko"``; ``version`` is the file's
+    ``preprocessedProfileVersion`` or Gecko ``meta.version``."""
+
+    product: str
+    interval_ms: float
+    start_time: float
+    format: str
+    version: int
+    categories: pl.DataFrame
+    libs: pl.DataFrame
+    symbolicated: bool | None = None
+    sample_units: dict = field(default_factory=dict)
+    raw: dict = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True, eq=False)
+class Thread:
+    """One thread's samples over (possibly shared) stack, frame and func tables.
+
+    A Thread never changes: transforms return a new one. ``transforms`` lists what was applied.
+    """
+
+    profile: Profile = field(repr=False)
+    index: int
+    name: str
+    samples: pl.DataFrame = field(repr=False)
+    stacks: pl.DataFrame = field(repr=False)
+    frames: pl.DataFrame = field(repr=False)
+    funcs: pl.DataFrame = field(repr=False)
+    markers: pl.DataFrame = field(repr=False)
+    weight_type: str = "samples"
+    transforms: tuple = ()
+
+    def __repr__(self) -> str:
+        t = f", transforms={[str(x) for x in self.transforms]}" if self.transforms else ""
+        return f"Thread(index={self.index}, name={self.name!r}, samples={self.samples.height}{t})"
+
+    @property
+    def meta(self) -> Meta:
+        return self.profile.meta
+
+    def with_tables(self, **changes: Any) -> Thread:
+        """A copy with some tables replaced (used by transforms)."""
+        return replace(self, **changes)
+
+    # -- analysis (see profile_frames.analysis) -----------------------------------------------
+    def functions(self) -> pl.DataFrame:
+        """Self and total weight per function, most self first."""
+        from .analysis.timing import functions
+
+        return functions(self)
+
+    def self_time(self) -> pl.DataFrame:
+        """Functions by self weight (time spent in the function itself), most first."""
+        from .analysis.timing import self_time
+
+        return self_time(self)
+
+    def total_time(self) -> pl.DataFrame:
+        """Functions by total (running) weight, each sample counted once per function."""
+        from .analysis.timing import total_time
+
+        return total_time(self)
+
+    def group_time(self, groups: dict, *, other: str = "other") -> pl.DataFrame:
+        """Self and total per named group of functions (prefixes, names or regexes)."""
+        from .analysis.groups import group_time
+
+        return group_time(self, groups, other=other)
+
+    def by_library(self) -> pl.DataFrame:
+        """Self and total per library (resource)."""
+        from .analysis.groups import by_library
+
+        return by_library(self)
+
+    def by_namespace(self, depth: int = 2) -> pl.DataFrame:
+        """Self and total per ``a::b`` namespace prefix of ``depth`` components."""
+        from .analysis.groups import by_namespace
+
+        return by_namespace(self, depth)
+
+    def by_category(self) -> pl.DataFrame:
+        """Self and total per category (``meta.categories``) of the sampled stack."""
+        from .analysis.groups import by_category
+
+        return by_category(self)
+
+    def call_tree(self, *, inverted: bool = False) -> CallTreeFrame:
+        """The call tree as a DataFrame (node, parent, function, depth, self, total …)."""
+        from .analysis.calltree import call_tree
+
+        return call_tree(self, inverted=inverted)
+
+    def callers(self, function: Any) -> pl.DataFrame:
+        """Direct callers of ``function`` with the weight that flows through each."""
+        from .analysis.butterfly import callers
+
+        return callers(self, function)
+
+    def callees(self, function: Any) -> pl.DataFrame:
+        """Direct callees of ``function`` with the weight that flows through each."""
+        from .analysis.butterfly import callees
+
+        return callees(self, function)
+
+    def transform(self, *transforms: Transform) -> Thread:
+        """Apply transforms (values from :mod:`profile_frames.analysis.transforms`) in order."""
+        from .analysis.transforms import apply
+
+        t = self
+        for tr in transforms:
+            t = apply(t, tr)
+        return t
+
+    def merge_function(self, function: Any) -> Thread:
+        from .analysis.transforms import MergeFunction
+
+        return self.transform(MergeFunction(function))
+
+    def focus_function(self, function: Any) -> Thread:
+        from .analysis.transforms import FocusFunction
+
+        return self.transform(FocusFunction(function))
+
+    def focus_subtree(self, path: list, *, inverted: bool = False) -> Thread:
+        from .analysis.transforms import FocusSubtree
+
+        return self.transform(FocusSubtree(tuple(path), inverted=inverted))
+
+    def drop_function(self, function: Any) -> Thread:
+        from .analysis.transforms import DropFunction
+
+        return self.transform(DropFunction(function))
+
+    def collapse_recursion(self, function: Any, *, direct_only: bool = False) -> Thread:
+        from .analysis.transforms import CollapseRecursion
+
+        return self.transform(CollapseRecursion(function, direct_only=direct_only))
+
+    def collapse_function_subtree(self, function: Any) -> Thread:
+        from .analysis.transforms import CollapseFunctionSubtree
+
+        return self.transform(CollapseFunctionSubtree(function))
+
+    def collapse_library(self, library: str) -> Thread:
+        from .analysis.transforms import CollapseLibrary
+
+        return self.transform(CollapseLibrary(library))
+
+    def focus_category(self, category: str | int) -> Thread:
+        from .analysis.transforms import FocusCategory
+
+        return self.transform(FocusCategory(category))
+
+    def between(self, start_ms: float, end_ms: float) -> Thread:
+        from .analysis.transforms import TimeRange
+
+        return self.transform(TimeRange(start_ms, end_ms))
+
+    def filter_samples(self, function: Any) -> Thread:
+        from .analysis.transforms import KeepStacksWith
+
+        return self.transform(KeepStacksWith(function))
+
+
+class CallTreeFrame(pl.DataFrame):
+    """Marker type for documentation: call trees are plain polars DataFrames."""
+
+
+class Profile:
+    """A loaded profile: ``meta``, a ``threads`` table, and per-thread views.
+
+    Example
+    -------
+    >>> import profile_frames
+    >>> p = profile_frames.load(profile_frames.example_path())
+    >>> p.main_thread().name, p.thread(2).index
+    ('python3.11', 2)
+    """
+
+    def __init__(
+        self,
+        *,
+        meta: Meta,
+        threads: pl.DataFrame,
+        samples: list[pl.DataFrame],
+        markers: list[pl.DataFrame],
+        stacks: pl.DataFrame,
+        frames: pl.DataFrame,
+        funcs: pl.DataFrame,
+        native_symbols: pl.DataFrame,
+        source: str = "",
+    ) -> None:
+        self.meta = meta
+        self.threads = threads
+        self.stacks = stacks
+        self.frames = frames
+        self.funcs = funcs
+        self.native_symbols = native_symbols
+        self.source = source
+        self._samples = samples
+        self._markers = markers
+
+    def __repr__(self) -> str:
+        return (
+            f"Profile({self.meta.product!r}, {self.meta.format} v{self.meta.version}, "
+            f"{self.threads.height} threads, {self.funcs.height} funcs)"
+        )
+
+    def _view(self, row: int) -> Thread:
+        info = self.threads.row(row, named=True)
+        return Thread(
+            profile=self,
+            index=info["index"],
+            name=info["name"],
+            samples=self._samples[row],
+            stacks=self.stacks,
+            frames=self.frames,
+            funcs=self.funcs,
+            markers=self._markers[row],
+            weight_type=info["weight_type"],
+        )
+
+    def thread(self, key: int | str | re.Pattern) -> Thread:
+        """The one thread matching ``key``: a file index, an exact name, a glob or a regex.
+
+        Raises :class:`ProfileKeyError` listing the candidates when none or several match.
+        """
+        if isinstance(key, int) and not isinstance(key, bool):
+            rows = self.threads["index"].eq(key).arg_true().to_list()
+        else:
+            rows = match_names(self.threads["name"].to_list(), key)
+        if len(rows) == 1:
+            return self._view(rows[0])
+        listing = self.describe_threads(rows if rows else None)
+        if not rows:
+            raise ProfileKeyError(f"no thread matches {key!r}; threads are:\n{listing}")
+        raise ProfileKeyError(f"{len(rows)} threads match {key!r}; use an index:\n{listing}")
+
+    def describe_threads(self, rows: list[int] | None = None) -> str:
+        """One line per thread (index, name, tid, samples): used in error messages."""
+        t = self.threads if rows is None else self.threads[rows]
+        return "\n".join(
+            f"  {r['index']:>3}  {r['name']}  (pid {r['pid']}, tid {r['tid']}, {r['samples']} samples)"
+            for r in t.iter_rows(named=True)
+        )
+
+    def main_thread(self) -> Thread:
+        """The thread with the most sample weight (ties: ``is_main`` first, then file order)."""
+        if self.threads.height == 0:
+            raise ProfileKeyError("the profile has no threads")
+        order = (
+            self.threads.with_row_index("_row")
+            .sort(["weight", "is_main", "index"], descending=[True, True, False], nulls_last=True)
+        )
+        return self._view(int(order["_row"][0]))
+
+    def all_threads(self) -> list[Thread]:
+        """Every thread, in file order."""
+        return [self._view(i) for i in range(self.threads.height)]
+
+    def functions(self, threads: Any = None) -> pl.DataFrame:
+        """``functions()`` of several threads (default: all with samples) with a ``thread`` column."""
+        from .analysis.timing import profile_functions
+
+        return profile_functions(self, threads)
+
+    def merged(self, keys: list) -> Thread:
+        """One thread view combining the samples of several threads (same shared tables)."""
+        from .analysis.merge import merge_threads
+
+        return merge_threads([self.thread(k) for k in keys])
+
+
+def build_threads_table(infos: list[dict], samples: list[pl.DataFrame]) -> pl.DataFrame:
+    """The ``threads`` table from header fields and each thread's samples."""
+    rows = []
+    for info, s in zip(infos, samples):
+        counted = s.filter(pl.col("stack").is_not_null())
+        has_cpu = s.height > 0 and s["cpu_delta"].null_count() < s.height
+        rows.append(
+            {
+                **{k: info.get(k) for k in ("index", "name", "process_name", "pid", "tid", "is_main", "process_type")},
+                "samples": s.height,
+                "weight": float(counted["weight"].sum()) if counted.height else 0.0,
+                "weight_type": info.get("weight_type", "samples"),
+                "cpu_ms": float(s["cpu_delta"].slice(1).cast(pl.Float64).sum()) / 1000.0 if has_cpu else None,
+                "start_ms": s["time"].min() if s.height else None,
+                "end_ms": s["time"].max() if s.height else None,
+            }
+        )
+    return pl.DataFrame(rows, schema=schema.THREADS)

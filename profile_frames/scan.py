@@ -1,0 +1,507 @@
+"""Streaming JSON reader that cuts big numeric arrays out as raw bytes.
+
+ijson (yajl2_c) walks the document structure, but it never sees the huge numeric columns
+(``samples.stack``, ``timeDeltas``, ``stackTable.prefix`` …): the scanner finds every array whose
+content is only numbers and ``null`` and is longer than ``min_capture`` bytes, hands its bytes to
+:class:`NumericCollector` (parsed in bulk by pyarrow's CSV reader, block by block, so memory stays
+bounded), and feeds ijson a placeholder ``0`` in its place. :class:`TreeBuilder` turns ijson's
+events into Python objects and puts the parsed Arrow array where the placeholder lands.
+
+Example
+-------
+>>> doc = b'{"a": [' + b",".join(b"%d" % i for i in range(3000)) + b'], "b": ["x", 1]}'
+>>> tree = parse_json_chunks([doc], name="<bytes>")
+>>> type(tree["a"]).__name__, len(tree["a"]), tree["b"]
+('Int64Array', 3000, ['x', 1])
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import ijson
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from .errors import ProfileFormatError
+
+try:
+    _backend = ijson.get_backend("yajl2_c")
+except Exception as _e:  # pragma: no cover - depends on the installation
+    raise ImportError(
+        "profile_frames needs ijson's yajl2_c backend (the C extension of ijson); "
+        "reinstall ijson from a wheel: pip install --force-reinstall ijson"
+    ) from _e
+
+MIN_CAPTURE = 4096
+MAX_DEPTH = 512
+
+if sys.version_info >= (3, 11):  # possessive quantifiers: ~4x faster over string runs
+    _PLAIN = re.compile(rb'(?:[^"\[]++|"[^"\\]*+(?:\\.[^"\\]*+)*+")*+', re.S)
+else:  # pragma: no cover
+    _PLAIN = re.compile(rb'(?:[^"\[]+|"[^"\\]*(?:\\.[^"\\]*)*")*', re.S)
+_NUMERIC_START = frozenset(b"-0123456789n] \t\r\n")
+_FLOAT_CHARS = re.compile(rb"[.eE]")
+_WHITESPACE = re.compile(rb"[ \t\r\n]*")
+_TOKEN_CHARS = b"-+.0123456789eEtrufalsn"
+_LONG_DIGITS = re.compile(rb"(?<![\d.eE+\-])\d{19}")
+# strings (left alone) or integer literals too big for yajl's int64 (read as floats, like JavaScript)
+_BIG_INT = re.compile(rb'"(?:[^"\\]|\\.)*"|(?<![\d.eE+\-])(-?\d{19,})(?![.eE\d])', re.S)
+
+
+def _floatify_big_ints(piece: bytes) -> bytes:
+    if not _LONG_DIGITS.search(piece):
+        return piece
+    return _BIG_INT.sub(lambda m: m.group(0) if m.group(1) is None else m.group(1) + b".0", piece)
+
+
+class NotNumeric(Exception):
+    """Internal: a captured array holds something other than numbers (e.g. booleans)."""
+_COMMA_TO_NEWLINE = bytes.maketrans(b",", b"\n")
+_CSV_READ = pacsv.ReadOptions(column_names=["v"], block_size=16 << 20)
+_CSV_PARSE = pacsv.ParseOptions(quote_char=False, double_quote=False, escape_char=False)
+
+
+class Skipped:
+    """Placeholder for a value the caller chose not to decode (e.g. an unselected thread)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<skipped>"
+
+
+SKIPPED = Skipped()
+
+
+def format_path(path: Iterable[Any]) -> str:
+    """``["threads", 0, "samples"]`` → ``threads[0].samples``."""
+    out = ""
+    for p in path:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        else:
+            out += ("." if out else "") + str(p)
+    return out or "(root)"
+
+
+def _parse_block(block: bytes, *, want_float: bool) -> pa.Array:
+    """Parse comma-separated JSON numbers/nulls (no brackets) into an Arrow array."""
+    expected = block.count(b",") + 1
+    text = block.translate(_COMMA_TO_NEWLINE, b" \t\r")
+    types = [pa.float64()] if want_float else [pa.int64(), pa.float64()]
+    last_error: Exception | None = None
+    for typ in types:
+        try:
+            table = pacsv.read_csv(
+                io.BytesIO(text),
+                read_options=_CSV_READ,
+                parse_options=_CSV_PARSE,
+                convert_options=pacsv.ConvertOptions(
+                    column_types={"v": typ}, null_values=["null"], strings_can_be_null=False
+                ),
+            )
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+            last_error = e
+            continue
+        col = table.column(0)
+        if len(col) != expected:
+            raise ValueError("an empty element (two commas in a row, or a trailing comma)")
+        return col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+    msg = str(last_error).split("\n")[0]
+    raise ValueError(f"not a number: {msg}")
+
+
+class NumericCollector:
+    """Parses one numeric JSON array, fed as raw content pieces (without the brackets)."""
+
+    def __init__(self, *, path: str, offset: int) -> None:
+        self.path = path
+        self.offset = offset
+        self.blocks: list[pa.Array] = []
+        self.carry = b""
+        self.unparsed = b""  # raw text that failed to parse as numbers (given back to ijson)
+
+    def feed(self, piece: bytes) -> None:
+        """Parse the complete elements of ``piece``; raises NotNumeric if they are not numbers."""
+        data = self.carry + piece if self.carry else piece
+        cut = data.rfind(b",")
+        if cut < 0:
+            self.carry = data
+            return
+        self._parse(data[:cut])
+        self.carry = data[cut + 1 :]
+
+    def _parse(self, block: bytes) -> None:
+        try:
+            arr = _parse_block(block, want_float=_FLOAT_CHARS.search(block) is not None)
+        except ValueError:
+            self.unparsed = block + b"," + self.carry if self.carry else block
+            self.carry = b""
+            raise NotNumeric from None
+        self.blocks.append(arr)
+
+    def finish(self) -> pa.Array:
+        tail = self.carry
+        if tail.strip(b" \t\r\n"):
+            self._parse(tail)
+            self.carry = b""
+        elif self.blocks:
+            raise ProfileFormatError(
+                "bad numeric array: trailing comma", path=self.path, offset=self.offset
+            )
+        if not self.blocks:
+            return pa.array([], pa.int64())
+        if len(self.blocks) == 1:
+            return self.blocks[0]
+        if any(pa.types.is_floating(b.type) for b in self.blocks):
+            blocks = [b.cast(pa.float64()) for b in self.blocks]
+        else:
+            blocks = self.blocks
+        return pa.concat_arrays(blocks)
+
+    def as_json_text(self) -> bytes:
+        """Re-serialise what was parsed so far (used when the array turns out not to be numeric)."""
+        parts = []
+        for b in self.blocks:
+            parts.extend("null" if v is None else repr(v) for v in b.to_pylist())
+        text = ",".join(parts).encode()
+        if self.unparsed:
+            return text + b"," + self.unparsed if text else self.unparsed
+        if self.carry:
+            text = text + b"," + self.carry if text else self.carry
+        elif text:
+            text += b","
+        return text
+
+
+class TreeBuilder:
+    """Builds Python objects from ijson basic events; numeric columns arrive as Arrow arrays.
+
+    ``skip(path, containers)`` is asked before a captured numeric array is parsed; returning
+    True stores :data:`SKIPPED` instead. ``on_object(dict)`` may return a replacement for every
+    completed object (JSLB uses it for ``{"$s": N}`` slab references).
+    """
+
+    def __init__(
+        self,
+        *,
+        skip: Callable[[list, list], bool] | None = None,
+        on_object: Callable[[dict], Any] | None = None,
+        max_depth: int = MAX_DEPTH,
+    ) -> None:
+        self.containers: list[Any] = []
+        self.keys: list[Any] = []
+        self.root: Any = None
+        self.has_root = False
+        self.skip = skip
+        self.on_object = on_object
+        self.max_depth = max_depth
+        self.pending: list[Any] = []
+
+    # -- position -------------------------------------------------------------------------
+    def path(self, *, next_value: bool = False) -> list:
+        out: list = []
+        last = len(self.containers) - 1
+        for i, (c, k) in enumerate(zip(self.containers, self.keys)):
+            if type(c) is list:
+                out.append(len(c) if (next_value and i == last) else len(c) - 1)
+            else:
+                out.append(k)
+        return out
+
+    # -- values ---------------------------------------------------------------------------
+    def _add(self, value: Any) -> None:
+        if not self.containers:
+            self.root = value
+            self.has_root = True
+            return
+        top = self.containers[-1]
+        if type(top) is list:
+            top.append(value)
+        else:
+            top[self.keys[-1]] = value
+
+    def begin_capture(self, offset: int) -> NumericCollector | None:
+        """A numeric array starts here; return a collector, or None to skip its content."""
+        path = self.path(next_value=True)
+        if self.skip is not None and self.skip(path, self.containers):
+            return None
+        return NumericCollector(path=format_path(path), offset=offset)
+
+    def captured(self, value: Any) -> None:
+        """The next scalar event is the placeholder of a captured array: use ``value`` instead."""
+        self.pending.append(value)
+
+    def events(self, events: list) -> None:
+        containers = self.containers
+        keys = self.keys
+        add = self._add
+        for ev, val in events:
+            if ev == "map_key":
+                keys[-1] = val
+            elif ev == "start_map" or ev == "start_array":
+                c: Any = {} if ev == "start_map" else []
+                add(c)
+                containers.append(c)
+                keys.append(None)
+                if len(containers) > self.max_depth:
+                    raise ProfileFormatError(
+                        f"JSON nested deeper than {self.max_depth} levels",
+                        path=format_path(self.path()),
+                    )
+            elif ev == "end_map":
+                obj = containers.pop()
+                keys.pop()
+                if self.on_object is not None:
+                    repl = self.on_object(obj)
+                    if repl is not obj:
+                        self._replace_last(repl)
+            elif ev == "end_array":
+                containers.pop()
+                keys.pop()
+            else:
+                if self.pending and ev == "number":
+                    val = self.pending.pop(0)
+                add(val)
+
+    def _replace_last(self, value: Any) -> None:
+        if not self.containers:
+            self.root = value
+            return
+        top = self.containers[-1]
+        if type(top) is list:
+            top[-1] = value
+        else:
+            top[self.keys[-1]] = value
+
+
+class Scanner:
+    """Feeds JSON text to ijson, cutting numeric arrays out for bulk parsing."""
+
+    def __init__(self, builder: TreeBuilder, *, min_capture: int = MIN_CAPTURE) -> None:
+        self.builder = builder
+        self.min_capture = min_capture
+        self._events = ijson.sendable_list()
+        self._coro = _backend.basic_parse_coro(self._events, use_float=True)
+        self.carry = b""  # unterminated string held back for the next chunk
+        self.offset = 0  # document offset of the first byte of the next buffer scanned
+        self.sent_end = 0  # document offset just past the last byte given to ijson
+        self.collector: NumericCollector | None = None
+        self.skipping = False  # inside a captured array whose content is discarded
+        self.capture_start = 0
+
+    # -- ijson ----------------------------------------------------------------------------
+    def _send(self, data: bytes, end_offset: int) -> None:
+        self.sent_end = end_offset
+        if not data:
+            return
+        try:
+            self._coro.send(_floatify_big_ints(data))
+        except ijson.JSONError as e:
+            raise self._json_error(e) from None
+        if self._events:
+            self.builder.events(self._events)
+            del self._events[:]
+
+    def _json_error(self, e: Exception) -> ProfileFormatError:
+        msg = str(e)
+        if isinstance(e.args[0] if e.args else None, bytes):
+            msg = e.args[0].decode("utf-8", "replace")
+        first = msg.strip().split("\n")[0]
+        if "UTF8" in msg or "UTF-8" in msg:
+            first = "not valid UTF-8 text: " + first
+        elif "premature EOF" in msg or "Incomplete" in type(e).__name__ and not first:
+            first = "unexpected end of data (truncated file?)"
+        return ProfileFormatError(
+            f"not valid JSON ({first})",
+            path=format_path(self.builder.path()),
+            offset=self.sent_end,
+        )
+
+    # -- captures -------------------------------------------------------------------------
+    def _begin(self, at: int) -> None:
+        self.capture_start = at
+        self.collector = self.builder.begin_capture(at)
+        self.skipping = self.collector is None
+
+    def _end(self, close_offset: int) -> None:
+        value = SKIPPED if self.skipping else self.collector.finish()  # type: ignore[union-attr]
+        self.collector = None
+        self.skipping = False
+        self.builder.captured(value)
+        self._send(b"0", close_offset + 1)
+
+    def _abandon(self) -> None:
+        """The array we were collecting contains something that is not a number: give the
+        text back to ijson (re-serialised, since the raw bytes were already parsed)."""
+        if self.skipping:
+            raise ProfileFormatError(
+                "an array mixing numbers with other values in a thread not selected by threads=; "
+                "load without threads= to read it",
+                offset=self.capture_start,
+            )
+        text = b"[" + self.collector.as_json_text()  # type: ignore[union-attr]
+        self.collector = None
+        self._send(text, self.offset)
+
+    # -- main loop ------------------------------------------------------------------------
+    def feed(self, chunk: bytes) -> None:
+        """Scan the next chunk of the document."""
+        data = self.carry + chunk if self.carry else chunk
+        self.carry = b""
+        base = self.offset
+        pos = 0
+        if self.collector is not None or self.skipping:
+            pos = self._continue_capture(data, 0, base)
+        if pos >= 0:
+            self._scan(data, pos, base)
+        self.offset = base + len(data) - len(self.carry)
+
+    def _continue_capture(self, data: bytes, pos: int, base: int) -> int:
+        """Consume array content from ``data[pos:]``; return where normal scanning resumes,
+        or -1 if the whole chunk belongs to the array."""
+        q = data.find(b"]", pos)
+        end = len(data) if q < 0 else q
+        bad = _first_of(data, pos, end)
+        if bad < end:  # a string, object or array inside: not a numeric array after all
+            if self.collector is not None:
+                try:
+                    self.collector.feed(data[pos:bad])
+                except NotNumeric:
+                    pass
+            self._abandon()
+            return bad
+        if self.collector is not None:
+            try:
+                self.collector.feed(data[pos:end])
+                if q >= 0:
+                    self._end(base + q)
+            except NotNumeric:
+                self._abandon()
+                return end
+        elif q >= 0:
+            self._end(base + q)
+        return -1 if q < 0 else q + 1
+
+    def _scan(self, data: bytes, pos: int, base: int) -> None:
+        n = len(data)
+        sent = pos
+        next_close = -1
+        nexts = {b'"': -1, b"[": -1, b"{": -1}  # memoised next position of each character
+        plain = _PLAIN.match
+        while True:
+            j = plain(data, pos).end()
+            if j >= n:
+                break
+            if data[j] == 0x22:  # '"': a string that continues in the next chunk
+                self.carry = data[j:]
+                n = j
+                break
+            k = j + 1  # data[j] is '[' outside any string
+            first = _WHITESPACE.match(data, k).end()
+            if first < n and data[first] not in _NUMERIC_START:
+                pos = k
+                continue
+            if next_close < k:
+                next_close = data.find(b"]", k)
+                if next_close < 0:
+                    next_close = n
+            next_bad = n
+            for ch, at in nexts.items():
+                if at < k:
+                    at = data.find(ch, k)
+                    nexts[ch] = at = n if at < 0 else at
+                next_bad = min(next_bad, at)
+            if next_bad < next_close:  # contains a string, object or array: not numeric
+                pos = k
+                continue
+            if next_close < n and next_close - k < self.min_capture:  # small: ijson is fine
+                pos = next_close + 1
+                continue
+            self._send(data[sent:j], base + j)
+            self._begin(base + j)
+            try:
+                if self.collector is not None:
+                    self.collector.feed(data[k:next_close])
+                if next_close == n:  # the array continues in the next chunk
+                    return
+                self._end(base + next_close)
+            except NotNumeric:  # e.g. booleans: let ijson read it
+                self._abandon()
+                sent = pos = next_close
+                if next_close == n:
+                    return
+                continue
+            sent = pos = next_close + 1
+        if not self.carry and n > sent:
+            # keep a number or literal cut by the chunk boundary whole for the next chunk
+            cut = len(data[sent:n].rstrip(_TOKEN_CHARS)) + sent
+            if cut < n:
+                self.carry = data[cut:n]
+                n = cut
+        self._send(data[sent:n], base + n)
+
+    def close(self) -> None:
+        if self.collector is not None or self.skipping:
+            raise ProfileFormatError(
+                "unexpected end of data inside a numeric array (truncated file?)",
+                path=self.collector.path if self.collector else None,
+                offset=self.capture_start,
+            )
+        if self.carry:
+            carry, self.carry = self.carry, b""
+            self._send(carry, self.offset + len(carry))
+            self.offset += len(carry)
+        try:
+            self._coro.close()
+        except ijson.JSONError as e:
+            err = self._json_error(e)
+            raise ProfileFormatError(
+                "unexpected end of data (truncated or empty file?)"
+                if "premature EOF" in str(e) or not str(e).strip()
+                else err.message,
+                path=err.path,
+                offset=self.sent_end,
+            ) from None
+        if self._events:
+            self.builder.events(self._events)
+            del self._events[:]
+        if not self.builder.has_root:
+            raise ProfileFormatError("empty document", offset=self.offset)
+
+
+def _first_of(data: bytes, start: int, end: int) -> int:
+    """Position of the first ``"``, ``[`` or ``{`` in ``data[start:end]``, or ``end``."""
+    best = end
+    for ch in (b'"', b"[", b"{"):
+        p = data.find(ch, start, best)
+        if p >= 0:
+            best = p
+    return best
+
+
+def parse_json_chunks(
+    chunks: Iterable[bytes],
+    *,
+    name: str,
+    skip: Callable[[list, list], bool] | None = None,
+    on_object: Callable[[dict], Any] | None = None,
+    min_capture: int = MIN_CAPTURE,
+) -> Any:
+    """Parse a JSON document given as byte chunks; big numeric arrays become Arrow arrays."""
+    builder = TreeBuilder(skip=skip, on_object=on_object)
+    scanner = Scanner(builder, min_capture=min_capture)
+    try:
+        for chunk in chunks:
+            scanner.feed(chunk)
+        scanner.close()
+    except ProfileFormatError as e:
+        raise e.located(source=name) from None
+    except RecursionError:
+        raise ProfileFormatError("JSON nested too deeply", source=name) from None
+    return builder.root

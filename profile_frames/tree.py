@@ -1,0 +1,84 @@
+"""Vectorised helpers over prefix trees stored as a parent column (``-1`` = root).
+
+Both the decoder (stack categories) and the analysis (call nodes, transforms) use them. Every
+function runs in O(n log depth) numpy work: pointer jumping, never a Python loop per node.
+
+Example
+-------
+>>> import numpy as np
+>>> parent = np.array([-1, 0, 1, 0])
+>>> depths(parent).tolist()
+[0, 1, 2, 1]
+>>> nearest_marked(parent, np.array([True, False, False, True])).tolist()
+[0, 0, 0, 3]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def depths(parent: np.ndarray) -> np.ndarray:
+    """Depth of every node (roots are 0) by pointer doubling."""
+    n = len(parent)
+    depth = (parent >= 0).astype(np.int32)
+    anc = parent.astype(np.int64, copy=True)
+    for _ in range(64):
+        live = anc >= 0
+        if not live.any():
+            break
+        idx = np.flatnonzero(live)
+        up = anc[idx]
+        depth_up = depth[up]
+        anc_up = anc[up]
+        depth[idx] += depth_up
+        anc[idx] = anc_up
+    return depth if n else np.zeros(0, np.int32)
+
+
+def nearest_marked(parent: np.ndarray, marked: np.ndarray, *, include_self: bool = True) -> np.ndarray:
+    """For each node, the nearest ancestor (or the node itself) with ``marked``; -1 if none."""
+    n = len(parent)
+    idx = np.arange(n, dtype=np.int64)
+    jump = np.where(marked, idx, parent.astype(np.int64)) if include_self else parent.astype(np.int64)
+    if not include_self:
+        # start from the parent, then continue as include_self on the parent
+        base = nearest_marked(parent, marked, include_self=True)
+        out = np.full(n, -1, dtype=np.int64)
+        has = jump >= 0
+        out[has] = base[jump[has]]
+        return out
+    for _ in range(64):
+        live = jump >= 0
+        nxt = jump.copy()
+        nxt[live] = jump[jump[live]]
+        if np.array_equal(nxt, jump):
+            break
+        jump = nxt
+    return jump
+
+
+def levels(depth: np.ndarray) -> list[np.ndarray]:
+    """Node indexes grouped by depth, shallowest first."""
+    if len(depth) == 0:
+        return []
+    order = np.argsort(depth, kind="stable")
+    counts = np.bincount(depth)
+    return np.split(order, np.cumsum(counts)[:-1])
+
+
+def subtree_sums(parent: np.ndarray, values: np.ndarray, depth: np.ndarray | None = None) -> np.ndarray:
+    """Sum of ``values`` over each node's subtree (the node included), one pass per depth level."""
+    total = values.astype(np.float64 if values.dtype.kind == "f" else np.int64, copy=True)
+    if len(parent) == 0:
+        return total
+    if depth is None:
+        depth = depths(parent)
+    for lvl in reversed(levels(depth)[1:]):
+        np.add.at(total, parent[lvl], total[lvl])
+    return total
+
+
+def any_ancestor(parent: np.ndarray, flag: np.ndarray, depth: np.ndarray | None = None) -> np.ndarray:
+    """True where the node or any of its ancestors has ``flag``."""
+    return nearest_marked(parent, flag) >= 0
