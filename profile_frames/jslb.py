@@ -45,15 +45,15 @@ _JSON = 0x0A
 MAX_SLAB_NESTING = 32
 
 
-def decode_jslb(
-    data: bytes, *, name: str, skip: Callable[[list, list], bool] | None = None
-) -> Any:
+def decode_jslb(data: bytes, *, name: str, skip: Callable[[list, list], bool] | None = None) -> Any:
     """Decode a whole JSLB buffer into a tree whose typed-array slabs are Arrow arrays."""
     if len(data) < 20:
         raise ProfileFormatError("truncated JSLB header", source=name, offset=len(data))
     version, count, root = struct.unpack_from("<3I", data, 8)
     if version != 1:
-        raise ProfileFormatError(f"unsupported JSLB version {version} (expected 1)", source=name, offset=8)
+        raise ProfileFormatError(
+            f"unsupported JSLB version {version} (expected 1)", source=name, offset=8
+        )
     table_end = 20 + 12 * count
     if table_end > len(data):
         raise ProfileFormatError(
@@ -65,12 +65,18 @@ def decode_jslb(
     for i, (typ, off, length) in enumerate(entries):
         if off + length > len(data):
             raise ProfileFormatError(
-                f"JSLB slab {i} ({length} bytes at {off}) runs past the end of the file", source=name, offset=20 + 12 * i
+                f"JSLB slab {i} ({length} bytes at {off}) runs past the end of the file",
+                source=name,
+                offset=20 + 12 * i,
             )
         if typ != _JSON and typ not in _TYPED:
-            raise ProfileFormatError(f"JSLB slab {i} has unknown type {typ}", source=name, offset=20 + 12 * i)
+            raise ProfileFormatError(
+                f"JSLB slab {i} has unknown type {typ}", source=name, offset=20 + 12 * i
+            )
     if root >= count or entries[root][0] != _JSON:
-        raise ProfileFormatError(f"JSLB root slab {root} is missing or not JSON", source=name, offset=16)
+        raise ProfileFormatError(
+            f"JSLB root slab {root} is missing or not JSON", source=name, offset=16
+        )
 
     active: list[int] = []
 
@@ -80,7 +86,9 @@ def decode_jslb(
         typ, off, length = entries[index]
         if typ == _JSON:
             if index in active or len(active) > MAX_SLAB_NESTING:
-                raise ProfileFormatError(f"JSLB slab {index} refers to itself", source=name, offset=off)
+                raise ProfileFormatError(
+                    f"JSLB slab {index} refers to itself", source=name, offset=off
+                )
             active.append(index)
             try:
                 return parse_json_chunks(
@@ -91,7 +99,9 @@ def decode_jslb(
         dtype = np.dtype(_TYPED[typ]).newbyteorder("<")
         if length % dtype.itemsize:
             raise ProfileFormatError(
-                f"JSLB slab {index} length {length} is not a multiple of {dtype.itemsize}", source=name, offset=off
+                f"JSLB slab {index} length {length} is not a multiple of {dtype.itemsize}",
+                source=name,
+                offset=off,
             )
         arr = np.frombuffer(data, dtype=dtype, count=length // dtype.itemsize, offset=off)
         return pa.array(arr.astype(dtype.newbyteorder("="), copy=False))

@@ -52,7 +52,11 @@ def _processed_version(tree: Any) -> int | None:
     threads = tree.get("threads") if isinstance(tree, dict) else None
     if isinstance(threads, list) and threads and isinstance(threads[0], dict):
         t0 = threads[0]
-        if "stringArray" in t0 or isinstance((t0.get("stringTable") or {}), dict) and "_array" in (t0.get("stringTable") or {}):
+        if (
+            "stringArray" in t0
+            or isinstance((t0.get("stringTable") or {}), dict)
+            and "_array" in (t0.get("stringTable") or {})
+        ):
             return 0
     return None
 
@@ -70,7 +74,11 @@ def load(
     bytes-read bar on stderr (default: only on a terminal, and only after ~1 s).
     """
     keys = _keys(threads)
-    bar_total = os.path.getsize(source) if isinstance(source, (str, os.PathLike)) and os.path.isfile(source) else None
+    bar_total = (
+        os.path.getsize(source)
+        if isinstance(source, (str, os.PathLike)) and os.path.isfile(source)
+        else None
+    )
     bar = ProgressBar(total=bar_total, enabled=progress)
     try:
         src = open_source(source, on_progress=bar.update)
@@ -101,7 +109,9 @@ def _skipper(keys: list):
             return False
         thread = containers[2] if len(containers) > 2 else None
         name = thread.get("name") if isinstance(thread, dict) else None
-        return not any(name_may_match(name if isinstance(name, str) else None, k, path[1]) for k in keys)
+        return not any(
+            name_may_match(name if isinstance(name, str) else None, k, path[1]) for k in keys
+        )
 
     return skip
 
@@ -123,7 +133,9 @@ def _selected(names: list[str], keys: list | None) -> set[int] | None:
 
 def _build(tree: Any, keys: list | None, *, name: str) -> Profile:
     if not isinstance(tree, dict):
-        raise ProfileFormatError("not a profile: expected a JSON object at the top level", source=name)
+        raise ProfileFormatError(
+            "not a profile: expected a JSON object at the top level", source=name
+        )
     version = _processed_version(tree)
     if version is not None:
         if version > CURRENT_VERSION:
@@ -135,7 +147,9 @@ def _build(tree: Any, keys: list | None, *, name: str) -> Profile:
             )
         raw_threads = tree.get("threads")
         if not isinstance(raw_threads, list):
-            raise ProfileFormatError("not a profile: missing the 'threads' array", source=name, path="threads")
+            raise ProfileFormatError(
+                "not a profile: missing the 'threads' array", source=name, path="threads"
+            )
         names = [t.get("name") if isinstance(t, dict) else None for t in raw_threads]
         keep = _selected([str(n) for n in names], keys)
         parts = read_processed(tree, version=version, keep=keep)
@@ -165,8 +179,12 @@ def _profile(parts: ProfileParts, *, fmt: str, version: int, name: str) -> Profi
     interval = m.get("interval")
     meta = Meta(
         product=str(m.get("product") or ""),
-        interval_ms=float(interval) if isinstance(interval, (int, float)) and not isinstance(interval, bool) else 1.0,
-        start_time=float(m.get("startTime") or 0.0) if isinstance(m.get("startTime") or 0, (int, float)) else 0.0,
+        interval_ms=float(interval)
+        if isinstance(interval, (int, float)) and not isinstance(interval, bool)
+        else 1.0,
+        start_time=float(m.get("startTime") or 0.0)
+        if isinstance(m.get("startTime") or 0, (int, float))
+        else 0.0,
         format=fmt,
         version=version,
         categories=parts.categories,

@@ -284,9 +284,8 @@ class Profile:
         """The thread with the most sample weight (ties: ``is_main`` first, then file order)."""
         if self.threads.height == 0:
             raise ProfileKeyError("the profile has no threads")
-        order = (
-            self.threads.with_row_index("_row")
-            .sort(["weight", "is_main", "index"], descending=[True, True, False], nulls_last=True)
+        order = self.threads.with_row_index("_row").sort(
+            ["weight", "is_main", "index"], descending=[True, True, False], nulls_last=True
         )
         return self._view(int(order["_row"][0]))
 
@@ -315,11 +314,24 @@ def build_threads_table(infos: list[dict], samples: list[pl.DataFrame]) -> pl.Da
         has_cpu = s.height > 0 and s["cpu_delta"].null_count() < s.height
         rows.append(
             {
-                **{k: info.get(k) for k in ("index", "name", "process_name", "pid", "tid", "is_main", "process_type")},
+                **{
+                    k: info.get(k)
+                    for k in (
+                        "index",
+                        "name",
+                        "process_name",
+                        "pid",
+                        "tid",
+                        "is_main",
+                        "process_type",
+                    )
+                },
                 "samples": s.height,
                 "weight": float(counted["weight"].sum()) if counted.height else 0.0,
                 "weight_type": info.get("weight_type", "samples"),
-                "cpu_ms": float(s["cpu_delta"].slice(1).cast(pl.Float64).sum()) / 1000.0 if has_cpu else None,
+                "cpu_ms": float(s["cpu_delta"].slice(1).cast(pl.Float64).sum()) / 1000.0
+                if has_cpu
+                else None,
                 "start_ms": s["time"].min() if s.height else None,
                 "end_ms": s["time"].max() if s.height else None,
             }

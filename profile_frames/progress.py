@@ -17,7 +17,14 @@ import time
 class ProgressBar:
     """Call ``update(bytes_done)`` as reading proceeds, ``close()`` at the end."""
 
-    def __init__(self, *, total: int | None, enabled: bool | None = None, label: str = "loading", delay: float = 1.0):
+    def __init__(
+        self,
+        *,
+        total: int | None,
+        enabled: bool | None = None,
+        label: str = "loading",
+        delay: float = 1.0,
+    ):
         if enabled is None:
             enabled = sys.stderr.isatty() and not os.environ.get("CI")
         self.enabled = enabled

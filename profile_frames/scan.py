@@ -61,6 +61,8 @@ def _floatify_big_ints(piece: bytes) -> bytes:
 
 class NotNumeric(Exception):
     """Internal: a captured array holds something other than numbers (e.g. booleans)."""
+
+
 _COMMA_TO_NEWLINE = bytes.maketrans(b",", b"\n")
 _CSV_READ = pacsv.ReadOptions(column_names=["v"], block_size=16 << 20)
 _CSV_PARSE = pacsv.ParseOptions(quote_char=False, double_quote=False, escape_char=False)

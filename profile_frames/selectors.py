@@ -26,7 +26,9 @@ def match_names(names: Sequence[str | None], key: int | str | re.Pattern) -> lis
     if isinstance(key, re.Pattern):
         return [i for i, n in enumerate(names) if n is not None and key.search(n)]
     if not isinstance(key, str):
-        raise TypeError(f"a key must be an int, a str or a compiled regex, not {type(key).__name__}")
+        raise TypeError(
+            f"a key must be an int, a str or a compiled regex, not {type(key).__name__}"
+        )
     exact = [i for i, n in enumerate(names) if n == key]
     if exact:
         return exact

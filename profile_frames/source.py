@@ -69,7 +69,11 @@ def source_name(source: object) -> str:
         return os.fspath(source)
     if isinstance(source, (bytes, bytearray, memoryview)):
         return "<bytes>"
-    return getattr(source, "name", None) if isinstance(getattr(source, "name", None), str) else "<stream>"
+    return (
+        getattr(source, "name", None)
+        if isinstance(getattr(source, "name", None), str)
+        else "<stream>"
+    )
 
 
 def _raw_reader(source: Source) -> tuple[Callable[[int], bytes], int | None, list]:
@@ -130,7 +134,9 @@ def _gunzip(
                 if rest.strip(b"\x00"):
                     if rest[:2] != GZIP_MAGIC:
                         raise ProfileFormatError(
-                            "trailing garbage after the gzip stream", source=name, offset=consumed - len(rest)
+                            "trailing garbage after the gzip stream",
+                            source=name,
+                            offset=consumed - len(rest),
                         )
                     member_started = True
                 data = rest.lstrip(b"\x00") if member_started else b""
@@ -146,7 +152,9 @@ def _gunzip(
             yield tail
 
 
-def _plain(first: bytes, read: Callable[[int], bytes], progress: Callable[[int], None]) -> Iterator[bytes]:
+def _plain(
+    first: bytes, read: Callable[[int], bytes], progress: Callable[[int], None]
+) -> Iterator[bytes]:
     consumed = len(first)
     progress(consumed)
     if first:
@@ -171,7 +179,9 @@ def _read_at_least(read: Callable[[int], bytes], n: int) -> bytes:
     return b"".join(parts)
 
 
-def open_source(source: Source, *, on_progress: Callable[[int], None] | None = None) -> OpenedSource:
+def open_source(
+    source: Source, *, on_progress: Callable[[int], None] | None = None
+) -> OpenedSource:
     """Open ``source`` and detect its container by magic bytes (never by file name)."""
     name = source_name(source)
     read, size, closers = _raw_reader(source)

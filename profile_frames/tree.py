@@ -36,11 +36,15 @@ def depths(parent: np.ndarray) -> np.ndarray:
     return depth if n else np.zeros(0, np.int32)
 
 
-def nearest_marked(parent: np.ndarray, marked: np.ndarray, *, include_self: bool = True) -> np.ndarray:
+def nearest_marked(
+    parent: np.ndarray, marked: np.ndarray, *, include_self: bool = True
+) -> np.ndarray:
     """For each node, the nearest ancestor (or the node itself) with ``marked``; -1 if none."""
     n = len(parent)
     idx = np.arange(n, dtype=np.int64)
-    jump = np.where(marked, idx, parent.astype(np.int64)) if include_self else parent.astype(np.int64)
+    jump = (
+        np.where(marked, idx, parent.astype(np.int64)) if include_self else parent.astype(np.int64)
+    )
     if not include_self:
         # start from the parent, then continue as include_self on the parent
         base = nearest_marked(parent, marked, include_self=True)
@@ -67,7 +71,9 @@ def levels(depth: np.ndarray) -> list[np.ndarray]:
     return np.split(order, np.cumsum(counts)[:-1])
 
 
-def subtree_sums(parent: np.ndarray, values: np.ndarray, depth: np.ndarray | None = None) -> np.ndarray:
+def subtree_sums(
+    parent: np.ndarray, values: np.ndarray, depth: np.ndarray | None = None
+) -> np.ndarray:
     """Sum of ``values`` over each node's subtree (the node included), one pass per depth level."""
     total = values.astype(np.float64 if values.dtype.kind == "f" else np.int64, copy=True)
     if len(parent) == 0:
@@ -79,6 +85,8 @@ def subtree_sums(parent: np.ndarray, values: np.ndarray, depth: np.ndarray | Non
     return total
 
 
-def any_ancestor(parent: np.ndarray, flag: np.ndarray, depth: np.ndarray | None = None) -> np.ndarray:
+def any_ancestor(
+    parent: np.ndarray, flag: np.ndarray, depth: np.ndarray | None = None
+) -> np.ndarray:
     """True where the node or any of its ancestors has ``flag``."""
     return nearest_marked(parent, flag) >= 0

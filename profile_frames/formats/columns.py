@@ -36,7 +36,9 @@ def as_series(value: Any, *, path: str, dtype: pl.DataType) -> pl.Series:
             s = pl.Series("", value, strict=False)
         except Exception:
             raise ProfileFormatError("expected an array of plain values", path=path) from None
-        if s.dtype == pl.Object or (s.dtype == pl.Null and len(value) and any(v is not None for v in value)):
+        if s.dtype == pl.Object or (
+            s.dtype == pl.Null and len(value) and any(v is not None for v in value)
+        ):
             raise ProfileFormatError("expected an array of plain values", path=path)
     else:
         raise ProfileFormatError(f"expected an array, got {_kind(value)}", path=path)
@@ -102,7 +104,9 @@ def table_length(table: Any, *, path: str, keys: tuple[str, ...]) -> int:
     n = table.get("length")
     if n is not None:
         if not isinstance(n, int) or isinstance(n, bool) or n < 0:
-            raise ProfileFormatError(f"'length' must be a non-negative integer, got {n!r}", path=path)
+            raise ProfileFormatError(
+                f"'length' must be a non-negative integer, got {n!r}", path=path
+            )
         return n
     for k in keys:
         v = table.get(k)
@@ -111,7 +115,9 @@ def table_length(table: Any, *, path: str, keys: tuple[str, ...]) -> int:
     return 0
 
 
-def check_index(s: pl.Series, size: int, *, path: str, what: str, allow_negative_one: bool = False) -> None:
+def check_index(
+    s: pl.Series, size: int, *, path: str, what: str, allow_negative_one: bool = False
+) -> None:
     """Every non-null value of ``s`` must index a table of ``size`` rows."""
     if len(s) == 0:
         return
@@ -123,7 +129,8 @@ def check_index(s: pl.Series, size: int, *, path: str, what: str, allow_negative
         bad = s.filter((s < floor) | (s >= size))
         first = int((((s < floor) | (s >= size)).arg_true())[0])
         raise ProfileFormatError(
-            f"{what} index {bad[0]} at row {first} is out of range (table has {size} rows)", path=path
+            f"{what} index {bad[0]} at row {first} is out of range (table has {size} rows)",
+            path=path,
         )
 
 

@@ -88,6 +88,31 @@ def parse_location(s: str) -> Location:
     return Location(s)
 
 
+_WEB_SCHEMES = ("http:", "https:", "moz-extension:")
+_URL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*:)//([^/?#]*)")
+
+
+def uri_resource_name(uri: str) -> str:
+    """The resource a JS script URI belongs to, as the Firefox Profiler names it: the origin
+    for http(s) (``https://host:port``), the WHATWG opaque origin ``"null"`` for
+    ``moz-extension:``, and the whole URI for anything else (``resource:``, ``chrome:``, ``file:``).
+
+    >>> uri_resource_name("https://example.com:8080/app.js"), uri_resource_name("resource://gre/x.mjs")
+    ('https://example.com:8080', 'resource://gre/x.mjs')
+    """
+    m = _URL.match(uri)
+    if not m or m.group(1).lower() not in _WEB_SCHEMES or not m.group(2):
+        return uri
+    scheme = m.group(1).lower()
+    if scheme == "moz-extension:":
+        return "null"
+    host = m.group(2).rsplit("@", 1)[-1].lower()
+    default_port = {"http:": ":80", "https:": ":443"}[scheme]
+    if host.endswith(default_port):
+        host = host[: -len(default_port)]
+    return f"{scheme}//{host}"
+
+
 def is_gecko(tree: Any) -> bool:
     """A Gecko profile has ``meta.version`` and a ``threads`` array (no processed version)."""
     if not isinstance(tree, dict):
@@ -121,11 +146,15 @@ def _table(t: Any, *, path: str) -> dict[str, list]:
         data = []
     if not isinstance(data, list):
         raise ProfileFormatError("expected an array of rows", path=f"{path}.data")
-    rows = [r if isinstance(r, list) else _row(r, path=f"{path}.data[{i}]") for i, r in enumerate(data)]
+    rows = [
+        r if isinstance(r, list) else _row(r, path=f"{path}.data[{i}]") for i, r in enumerate(data)
+    ]
     out: dict[str, Any] = {"length": len(rows)}
     for name, idx in t["schema"].items():
         if not isinstance(idx, int) or isinstance(idx, bool) or idx < 0:
-            raise ProfileFormatError(f"schema index of '{name}' must be a non-negative integer", path=f"{path}.schema")
+            raise ProfileFormatError(
+                f"schema index of '{name}' must be a non-negative integer", path=f"{path}.schema"
+            )
         out[name] = [r[idx] if idx < len(r) else None for r in rows]
     return out
 
@@ -172,12 +201,17 @@ class _Collector:
         self.strings: list[str] = []
         self.string_index: dict[str, int] = {}
         self.funcs: dict[tuple, int] = {}
-        self.func_cols: dict[str, list] = {k: [] for k in ("name", "isJS", "relevantForJS", "resource", "lineNumber", "columnNumber")}
+        self.func_cols: dict[str, list] = {
+            k: []
+            for k in ("name", "isJS", "relevantForJS", "resource", "lineNumber", "columnNumber")
+        }
         self.resources: dict[str, int] = {}
         self.res_cols: dict[str, list] = {"name": [], "lib": [], "type": []}
         self.libs: list[dict] = []
         self.lib_index: dict[tuple, int] = {}
-        self.frames: dict[str, list] = {k: [] for k in ("func", "address", "category", "subcategory", "line", "column", "lib")}
+        self.frames: dict[str, list] = {
+            k: [] for k in ("func", "address", "category", "subcategory", "line", "column", "lib")
+        }
         self.stacks: dict[str, list] = {"prefix": [], "frame": []}
 
     def string(self, s: str) -> int:
@@ -197,7 +231,7 @@ class _Collector:
         return i
 
     def lib(self, lib: dict) -> int:
-        key = (lib.get("name"), lib.get("breakpadId"), lib.get("start"))
+        key = (lib.get("debugName"), lib.get("breakpadId"))
         i = self.lib_index.get(key)
         if i is None:
             i = self.lib_index[key] = len(self.libs)
@@ -223,7 +257,13 @@ class _LibLocator:
     """Finds the library whose mapping contains an absolute address."""
 
     def __init__(self, libs: list[dict]):
-        good = [lib for lib in libs if isinstance(lib, dict) and _num(lib.get("start")) is not None and _num(lib.get("end")) is not None]
+        good = [
+            lib
+            for lib in libs
+            if isinstance(lib, dict)
+            and _num(lib.get("start")) is not None
+            and _num(lib.get("end")) is not None
+        ]
         self.libs = sorted(good, key=lambda lib: lib["start"])
         self.starts = [lib["start"] for lib in self.libs]
 
@@ -247,7 +287,9 @@ def read_gecko(tree: dict, *, select: Callable[[list[str]], set[int] | None]) ->
     names = [str(t.get("name", "")) for t, _, _, _ in flat]
     keep = select(names)
     root_meta = tree["meta"]
-    categories = root_meta.get("categories") if isinstance(root_meta.get("categories"), list) else None
+    categories = (
+        root_meta.get("categories") if isinstance(root_meta.get("categories"), list) else None
+    )
     n_categories = len(categories) if categories else 1
 
     col = _Collector()
@@ -268,7 +310,11 @@ def read_gecko(tree: dict, *, select: Callable[[list[str]], set[int] | None]) ->
         "shared": {
             "stringArray": col.strings,
             "stackTable": {"length": len(col.stacks["frame"]), **col.stacks},
-            "frameTable": {"length": len(col.frames["func"]), "inlineDepth": [0] * len(col.frames["func"]), **col.frames},
+            "frameTable": {
+                "length": len(col.frames["func"]),
+                "inlineDepth": [0] * len(col.frames["func"]),
+                **col.frames,
+            },
             "funcTable": {"length": len(col.func_cols["name"]), **col.func_cols},
             "resourceTable": {"length": len(col.res_cols["name"]), **col.res_cols},
         },
@@ -279,7 +325,13 @@ def read_gecko(tree: dict, *, select: Callable[[list[str]], set[int] | None]) ->
 
 
 def _thread(
-    t: dict, proc: dict, shift: float, path: str, col: _Collector, locator: _LibLocator, n_categories: int
+    t: dict,
+    proc: dict,
+    shift: float,
+    path: str,
+    col: _Collector,
+    locator: _LibLocator,
+    n_categories: int,
 ) -> dict:
     strings = t.get("stringTable")
     if not isinstance(strings, list):
@@ -295,7 +347,11 @@ def _thread(
     locations = frames.get("location") or []
     relevant = frames.get("relevantForJS") or [False] * len(locations)
     for i, loc_idx in enumerate(locations):
-        if not isinstance(loc_idx, int) or not 0 <= loc_idx < len(strings) or not isinstance(strings[loc_idx], str):
+        if (
+            not isinstance(loc_idx, int)
+            or not 0 <= loc_idx < len(strings)
+            or not isinstance(strings[loc_idx], str)
+        ):
             raise ProfileFormatError(
                 f"frame location {loc_idx!r} is not an index into the string table ({len(strings)} strings)",
                 path=f"{path}.frameTable.data[{i}]",
@@ -313,6 +369,8 @@ def _thread(
                     lib, address = hit
                     lib_i = col.lib(lib)
                     resource = col.resource(str(lib.get("name") or ""), lib_i)
+            elif loc.is_js and loc.library is not None:
+                resource = col.resource(uri_resource_name(loc.library), None)
             elif loc.library is not None:
                 resource = col.resource(loc.library, None)
             func = col.func(loc, rel and not loc.is_js and loc.library is None, resource)
@@ -324,18 +382,28 @@ def _thread(
         f["address"].append(address if address is not None else -1)
         cat = _int_or_none(frames.get("category"), i)
         f["category"].append(cat if cat is not None and 0 <= cat < n_categories else None)
-        f["subcategory"].append(_int_or_none(frames.get("subcategory"), i) if cat is not None and 0 <= cat < n_categories else None)
+        f["subcategory"].append(
+            _int_or_none(frames.get("subcategory"), i)
+            if cat is not None and 0 <= cat < n_categories
+            else None
+        )
         f["line"].append(_int_or_none(frames.get("line"), i))
         f["column"].append(_int_or_none(frames.get("column"), i))
         f["lib"].append(lib_i if lib_i is not None else -1)
 
     n_frames = len(locations)
-    for i, (prefix, frame) in enumerate(zip(stacks.get("prefix") or [None] * stacks["length"], stacks.get("frame") or [])):
+    for i, (prefix, frame) in enumerate(
+        zip(stacks.get("prefix") or [None] * stacks["length"], stacks.get("frame") or [])
+    ):
         if not isinstance(frame, int) or not 0 <= frame < n_frames:
-            raise ProfileFormatError(f"stack frame {frame!r} is out of range ({n_frames} frames)", path=f"{path}.stackTable.data[{i}]")
+            raise ProfileFormatError(
+                f"stack frame {frame!r} is out of range ({n_frames} frames)",
+                path=f"{path}.stackTable.data[{i}]",
+            )
         if prefix is not None and (not isinstance(prefix, int) or not 0 <= prefix < i):
             raise ProfileFormatError(
-                f"stack prefix {prefix!r} must be an earlier stack", path=f"{path}.stackTable.data[{i}]"
+                f"stack prefix {prefix!r} must be an earlier stack",
+                path=f"{path}.stackTable.data[{i}]",
             )
         col.stacks["prefix"].append(None if prefix is None else prefix + stack_base)
         col.stacks["frame"].append(frame + frame_base)
@@ -344,10 +412,17 @@ def _thread(
     sample_stacks = []
     for i, s in enumerate(samples.get("stack") or []):
         if s is not None and (not isinstance(s, int) or not 0 <= s < n_stacks):
-            raise ProfileFormatError(f"sample stack {s!r} is out of range ({n_stacks} stacks)", path=f"{path}.samples.data[{i}]")
+            raise ProfileFormatError(
+                f"sample stack {s!r} is out of range ({n_stacks} stacks)",
+                path=f"{path}.samples.data[{i}]",
+            )
         sample_stacks.append(None if s is None else s + stack_base)
     times = [None if x is None else x + shift for x in samples.get("time") or []]
-    out_samples: dict[str, Any] = {"length": samples["length"], "stack": sample_stacks, "time": times}
+    out_samples: dict[str, Any] = {
+        "length": samples["length"],
+        "stack": sample_stacks,
+        "time": times,
+    }
     if samples.get("weight") is not None:
         out_samples["weight"] = samples["weight"]
     if samples.get("threadCPUDelta") is not None:
@@ -356,14 +431,19 @@ def _thread(
     names = []
     for i, n in enumerate(markers.get("name") or []):
         if not isinstance(n, int) or not 0 <= n < len(strings):
-            raise ProfileFormatError(f"marker name {n!r} is not a string index", path=f"{path}.markers.data[{i}]")
+            raise ProfileFormatError(
+                f"marker name {n!r} is not a string index", path=f"{path}.markers.data[{i}]"
+            )
         names.append(col.string(str(strings[n])))
     start = markers.get("startTime") or markers.get("time") or [None] * markers["length"]
     out_markers = {
         "length": markers["length"],
         "name": names,
         "startTime": [None if x is None else x + shift for x in start],
-        "endTime": [None if x is None else x + shift for x in markers.get("endTime") or [None] * markers["length"]],
+        "endTime": [
+            None if x is None else x + shift
+            for x in markers.get("endTime") or [None] * markers["length"]
+        ],
         "phase": markers.get("phase") or [0] * markers["length"],
         "category": markers.get("category") or [None] * markers["length"],
         "data": markers.get("data") or [None] * markers["length"],

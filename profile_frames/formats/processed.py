@@ -77,7 +77,12 @@ def read_v70(tree: dict, *, keep: set[int] | None = None) -> ProfileParts:
     stacks = _stacks(shared.get("stackTable") or {"length": 0}, frames, categories)
     native = _native_symbols(shared.get("nativeSymbols") or {"length": 0}, strings)
     if len(frames):
-        check_index(frames["native_symbol"], len(native), path="shared.frameTable.nativeSymbol", what="native symbol")
+        check_index(
+            frames["native_symbol"],
+            len(native),
+            path="shared.frameTable.nativeSymbol",
+            what="native symbol",
+        )
     cpu_scale = CPU_UNIT_TO_US.get(((meta.get("sampleUnits") or {}).get("threadCPUDelta")) or "µs")
     threads = []
     raw_threads = tree.get("threads")
@@ -98,7 +103,9 @@ def _strings(value: Any) -> pl.Series:
     try:
         return pl.Series("strings", value, dtype=pl.String)
     except Exception:
-        raise ProfileFormatError("expected an array of strings", path="shared.stringArray") from None
+        raise ProfileFormatError(
+            "expected an array of strings", path="shared.stringArray"
+        ) from None
 
 
 def _lookup(strings: pl.Series, idx: pl.Series, *, path: str) -> pl.Series:
@@ -170,7 +177,9 @@ def _funcs(shared: dict, strings: pl.Series) -> pl.DataFrame:
     res_names = _lookup(strings, res_name_idx, path=f"{rp}.name")
     library = _gather_or_null(res_names, resource)
     if t.get("fileName") is not None:
-        file = _lookup(strings, column(t, "fileName", path=p, dtype=pl.Int64, length=n), path=f"{p}.fileName")
+        file = _lookup(
+            strings, column(t, "fileName", path=p, dtype=pl.Int64, length=n), path=f"{p}.fileName"
+        )
     elif t.get("source") is not None:
         file = _source_files(shared, column(t, "source", path=p, dtype=pl.Int64, length=n), strings)
     else:
@@ -182,10 +191,12 @@ def _funcs(shared: dict, strings: pl.Series) -> pl.DataFrame:
             "file": file,
             "line": column(t, "lineNumber", path=p, dtype=pl.Int32, length=n, default=None),
             "column": column(t, "columnNumber", path=p, dtype=pl.Int32, length=n, default=None),
-            "is_js": column(t, "isJS", path=p, dtype=pl.Boolean, length=n, default=False).fill_null(False),
-            "relevant_for_js": column(t, "relevantForJS", path=p, dtype=pl.Boolean, length=n, default=False).fill_null(
+            "is_js": column(t, "isJS", path=p, dtype=pl.Boolean, length=n, default=False).fill_null(
                 False
             ),
+            "relevant_for_js": column(
+                t, "relevantForJS", path=p, dtype=pl.Boolean, length=n, default=False
+            ).fill_null(False),
             "resource": resource.replace(-1, None),
         },
         schema=schema.FUNCS,
@@ -195,7 +206,11 @@ def _funcs(shared: dict, strings: pl.Series) -> pl.DataFrame:
 def _source_files(shared: dict, source: pl.Series, strings: pl.Series) -> pl.Series:
     src = shared.get("sources") or {"length": 0}
     n = table_length(src, path="shared.sources", keys=("filename",))
-    fn = _lookup(strings, column(src, "filename", path="shared.sources", dtype=pl.Int64, length=n, default=None), path="shared.sources.filename")
+    fn = _lookup(
+        strings,
+        column(src, "filename", path="shared.sources", dtype=pl.Int64, length=n, default=None),
+        path="shared.sources.filename",
+    )
     check_index(source, n, path="shared.funcTable.source", what="source")
     return _gather_or_null(fn, source)
 
@@ -232,7 +247,9 @@ def _frames(shared: dict, *, n_funcs: int, n_libs: int, n_categories: int) -> pl
             "column": column(t, "column", path=p, dtype=pl.Int32, length=n, default=None),
             "category": category,
             "subcategory": column(t, "subcategory", path=p, dtype=pl.Int32, length=n, default=None),
-            "native_symbol": column(t, "nativeSymbol", path=p, dtype=pl.Int32, length=n, default=None).replace(-1, None),
+            "native_symbol": column(
+                t, "nativeSymbol", path=p, dtype=pl.Int32, length=n, default=None
+            ).replace(-1, None),
             "lib": lib,
         },
         schema=schema.FRAMES,
@@ -244,11 +261,15 @@ def stack_parents(t: dict, n: int, *, path: str) -> pl.Series:
     if t.get("prefixOffset") is not None and t.get("prefix") is None:
         off = column(t, "prefixOffset", path=path, dtype=pl.Int64, length=n)
         if off.null_count() or (len(off) and off.min() < 0):
-            raise ProfileFormatError("prefixOffset must be non-negative integers", path=f"{path}.prefixOffset")
+            raise ProfileFormatError(
+                "prefixOffset must be non-negative integers", path=f"{path}.prefixOffset"
+            )
         idx = pl.int_range(0, n, dtype=pl.Int64, eager=True)
         parent = pl.select(pl.when(off == 0).then(None).otherwise(idx - off)).to_series()
         if len(parent) and (parent.min() or 0) < 0:
-            raise ProfileFormatError("prefixOffset points before the first stack", path=f"{path}.prefixOffset")
+            raise ProfileFormatError(
+                "prefixOffset points before the first stack", path=f"{path}.prefixOffset"
+            )
         return parent.cast(pl.Int32)
     parent = column(t, "prefix", path=path, dtype=pl.Int32, length=n, default=None)
     return parent.replace(-1, None)
@@ -279,7 +300,8 @@ def _stacks(t: dict, frames: pl.DataFrame, categories: pl.DataFrame) -> pl.DataF
     else:
         cat, sub = _inherited_categories(parent, frame, frames, default_category(categories))
     return pl.DataFrame(
-        {"parent": parent, "frame": frame, "category": cat, "subcategory": sub}, schema=schema.STACKS
+        {"parent": parent, "frame": frame, "category": cat, "subcategory": sub},
+        schema=schema.STACKS,
     )
 
 
@@ -307,14 +329,20 @@ def _native_symbols(t: dict, strings: pl.Series) -> pl.DataFrame:
         {
             "lib": column(t, "libIndex", path=p, dtype=pl.Int32, length=n, default=None),
             "address": column(t, "address", path=p, dtype=pl.Int64, length=n, default=None),
-            "name": _lookup(strings, column(t, "name", path=p, dtype=pl.Int64, length=n, default=None), path=f"{p}.name"),
+            "name": _lookup(
+                strings,
+                column(t, "name", path=p, dtype=pl.Int64, length=n, default=None),
+                path=f"{p}.name",
+            ),
             "size": column(t, "functionSize", path=p, dtype=pl.Int64, length=n, default=None),
         },
         schema=schema.NATIVE_SYMBOLS,
     )
 
 
-def _thread(t: dict, i: int, strings: pl.Series, *, n_stacks: int, cpu_scale: float | None) -> ThreadParts:
+def _thread(
+    t: dict, i: int, strings: pl.Series, *, n_stacks: int, cpu_scale: float | None
+) -> ThreadParts:
     p = f"threads[{i}]"
     samples = _samples(t.get("samples"), f"{p}.samples", n_stacks=n_stacks, cpu_scale=cpu_scale)
     markers = _markers(t.get("markers"), f"{p}.markers", strings)
@@ -325,7 +353,9 @@ def _thread(t: dict, i: int, strings: pl.Series, *, n_stacks: int, cpu_scale: fl
         "process_name": _str(t.get("processName")),
         "pid": _str(t.get("pid")),
         "tid": _str(t.get("tid")),
-        "is_main": bool(t["isMainThread"]) if t.get("isMainThread") is not None else name == "GeckoMain",
+        "is_main": bool(t["isMainThread"])
+        if t.get("isMainThread") is not None
+        else name == "GeckoMain",
         "process_type": _str(t.get("processType")),
         "weight_type": str((t.get("samples") or {}).get("weightType") or "samples"),
     }
@@ -348,7 +378,9 @@ def _samples(t: Any, p: str, *, n_stacks: int, cpu_scale: float | None) -> pl.Da
     if weight.len() == 0 or (weight == weight.round(0)).all() and weight.abs().max() < 2**31:
         weight = weight.cast(pl.Int32)
     if t.get("threadCPUDelta") is not None and cpu_scale is not None:
-        cpu = (column(t, "threadCPUDelta", path=p, dtype=pl.Float64, length=n) * cpu_scale).cast(pl.Float32)
+        cpu = (column(t, "threadCPUDelta", path=p, dtype=pl.Float64, length=n) * cpu_scale).cast(
+            pl.Float32
+        )
     else:
         cpu = pl.repeat(None, n, dtype=pl.Float32, eager=True)
     return pl.DataFrame({"time": time, "stack": stack, "weight": weight, "cpu_delta": cpu})
@@ -359,13 +391,30 @@ def _markers(t: Any, p: str, strings: pl.Series) -> pl.DataFrame:
         return schema.empty(schema.MARKERS)
     n = table_length(t, path=p, keys=("name", "startTime", "data"))
     # the Firefox Profiler reads `length` marker rows; hand-made files sometimes carry extra cells
-    t = {k: (v[:n] if k != "length" and hasattr(v, "__len__") and not isinstance(v, (str, dict)) and len(v) > n else v) for k, v in t.items()}
-    name = _lookup(strings, column(t, "name", path=p, dtype=pl.Int64, length=n, default=None), path=f"{p}.name")
+    t = {
+        k: (
+            v[:n]
+            if k != "length"
+            and hasattr(v, "__len__")
+            and not isinstance(v, (str, dict))
+            and len(v) > n
+            else v
+        )
+        for k, v in t.items()
+    }
+    name = _lookup(
+        strings, column(t, "name", path=p, dtype=pl.Int64, length=n, default=None), path=f"{p}.name"
+    )
     data = t.get("data")
     if isinstance(data, list):
         if len(data) != n:
-            raise ProfileFormatError(f"column 'data' has {len(data)} rows but the table has {n}", path=p)
-        text = pl.Series([None if d is None else json.dumps(d, separators=(",", ":")) for d in data], dtype=pl.String)
+            raise ProfileFormatError(
+                f"column 'data' has {len(data)} rows but the table has {n}", path=p
+            )
+        text = pl.Series(
+            [None if d is None else json.dumps(d, separators=(",", ":")) for d in data],
+            dtype=pl.String,
+        )
     else:
         text = pl.repeat(None, n, dtype=pl.String, eager=True)
     start = column(t, "startTime", path=p, dtype=pl.Float64, length=n, default=None)

@@ -16,6 +16,7 @@ Example
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -85,6 +86,90 @@ V12_CATEGORIES = [
 V12_FLAG_TO_CATEGORY = {16: 1, 32: 2, 64: 3, 128: 4, 256: 4, 512: 5, 1024: 6, 2048: 7, 4096: 7}
 
 
+def _v1_thread_process_types(tree: dict) -> None:
+    """v1 gave threads a ``processType``; content-process main threads were renamed GeckoMain."""
+    for t in _threads(tree):
+        if "processType" not in t:
+            if t.get("name") == "Content":
+                t["processType"], t["name"] = "tab", "GeckoMain"
+            else:
+                t["processType"] = "plugin" if t.get("name") == "Plugin" else "default"
+
+
+_DOM_CALL = re.compile(r"^(get |set )?\w+(\.\w+| constructor)$")
+_ENTRY = "AutoEntryScript "
+
+
+def _v17_relevant_for_js(tree: dict) -> None:
+    """v17 added ``funcTable.relevantForJS``; ``AutoEntryScript x`` labels became ``x``."""
+    for i, t in enumerate(_threads(tree)):
+        funcs, strings = t.get("funcTable"), t.get("stringArray")
+        if (
+            not isinstance(funcs, dict)
+            or not isinstance(strings, list)
+            or funcs.get("relevantForJS") is not None
+        ):
+            continue
+        names = as_series(
+            funcs.get("name", []), path=f"threads[{i}].funcTable.name", dtype=pl.Int64
+        ).to_list()
+        relevant = []
+        for f, idx in enumerate(names):
+            s = strings[idx] if idx is not None and 0 <= idx < len(strings) else ""
+            s = s if isinstance(s, str) else ""
+            if s.startswith(_ENTRY):
+                names[f] = len(strings)
+                strings.append(s[len(_ENTRY) :])
+                relevant.append(True)
+            else:
+                relevant.append(bool(_DOM_CALL.match(s)))
+        funcs["name"] = names
+        funcs["relevantForJS"] = relevant
+
+
+_JS_NAME = (re.compile(r"^(.*) \((.*):([0-9]+)\)$", re.S), re.compile(r"^()(.*):([0-9]+)$", re.S))
+
+
+def _v4_js_func_names(tree: dict) -> None:
+    """v4 split JS function names ``name (url:line)`` into name, ``fileName`` and ``lineNumber``."""
+    for i, t in enumerate(_threads(tree)):
+        funcs, strings = t.get("funcTable"), t.get("stringArray")
+        if (
+            not isinstance(funcs, dict)
+            or not isinstance(strings, list)
+            or funcs.get("isJS") is None
+        ):
+            continue
+        n = table_length(funcs, path=f"threads[{i}].funcTable", keys=("name",))
+        is_js = as_series(
+            funcs["isJS"], path=f"threads[{i}].funcTable.isJS", dtype=pl.Boolean
+        ).to_list()
+        names = as_series(
+            funcs["name"], path=f"threads[{i}].funcTable.name", dtype=pl.Int64
+        ).to_list()
+        files = [None] * n
+        lines = [None] * n
+        for f in range(min(n, len(is_js), len(names))):
+            s = (
+                strings[names[f]]
+                if is_js[f] and names[f] is not None and 0 <= names[f] < len(strings)
+                else None
+            )
+            m = (_JS_NAME[0].match(s) or _JS_NAME[1].match(s)) if isinstance(s, str) else None
+            if m:
+                uri = m.group(2).split(" -> ")[-1]
+                names[f] = len(strings)
+                strings.append(m.group(1) or uri)
+                files[f] = len(strings)
+                strings.append(uri)
+                lines[f] = int(m.group(3))
+        funcs["name"] = names
+        if funcs.get("fileName") is None:
+            funcs["fileName"] = files
+        if funcs.get("lineNumber") is None:
+            funcs["lineNumber"] = lines
+
+
 def _v12_categories(tree: dict) -> None:
     """v12 added ``meta.categories``: old bit-flag frame categories map onto the v12 list."""
     meta = tree.setdefault("meta", {})
@@ -99,11 +184,15 @@ def _v12_categories(tree: dict) -> None:
         frames = t.get("frameTable")
         if not isinstance(frames, dict) or frames.get("category") is None:
             continue
-        flags = as_series(frames["category"], path=f"threads[{i}].frameTable.category", dtype=pl.Int64)
+        flags = as_series(
+            frames["category"], path=f"threads[{i}].frameTable.category", dtype=pl.Int64
+        )
         top_bit = pl.select(
             pl.when(flags > 0).then(pl.lit(2, pl.Int64).pow(flags.log(2).floor().cast(pl.Int64)))
         ).to_series()
-        mapped = pl.DataFrame({"flag": top_bit}).join(mapping, on="flag", how="left", maintain_order="left")["cat"]
+        mapped = pl.DataFrame({"flag": top_bit}).join(
+            mapping, on="flag", how="left", maintain_order="left"
+        )["cat"]
         frames["category"] = mapped.fill_null(1) if len(mapped) else mapped
 
 
@@ -150,7 +239,9 @@ def _v56_shared_strings(tree: dict) -> None:
         if local is None:
             continue
         if not isinstance(local, list):
-            raise ProfileFormatError("expected an array of strings", path=f"threads[{i}].stringArray")
+            raise ProfileFormatError(
+                "expected an array of strings", path=f"threads[{i}].stringArray"
+            )
         off = len(strings)
         for table, col in STRING_COLUMNS:
             tab = t.get(table)
@@ -179,7 +270,9 @@ def _v60_shared_tables(tree: dict) -> None:
             tab = t.pop(name, None)
             if tab is None:
                 tab = {"length": 0}
-            n = table_length(tab, path=f"threads[{i}].{name}", keys=tuple(tab) if isinstance(tab, dict) else ())
+            n = table_length(
+                tab, path=f"threads[{i}].{name}", keys=tuple(tab) if isinstance(tab, dict) else ()
+            )
             pieces[name].append((i, tab, n))
             offsets[name] += n
         for table, col, target in TABLE_INDEX_COLUMNS:
@@ -193,7 +286,9 @@ def _v60_shared_tables(tree: dict) -> None:
         shared[name] = _concat_tables(name, pieces[name], offsets_by_thread=tree["threads"])
 
 
-def _concat_tables(name: str, pieces: list[tuple[int, dict, int]], *, offsets_by_thread: list) -> dict:
+def _concat_tables(
+    name: str, pieces: list[tuple[int, dict, int]], *, offsets_by_thread: list
+) -> dict:
     keys: list[str] = []
     for _, tab, _ in pieces:
         for k in tab:
@@ -221,7 +316,8 @@ def _concat_tables(name: str, pieces: list[tuple[int, dict, int]], *, offsets_by
                 s = s.extend_constant(None, n - len(s))
             if len(s) != n:
                 raise ProfileFormatError(
-                    f"column '{k}' has {len(s)} rows but the table has {n}", path=f"threads[{i}].{name}"
+                    f"column '{k}' has {len(s)} rows but the table has {n}",
+                    path=f"threads[{i}].{name}",
                 )
             parts.append(s)
         if parts is None:
@@ -231,7 +327,13 @@ def _concat_tables(name: str, pieces: list[tuple[int, dict, int]], *, offsets_by
 
 
 def _loose_dtype(v: Any) -> pl.DataType:
-    s = v if isinstance(v, pl.Series) else pl.Series("", v, strict=False) if isinstance(v, list) else pl.Series("", v)
+    s = (
+        v
+        if isinstance(v, pl.Series)
+        else pl.Series("", v, strict=False)
+        if isinstance(v, list)
+        else pl.Series("", v)
+    )
     return s.dtype if s.dtype != pl.Null else pl.Int64
 
 
@@ -257,18 +359,27 @@ def _v70_frame_lib(tree: dict) -> None:
     if not isinstance(funcs, dict) or not isinstance(res, dict) or res.get("lib") is None:
         return
     func = as_series(frames.get("func", []), path="shared.frameTable.func", dtype=pl.Int64)
-    resource = as_series(funcs.get("resource", []), path="shared.funcTable.resource", dtype=pl.Int64)
+    resource = as_series(
+        funcs.get("resource", []), path="shared.funcTable.resource", dtype=pl.Int64
+    )
     lib = as_series(res["lib"], path="shared.resourceTable.lib", dtype=pl.Int64)
     if len(func) and (func.max() or 0) >= len(resource):
         return  # reported by the reader with a better message
-    fr = resource.gather(func.fill_null(0).clip(0, max(len(resource) - 1, 0))) if len(resource) else func * 0 - 1
+    fr = (
+        resource.gather(func.fill_null(0).clip(0, max(len(resource) - 1, 0)))
+        if len(resource)
+        else func * 0 - 1
+    )
     ok = (fr >= 0) & (fr < len(lib)) & func.is_not_null()
     lib_of = lib.gather(fr.clip(0, max(len(lib) - 1, 0))) if len(lib) else fr * 0 - 1
     frames["lib"] = pl.select(pl.when(ok).then(lib_of).otherwise(-1)).to_series().fill_null(-1)
 
 
 STEPS: list[tuple[int, Callable[[dict], None]]] = [
+    (1, _v1_thread_process_types),
+    (4, _v4_js_func_names),
     (12, _v12_categories),
+    (17, _v17_relevant_for_js),
     (23, _v23_subcategories),
     (29, _v29_duration_to_weight),
     (41, _v41_profile_libs),

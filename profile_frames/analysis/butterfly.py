@@ -1,0 +1,65 @@
+"""Direct callers and callees of a function, with the weight flowing through each.
+
+A sample counts once per (caller or callee) even when the function recurses, so the weights are
+what the Firefox Profiler's butterfly view shows: each row is at most the function's total.
+
+Example
+-------
+>>> import profile_frames
+>>> t = profile_frames.load(profile_frames.example_path()).thread(1)
+>>> top = t.total_time()["func"][1]
+>>> t.callees(int(top)).columns
+['function', 'library', 'total', 'total_pct', 'func']
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+from .calltree import call_nodes
+from .resolve import resolve_functions
+
+if TYPE_CHECKING:
+    from ..model import Thread
+
+
+def _rows(thread: Thread, keys: np.ndarray, weights: np.ndarray, denom: float) -> pl.DataFrame:
+    n = thread.funcs.height
+    total = np.bincount(keys, weights=weights, minlength=n)
+    if weights.dtype.kind == "i":
+        total = np.rint(total).astype(np.int64)
+    df = pl.DataFrame(
+        {
+            "function": thread.funcs["name"],
+            "library": thread.funcs["library"],
+            "total": total,
+            "total_pct": total * 100.0 / denom if denom else np.zeros(n),
+            "func": pl.int_range(0, n, dtype=pl.Int32, eager=True),
+        }
+    )
+    return df.filter(pl.col("total") != 0).sort(["total", "func"], descending=[True, False])
+
+
+def callers(thread: Thread, function: Any) -> pl.DataFrame:
+    """Functions that directly call ``function`` (name, regex or func index)."""
+    cn = call_nodes(thread)
+    target = np.isin(cn.func, resolve_functions(thread, function))
+    nodes = np.flatnonzero(target & (cn.parent >= 0))
+    key = np.full(len(cn.func), -1, dtype=np.int64)
+    key[nodes] = cn.func[cn.parent[nodes]]
+    outer = cn.once_per_sample(key)
+    return _rows(thread, key[outer], cn.total[outer], cn.root_total)
+
+
+def callees(thread: Thread, function: Any) -> pl.DataFrame:
+    """Functions that ``function`` directly calls."""
+    cn = call_nodes(thread)
+    target = np.isin(cn.func, resolve_functions(thread, function))
+    child = np.flatnonzero((cn.parent >= 0) & target[np.maximum(cn.parent, 0)])
+    key = np.full(len(cn.func), -1, dtype=np.int64)
+    key[child] = cn.func[child]
+    outer = cn.once_per_sample(key)
+    return _rows(thread, key[outer], cn.total[outer], cn.root_total)

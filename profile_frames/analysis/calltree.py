@@ -1,0 +1,261 @@
+"""Call nodes, self and total weights, top-down and bottom-up call trees.
+
+Call nodes are keyed by (parent call node, function), as in the Firefox Profiler's
+``computeCallNodeTable``: frames of one function under the same parent merge, and direct
+recursion A→A gives two nodes. Everything is computed level by level over the prefix tree
+(one numpy pass per depth), never per sample or per stack.
+
+"Counted once per sample" sums (a function's total, a group's total, a caller's weight) use
+DFS intervals: a node counts unless an earlier node with the same key encloses it.
+
+Example
+-------
+>>> import profile_frames
+>>> t = profile_frames.load(profile_frames.example_path()).thread(1)
+>>> tree = t.call_tree()
+>>> tree.columns[:6]
+['node', 'parent', 'func', 'function', 'library', 'depth']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+import polars as pl
+
+from ..tree import depths, levels, subtree_sums
+
+if TYPE_CHECKING:
+    from ..model import Thread
+
+
+@dataclass
+class CallNodes:
+    """The call node table of one thread view, with weights.
+
+    ``func``, ``parent`` (-1 = root), ``depth``, ``self_w`` and ``total`` are per call node;
+    ``root_total`` is the 100 % denominator (sum of non-null sample weights).
+    """
+
+    func: np.ndarray
+    parent: np.ndarray
+    depth: np.ndarray
+    self_w: np.ndarray
+    total: np.ndarray
+    root_total: float
+    stack_node: np.ndarray  # call node of every stack (-1 for stacks no sample reaches)
+
+    @cached_property
+    def intervals(self) -> tuple[np.ndarray, np.ndarray]:
+        """DFS entry index and end (exclusive) of every node's subtree."""
+        return dfs_intervals(self.parent, self.depth)
+
+    def once_per_sample(self, key: np.ndarray) -> np.ndarray:
+        """Mask of nodes whose ``key`` (>= 0) does not occur on any ancestor."""
+        tin, tout = self.intervals
+        return outermost(key, tin, tout)
+
+
+def stack_weights(thread: Thread) -> np.ndarray:
+    """Summed sample weight per stack (samples with a null stack count nowhere)."""
+    n = thread.stacks.height
+    s = thread.samples.filter(pl.col("stack").is_not_null())
+    out = np.zeros(n, dtype=np.float64 if thread.samples["weight"].dtype.is_float() else np.int64)
+    if s.height == 0:
+        return out
+    g = s.group_by("stack").agg(pl.col("weight").sum())
+    out[g["stack"].to_numpy()] = g["weight"].to_numpy()
+    return out
+
+
+def call_nodes(thread: Thread) -> CallNodes:
+    """Build the call node table for ``thread`` (cached on the thread view)."""
+    cached = thread.__dict__.get("_call_nodes")
+    if cached is not None:
+        return cached
+    sw = stack_weights(thread)
+    stack_parent = thread.stacks["parent"].fill_null(-1).to_numpy().astype(np.int64)
+    stack_func = (
+        thread.frames["func"].to_numpy()[thread.stacks["frame"].to_numpy()]
+        if thread.stacks.height
+        else np.zeros(0, np.int64)
+    )
+    # keep only stacks some sample reaches (directly or through a descendant)
+    reached = subtree_sums(stack_parent, (sw != 0).astype(np.int64)) > 0
+    sdepth = depths(stack_parent)
+    node_of = np.full(len(stack_parent), -1, dtype=np.int64)
+    funcs: list[np.ndarray] = []
+    parents: list[np.ndarray] = []
+    node_depths: list[np.ndarray] = []
+    count = 0
+    n_funcs = max(int(thread.funcs.height), 1)
+    for d, lvl in enumerate(levels(sdepth)):
+        lvl = lvl[reached[lvl]]
+        if len(lvl) == 0:
+            continue
+        pnode = node_of[stack_parent[lvl]] if d else np.full(len(lvl), -1, dtype=np.int64)
+        if d:
+            pnode = np.where(stack_parent[lvl] >= 0, pnode, -1)
+        key = (pnode + 1) * n_funcs + stack_func[lvl]
+        uniq, inv = np.unique(key, return_inverse=True)
+        node_of[lvl] = count + inv
+        funcs.append((uniq % n_funcs).astype(np.int64))
+        parents.append(uniq // n_funcs - 1)
+        node_depths.append(np.full(len(uniq), d, dtype=np.int32))
+        count += len(uniq)
+    func = np.concatenate(funcs) if funcs else np.zeros(0, np.int64)
+    parent = np.concatenate(parents) if parents else np.zeros(0, np.int64)
+    depth = np.concatenate(node_depths) if node_depths else np.zeros(0, np.int32)
+    has = node_of >= 0
+    self_w = np.bincount(node_of[has], weights=sw[has], minlength=count)
+    if sw.dtype.kind == "i":
+        self_w = np.rint(self_w).astype(np.int64)
+    total = subtree_sums(parent, self_w, depth)
+    nodes = CallNodes(func, parent, depth, self_w, total, float(np.abs(self_w).sum()), node_of)
+    object.__setattr__(thread, "_call_nodes", nodes)
+    return nodes
+
+
+def dfs_intervals(parent: np.ndarray, depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Preorder index ``tin`` and ``tout = tin + subtree size`` for a forest."""
+    n = len(parent)
+    size = subtree_sums(parent, np.ones(n, dtype=np.int64), depth)
+    tin = np.zeros(n, dtype=np.int64)
+    for d, lvl in enumerate(levels(depth)):
+        p = parent[lvl]
+        order = np.lexsort((lvl, p))
+        lvl_s, p_s, size_s = lvl[order], p[order], size[lvl[order]]
+        csum = np.cumsum(size_s) - size_s  # exclusive running sum over the level
+        start = np.ones(len(p_s), dtype=bool)
+        start[1:] = p_s[1:] != p_s[:-1]
+        group_first = np.maximum.accumulate(np.where(start, np.arange(len(p_s)), 0))
+        before = csum - csum[group_first]  # sizes of earlier siblings
+        base = np.where(p_s >= 0, tin[np.maximum(p_s, 0)] + 1, 0) if d else 0
+        tin[lvl_s] = base + before
+    return tin, tin + size
+
+
+def outermost(key: np.ndarray, tin: np.ndarray, tout: np.ndarray) -> np.ndarray:
+    """True for nodes with ``key >= 0`` not enclosed by an earlier node with the same key."""
+    idx = np.flatnonzero(key >= 0)
+    out = np.zeros(len(key), dtype=bool)
+    if len(idx) == 0:
+        return out
+    order = idx[np.lexsort((tin[idx], key[idx]))]
+    k = key[order].astype(np.int64)
+    span = int(tout.max()) + 1
+    # running max of (key * span + tout) restarts naturally at each new key
+    running = np.maximum.accumulate(k * span + tout[order])
+    prev = np.concatenate(([-1], running[:-1]))
+    out[order] = prev <= k * span + tin[order]
+    return out
+
+
+def name_with_library(funcs: pl.DataFrame) -> pl.Series:
+    """The Firefox Profiler's ``nameWithLibrary``: ``lib!name`` when the resource name is
+    non-empty and differs from the function name, else the name."""
+    name, lib = funcs["name"].fill_null(""), funcs["library"]
+    use = lib.is_not_null() & (lib != "") & (lib != name)
+    return (
+        pl.select(pl.when(use).then(lib + "!" + name).otherwise(name))
+        .to_series()
+        .alias("name_with_library")
+    )
+
+
+def _pct(values: np.ndarray, denom: float) -> np.ndarray:
+    return values * 100.0 / denom if denom else np.zeros(len(values))
+
+
+def call_tree(thread: Thread, *, inverted: bool = False) -> pl.DataFrame:
+    """The call tree as a DataFrame in depth-first order, heaviest child first.
+
+    Columns: node, parent (null for roots), func, function, library, depth, self, total,
+    self_pct, total_pct. ``inverted=True`` gives the bottom-up tree (roots are the functions
+    with self weight; children are their callers).
+    """
+    cn = call_nodes(thread)
+    if inverted:
+        func, parent, depth, self_w, total = _inverted(cn)
+    else:
+        func, parent, depth, self_w, total = cn.func, cn.parent, cn.depth, cn.self_w, cn.total
+    order = _dfs_order(parent, depth, total)
+    remap = np.empty(len(order), dtype=np.int64)
+    remap[order] = np.arange(len(order))
+    par = parent[order]
+    names = thread.funcs["name"]
+    libs = thread.funcs["library"]
+    f = func[order]
+    return pl.DataFrame(
+        {
+            "node": pl.Series(np.arange(len(order)), dtype=pl.UInt32),
+            "parent": pl.Series(np.where(par >= 0, remap[np.maximum(par, 0)], -1), dtype=pl.Int64)
+            .replace(-1, None)
+            .cast(pl.UInt32),
+            "func": pl.Series(f, dtype=pl.Int32),
+            "function": names.gather(f) if len(f) else pl.Series([], dtype=pl.String),
+            "library": libs.gather(f) if len(f) else pl.Series([], dtype=pl.String),
+            "depth": pl.Series(depth[order], dtype=pl.Int32),
+            "self": self_w[order],
+            "total": total[order],
+            "self_pct": _pct(self_w[order], cn.root_total),
+            "total_pct": _pct(total[order], cn.root_total),
+        }
+    )
+
+
+def _dfs_order(parent: np.ndarray, depth: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """Preorder with children sorted by total descending (ties by node index)."""
+    n = len(parent)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    size = subtree_sums(parent, np.ones(n, dtype=np.int64), depth)
+    pos = np.zeros(n, dtype=np.int64)
+    for d, lvl in enumerate(levels(depth)):
+        p = parent[lvl]
+        order = np.lexsort((lvl, -total[lvl], p))
+        lvl_s, p_s, size_s = lvl[order], p[order], size[lvl[order]]
+        csum = np.cumsum(size_s) - size_s
+        start = np.ones(len(p_s), dtype=bool)
+        start[1:] = p_s[1:] != p_s[:-1]
+        group_first = np.maximum.accumulate(np.where(start, np.arange(len(p_s)), 0))
+        before = csum - csum[group_first]
+        base = np.where(p_s >= 0, pos[np.maximum(p_s, 0)] + 1, 0) if d else 0
+        pos[lvl_s] = base + before
+    return np.argsort(pos, kind="stable")
+
+
+def _inverted(cn: CallNodes) -> tuple[np.ndarray, ...]:
+    """Bottom-up tree: every call node with self weight contributes along its reversed path."""
+    leaf = np.flatnonzero(cn.self_w != 0)
+    w = cn.self_w[leaf]
+    anc = leaf.copy()
+    inv_parent_of_leaf = np.full(len(leaf), -1, dtype=np.int64)
+    funcs, parents, depths_, totals = [], [], [], []
+    count = 0
+    n_funcs = int(cn.func.max()) + 1 if len(cn.func) else 1
+    d = 0
+    while len(anc):
+        key = (inv_parent_of_leaf + 1) * n_funcs + cn.func[anc]
+        uniq, inv = np.unique(key, return_inverse=True)
+        ids = count + inv
+        funcs.append(uniq % n_funcs)
+        parents.append(uniq // n_funcs - 1)
+        depths_.append(np.full(len(uniq), d, dtype=np.int32))
+        totals.append(np.bincount(inv, weights=w, minlength=len(uniq)))
+        count += len(uniq)
+        up = cn.parent[anc]
+        keep = up >= 0
+        anc, w, inv_parent_of_leaf = up[keep], w[keep], ids[keep]
+        d += 1
+    func = np.concatenate(funcs) if funcs else np.zeros(0, np.int64)
+    parent = np.concatenate(parents) if parents else np.zeros(0, np.int64)
+    depth = np.concatenate(depths_) if depths_ else np.zeros(0, np.int32)
+    total = np.concatenate(totals) if totals else np.zeros(0)
+    if cn.self_w.dtype.kind == "i":
+        total = np.rint(total).astype(np.int64)
+    self_w = np.where(depth == 0, total, 0)
+    return func, parent, depth, self_w, total

@@ -1,0 +1,179 @@
+"""Self and total weight per group of functions: user groups, libraries, namespaces, categories.
+
+A group's self is the sum over its member functions; its total counts each sample once if its
+stack contains any member. Functions in no group are summed under ``other`` so self shares add up.
+
+Example
+-------
+>>> import profile_frames
+>>> t = profile_frames.load(profile_frames.example_path()).thread(1)
+>>> g = t.group_time({"zlib": "0x", "python": ["_Py", "Py"]})
+>>> g["group"].to_list()[-1]
+'other'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+from .calltree import call_nodes
+from .timing import weights_frame
+
+if TYPE_CHECKING:
+    from ..model import Thread
+
+GroupSpec = str | re.Pattern | Sequence[str | re.Pattern]
+
+
+def _matcher(spec: GroupSpec) -> list[str | re.Pattern]:
+    if isinstance(spec, (str, re.Pattern)):
+        return [spec]
+    return list(spec)
+
+
+def member_mask(names: pl.Series, spec: GroupSpec) -> pl.Series:
+    """True for names starting with any prefix string, or matching any compiled regex.
+
+    A string written ``re:...`` is a regex too (handy in TOML files and on the command line).
+    """
+    mask = pl.Series([False] * len(names))
+    for m in _matcher(spec):
+        if isinstance(m, re.Pattern):
+            hit = names.str.contains(m.pattern)
+        elif m.startswith("re:"):
+            hit = names.str.contains(m[3:])
+        else:
+            hit = names.str.starts_with(m)
+        mask = mask | hit.fill_null(False)
+    return mask
+
+
+def keyed_weights(
+    thread: Thread, func_key: np.ndarray, n_keys: int
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Self and total per key, where ``func_key[f]`` is the key of func f (-1 = none)."""
+    cn = call_nodes(thread)
+    node_key = func_key[cn.func] if len(cn.func) else np.zeros(0, np.int64)
+    has = node_key >= 0
+    self_k = np.bincount(node_key[has], weights=cn.self_w[has], minlength=n_keys)
+    outer = cn.once_per_sample(node_key)
+    total_k = np.bincount(node_key[outer], weights=cn.total[outer], minlength=n_keys)
+    if cn.self_w.dtype.kind == "i":
+        self_k, total_k = np.rint(self_k).astype(np.int64), np.rint(total_k).astype(np.int64)
+    return self_k, total_k, cn.root_total
+
+
+def _table(thread: Thread, column: str, labels: list[str], func_key: np.ndarray) -> pl.DataFrame:
+    self_k, total_k, denom = keyed_weights(thread, func_key, len(labels))
+    df = weights_frame(thread, {column: pl.Series(labels, dtype=pl.String)}, self_k, total_k, denom)
+    return df.sort(["self", "total"], descending=True)
+
+
+def group_time(
+    thread: Thread, groups: dict[str, GroupSpec], *, other: str = "other"
+) -> pl.DataFrame:
+    """Self and total per named group; a function belongs to the first group it matches."""
+    names = thread.funcs["name"].fill_null("")
+    key = np.full(thread.funcs.height, -1, dtype=np.int64)
+    labels = list(groups)
+    for i, spec in enumerate(groups.values()):
+        hit = member_mask(names, spec).to_numpy() & (key < 0)
+        key[hit] = i
+    key[key < 0] = len(labels)
+    df = _table(thread, "group", [*labels, other], key)
+    return pl.concat([df.filter(pl.col("group") != other), df.filter(pl.col("group") == other)])
+
+
+def by_library(thread: Thread) -> pl.DataFrame:
+    """Self and total per library (the function's resource; ``(none)`` for label frames)."""
+    lib = thread.funcs["library"].fill_null("(none)")
+    codes = lib.cast(pl.Categorical)
+    labels = codes.cat.get_categories().to_list()
+    return _table(thread, "library", labels, codes.to_physical().to_numpy().astype(np.int64))
+
+
+_IMPL = re.compile(r"^<impl(?:<[^>]*>)? (?:[^<>]|<[^<>]*>)*? for ([^<> ]+)")
+_AS = re.compile(r"^<([^<> ]+)(?:<[^>]*>)? as ")
+_GENERIC = re.compile(r"<[^<>]*>")
+
+
+def namespace_of(name: str, library: str | None, depth: int) -> str:
+    """The first ``depth`` ``::`` components of a Rust/C++ name, generics removed.
+
+    ``<impl Trait for Type>::f`` and ``<Type as Trait>::f`` group under ``Type``'s path.
+    Names without ``::`` group under their library, in brackets.
+
+    >>> namespace_of("angelscript::parser::Lexer::scan_token", None, 2)
+    'angelscript::parser'
+    >>> namespace_of("<impl core::fmt::Debug for angelscript::Token>::fmt", None, 1)
+    'angelscript'
+    >>> namespace_of("malloc", "libc.so.6", 2)
+    '[libc.so.6]'
+    """
+    m = _IMPL.match(name) or _AS.match(name)
+    if m:
+        name = m.group(1)
+    prev = None
+    while prev != name:
+        prev, name = name, _GENERIC.sub("", name)
+    parts = [p for p in name.split("::") if p]
+    if len(parts) <= 1:
+        return f"[{library}]" if library else (parts[0] if parts else name)
+    return "::".join(parts[: min(depth, len(parts) - 1)])
+
+
+def by_namespace(thread: Thread, depth: int = 2) -> pl.DataFrame:
+    """Self and total per namespace / module path of ``depth`` components."""
+    labels: dict[str, int] = {}
+    key = np.empty(thread.funcs.height, dtype=np.int64)
+    for i, (name, lib) in enumerate(
+        zip(thread.funcs["name"].to_list(), thread.funcs["library"].to_list())
+    ):
+        ns = namespace_of(name or "", lib, depth)
+        key[i] = labels.setdefault(ns, len(labels))
+    return _table(thread, "namespace", list(labels), key)
+
+
+def by_category(thread: Thread) -> pl.DataFrame:
+    """Self and total per category of the sampled stacks (the Firefox Profiler's category)."""
+    from ..tree import subtree_sums
+    from .calltree import dfs_intervals, outermost, stack_weights
+
+    cats = thread.meta.categories["name"].to_list()
+    sw = stack_weights(thread)
+    parent = thread.stacks["parent"].fill_null(-1).to_numpy().astype(np.int64)
+    cat = thread.stacks["category"].fill_null(0).to_numpy().astype(np.int64)
+    from ..tree import depths
+
+    d = depths(parent)
+    total_s = subtree_sums(parent, sw, d)
+    tin, tout = dfs_intervals(parent, d)
+    outer = outermost(cat, tin, tout)
+    n = len(cats)
+    self_c = np.bincount(cat, weights=sw, minlength=n)
+    total_c = np.bincount(cat[outer], weights=total_s[outer], minlength=n)
+    if sw.dtype.kind == "i":
+        self_c, total_c = np.rint(self_c).astype(np.int64), np.rint(total_c).astype(np.int64)
+    denom = float(np.abs(sw).sum())
+    df = weights_frame(
+        thread, {"category": pl.Series(cats, dtype=pl.String)}, self_c, total_c, denom
+    )
+    return df.sort(["self", "total"], descending=True)
+
+
+def resolve_groups(spec: Any) -> dict[str, GroupSpec]:
+    """Accept a dict, or ``NAME=PREFIX[,PREFIX…]`` strings (the CLI form)."""
+    if isinstance(spec, dict):
+        return spec
+    out: dict[str, GroupSpec] = {}
+    for item in spec:
+        name, _, prefixes = item.partition("=")
+        if not name or not prefixes:
+            raise ValueError(f"a group must look like NAME=PREFIX[,PREFIX...], got {item!r}")
+        out[name] = [p for p in prefixes.split(",") if p]
+    return out

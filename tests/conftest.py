@@ -1,0 +1,52 @@
+"""Shared test helpers: where ../shared lives, and how to read the official CLI's outputs."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+FIXTURES = SHARED / "fixtures"
+PROFILES = FIXTURES / "profiles"
+EXPECTED = FIXTURES / "expected"
+DATA = Path(__file__).resolve().parent / "data"
+
+needs_shared = pytest.mark.skipif(
+    not PROFILES.is_dir(), reason="../shared/fixtures is not present beside this checkout"
+)
+
+
+def all_profiles() -> list[Path]:
+    if not PROFILES.is_dir():
+        return []
+    return sorted(
+        p for p in PROFILES.rglob("*") if p.is_file() and not p.name.endswith(".syms.json")
+    )
+
+
+def expected_name(path: Path) -> str:
+    name = path.name
+    if name.endswith(".gz"):
+        name = name[:-3]
+    for ext in (".json", ".jslb"):
+        if name.endswith(ext):
+            name = name[: -len(ext)]
+    return name
+
+
+def read_json(path: Path):
+    if path.suffix == ".gz":
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            return json.load(f)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def expected_file(name: str, stem: str) -> Path | None:
+    for p in (EXPECTED / name / f"{stem}.json", EXPECTED / name / f"{stem}.json.gz"):
+        if p.exists():
+            return p
+    return None
