@@ -91,10 +91,15 @@ def group_time(
 
 def by_library(thread: Thread) -> pl.DataFrame:
     """Self and total per library (the function's resource; ``(none)`` for label frames)."""
-    lib = thread.funcs["library"].fill_null("(none)")
-    codes = lib.cast(pl.Categorical)
-    labels = codes.cat.get_categories().to_list()
-    return _table(thread, "library", labels, codes.to_physical().to_numpy().astype(np.int64))
+    labels: dict[str, int] = {}
+    key = np.array(
+        [
+            labels.setdefault(lib, len(labels))
+            for lib in thread.funcs["library"].fill_null("(none)").to_list()
+        ],
+        dtype=np.int64,
+    )
+    return _table(thread, "library", list(labels), key)
 
 
 _IMPL = re.compile(r"^<impl(?:<[^>]*>)? (?:[^<>]|<[^<>]*>)*? for ([^<> ]+)")

@@ -1,0 +1,377 @@
+"""Transforms: each is a small value, and applying one returns a new Thread view.
+
+As in the Firefox Profiler's ``transforms.ts``, a transform computes a new parent column for the
+stack table and/or a map from old stacks to new stacks (-1 = drop the sample); every other
+column is shared, and stacks that become unused are left orphaned. Here each one is a handful
+of vectorised passes (pointer jumping over the prefix tree), never a loop per stack or sample.
+
+A function argument is a name (all funcs with that name, or ``lib!name``), a compiled regex, a
+func index, or a list of those.
+
+Example
+-------
+>>> import profile_frames
+>>> t = profile_frames.load(profile_frames.example_path()).thread(1)
+>>> name = t.self_time()["function"][0]
+>>> merged = t.merge_function(name)
+>>> name in merged.self_time()["function"].to_list()
+False
+>>> str(MergeFunction(name)) == f"merge-function {name}"
+True
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+from ..errors import ProfileKeyError
+from ..tree import nearest_marked
+from .resolve import resolve_functions
+
+if TYPE_CHECKING:
+    from ..model import Thread
+
+
+def _fmt(function: Any) -> str:
+    if isinstance(function, re.Pattern):
+        return f"/{function.pattern}/"
+    if isinstance(function, (list, tuple)):
+        return ",".join(_fmt(f) for f in function)
+    return str(function)
+
+
+@dataclass(frozen=True)
+class MergeFunction:
+    """Remove the function's frames; its self time goes to its caller."""
+
+    function: Any
+
+    def __str__(self) -> str:
+        return f"merge-function {_fmt(self.function)}"
+
+
+@dataclass(frozen=True)
+class FocusFunction:
+    """Keep only samples under the outermost call of the function, re-rooted there."""
+
+    function: Any
+
+    def __str__(self) -> str:
+        return f"focus-function {_fmt(self.function)}"
+
+
+@dataclass(frozen=True)
+class FocusSubtree:
+    """Keep samples under a call path (root first); ``inverted``: samples ending with the
+    path read leaf first, each sample mapped to where the match completes."""
+
+    path: tuple
+    inverted: bool = False
+
+    def __str__(self) -> str:
+        kind = "focus-subtree-inverted" if self.inverted else "focus-subtree"
+        return f"{kind} {' > '.join(_fmt(p) for p in self.path)}"
+
+
+@dataclass(frozen=True)
+class DropFunction:
+    """Drop every sample whose stack contains the function."""
+
+    function: Any
+
+    def __str__(self) -> str:
+        return f"drop-function {_fmt(self.function)}"
+
+
+@dataclass(frozen=True)
+class CollapseRecursion:
+    """Collapse recursion into one node: direct only (f→f→f), or also indirect (f→g→f)."""
+
+    function: Any
+    direct_only: bool = False
+
+    def __str__(self) -> str:
+        kind = "collapse-direct-recursion" if self.direct_only else "collapse-recursion"
+        return f"{kind} {_fmt(self.function)}"
+
+
+@dataclass(frozen=True)
+class CollapseFunctionSubtree:
+    """Fold everything the function calls into it (its total becomes its self)."""
+
+    function: Any
+
+    def __str__(self) -> str:
+        return f"collapse-function-subtree {_fmt(self.function)}"
+
+
+@dataclass(frozen=True)
+class CollapseLibrary:
+    """Replace the library's functions by one function named after it; consecutive frames merge."""
+
+    library: str
+
+    def __str__(self) -> str:
+        return f"collapse-library {self.library}"
+
+
+@dataclass(frozen=True)
+class FocusCategory:
+    """Keep only frames of a category (by name or index); samples without one are dropped."""
+
+    category: str | int
+
+    def __str__(self) -> str:
+        return f"focus-category {self.category}"
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    """Keep samples with ``start_ms <= time < end_ms`` (ms since the profile start)."""
+
+    start_ms: float
+    end_ms: float
+
+    def __str__(self) -> str:
+        return f"range {self.start_ms:g}-{self.end_ms:g}"
+
+
+@dataclass(frozen=True)
+class KeepStacksWith:
+    """Keep samples whose stack has a function whose name, library or file contains the text
+    (or matches the compiled regex)."""
+
+    match: str | re.Pattern
+
+    def __str__(self) -> str:
+        return f"search {_fmt(self.match)}"
+
+
+Transform = (
+    MergeFunction
+    | FocusFunction
+    | FocusSubtree
+    | DropFunction
+    | CollapseRecursion
+    | CollapseFunctionSubtree
+    | CollapseLibrary
+    | FocusCategory
+    | TimeRange
+    | KeepStacksWith
+)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def _tree(thread: Thread) -> tuple[np.ndarray, np.ndarray]:
+    parent = thread.stacks["parent"].fill_null(-1).to_numpy().astype(np.int64)
+    func = (
+        thread.frames["func"].to_numpy().astype(np.int64)[thread.stacks["frame"].to_numpy()]
+        if thread.stacks.height
+        else np.zeros(0, np.int64)
+    )
+    return parent, func
+
+
+def _is(func: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    return np.isin(func, targets)
+
+
+def _outermost_root(parent: np.ndarray, mark: np.ndarray) -> np.ndarray:
+    """For each stack, the outermost ancestor-or-self with ``mark`` (-1 if none)."""
+    has_above = nearest_marked(parent, mark, include_self=False) >= 0
+    return nearest_marked(parent, mark & ~has_above)
+
+
+def _with(
+    thread: Thread,
+    transform: Any,
+    *,
+    parent: np.ndarray | None = None,
+    stack_map: np.ndarray | None = None,
+    **tables: Any,
+) -> Thread:
+    changes: dict[str, Any] = dict(tables)
+    if parent is not None:
+        stacks = tables.get("stacks", thread.stacks)
+        changes["stacks"] = stacks.with_columns(
+            parent=pl.Series(parent, dtype=pl.Int64).replace(-1, None).cast(pl.Int32)
+        )
+    if stack_map is not None:
+        changes["samples"] = remap_samples(thread.samples, stack_map)
+    return thread.with_tables(**changes, transforms=(*thread.transforms, transform))
+
+
+def remap_samples(samples: pl.DataFrame, stack_map: np.ndarray) -> pl.DataFrame:
+    """Replace each sample's stack by ``stack_map[stack]`` (-1 becomes null)."""
+    if len(stack_map) == 0:
+        return samples
+    mapping = pl.Series("m", stack_map, dtype=pl.Int64)
+    old = samples["stack"]
+    new = mapping.gather(old.fill_null(0))
+    new = pl.select(pl.when(old.is_null() | (new < 0)).then(None).otherwise(new)).to_series()
+    return samples.with_columns(stack=new.cast(pl.Int32))
+
+
+# -- the transforms --------------------------------------------------------------------------
+def _merge(thread: Thread, tr: MergeFunction) -> Thread:
+    parent, func = _tree(thread)
+    keep = ~_is(func, resolve_functions(thread, tr.function))
+    return _reparent_to_kept(thread, tr, parent, keep)
+
+
+def _reparent_to_kept(thread: Thread, tr: Any, parent: np.ndarray, keep: np.ndarray) -> Thread:
+    nk = nearest_marked(parent, keep)
+    new_parent = np.where(parent >= 0, nk[np.maximum(parent, 0)], -1)
+    return _with(thread, tr, parent=new_parent, stack_map=nk)
+
+
+def _focus_function(thread: Thread, tr: FocusFunction) -> Thread:
+    parent, func = _tree(thread)
+    root = _outermost_root(parent, _is(func, resolve_functions(thread, tr.function)))
+    idx = np.arange(len(parent))
+    new_parent = np.where(root == idx, -1, parent)
+    return _with(thread, tr, parent=new_parent, stack_map=np.where(root >= 0, idx, -1))
+
+
+def _focus_subtree(thread: Thread, tr: FocusSubtree) -> Thread:
+    if not tr.path:
+        raise ProfileKeyError("focus_subtree needs a non-empty call path")
+    parent, func = _tree(thread)
+    sets = [resolve_functions(thread, f) for f in tr.path]
+    idx = np.arange(len(parent))
+    if tr.inverted:
+        ok = _is(func, sets[0])
+        anc = idx.copy()
+        for s in sets[1:]:
+            anc = np.where(ok & (anc >= 0), parent[np.maximum(anc, 0)], -1)
+            ok &= anc >= 0
+            ok &= _is(func[np.maximum(anc, 0)], s)
+        return _with(thread, tr, stack_map=np.where(ok, anc, -1))
+    from ..tree import depths
+
+    depth = depths(parent)
+    match = (depth == 0) & _is(func, sets[0])
+    for d, s in enumerate(sets[1:], start=1):
+        match = match | ((depth == d) & _is(func, s) & match[np.maximum(parent, 0)] & (parent >= 0))
+    root = nearest_marked(parent, match & (depth == len(sets) - 1))
+    new_parent = np.where(root == idx, -1, parent)
+    return _with(thread, tr, parent=new_parent, stack_map=np.where(root >= 0, idx, -1))
+
+
+def _drop(thread: Thread, tr: DropFunction) -> Thread:
+    parent, func = _tree(thread)
+    has = nearest_marked(parent, _is(func, resolve_functions(thread, tr.function))) >= 0
+    return _with(thread, tr, stack_map=np.where(has, -1, np.arange(len(parent))))
+
+
+def _recursion_parent(parent: np.ndarray, is_f: np.ndarray, *, direct_only: bool) -> np.ndarray:
+    """New parents that collapse f recursion: an inner f hangs where its outermost f hangs
+    (direct: only within an unbroken f→f→f run)."""
+    idx = np.arange(len(parent))
+    if direct_only:
+        parent_is_f = np.where(parent >= 0, is_f[np.maximum(parent, 0)], False)
+        top = nearest_marked(parent, is_f & ~parent_is_f)  # first f of each f→f→f run
+    else:
+        top = _outermost_root(parent, is_f)
+    inner = is_f & (top >= 0) & (top != idx)
+    return np.where(inner, parent[np.maximum(top, 0)], parent)
+
+
+def _collapse_recursion(thread: Thread, tr: CollapseRecursion) -> Thread:
+    parent, func = _tree(thread)
+    is_f = _is(func, resolve_functions(thread, tr.function))
+    return _with(thread, tr, parent=_recursion_parent(parent, is_f, direct_only=tr.direct_only))
+
+
+def _collapse_subtree(thread: Thread, tr: CollapseFunctionSubtree) -> Thread:
+    parent, func = _tree(thread)
+    root = _outermost_root(parent, _is(func, resolve_functions(thread, tr.function)))
+    return _with(thread, tr, stack_map=np.where(root >= 0, root, np.arange(len(parent))))
+
+
+def _collapse_library(thread: Thread, tr: CollapseLibrary) -> Thread:
+    members = (thread.funcs["library"] == tr.library).fill_null(False)
+    if not members.any():
+        libs = sorted(set(thread.funcs["library"].drop_nulls().to_list()))
+        raise ProfileKeyError(
+            f"no function belongs to library {tr.library!r}; libraries: {', '.join(libs[:20])}"
+        )
+    new_func = thread.funcs.height
+    row = pl.DataFrame({"name": [tr.library], "library": [tr.library]})
+    funcs = pl.concat([thread.funcs, row], how="diagonal_relaxed").cast(dict(thread.funcs.schema))
+    frame_func = thread.frames["func"]
+    in_lib = members.gather(frame_func)
+    frames = thread.frames.with_columns(
+        func=pl.select(
+            pl.when(in_lib).then(pl.lit(new_func, pl.Int32)).otherwise(frame_func)
+        ).to_series()
+    )
+    parent = thread.stacks["parent"].fill_null(-1).to_numpy().astype(np.int64)
+    is_f = frames["func"].to_numpy()[thread.stacks["frame"].to_numpy()] == new_func
+    new_parent = _recursion_parent(parent, is_f, direct_only=True)
+    return _with(thread, tr, parent=new_parent, funcs=funcs, frames=frames)
+
+
+def _focus_category(thread: Thread, tr: FocusCategory) -> Thread:
+    names = thread.meta.categories["name"].to_list()
+    if isinstance(tr.category, int):
+        cat = tr.category
+    elif tr.category in names:
+        cat = names.index(tr.category)
+    else:
+        raise ProfileKeyError(f"no category {tr.category!r}; categories: {', '.join(names)}")
+    parent, _ = _tree(thread)
+    keep = (thread.stacks["category"] == cat).fill_null(False).to_numpy()
+    return _reparent_to_kept(thread, tr, parent, keep)
+
+
+def _time_range(thread: Thread, tr: TimeRange) -> Thread:
+    s = thread.samples.filter((pl.col("time") >= tr.start_ms) & (pl.col("time") < tr.end_ms))
+    return thread.with_tables(samples=s, transforms=(*thread.transforms, tr))
+
+
+def _keep_with(thread: Thread, tr: KeepStacksWith) -> Thread:
+    f = thread.funcs
+    if isinstance(tr.match, re.Pattern):
+        hit = (
+            f["name"].str.contains(tr.match.pattern)
+            | f["library"].str.contains(tr.match.pattern)
+            | f["file"].str.contains(tr.match.pattern)
+        )
+    else:
+        hit = (
+            f["name"].str.contains(tr.match, literal=True)
+            | f["library"].str.contains(tr.match, literal=True)
+            | f["file"].str.contains(tr.match, literal=True)
+        )
+    targets = hit.fill_null(False).arg_true().to_numpy()
+    parent, func = _tree(thread)
+    has = nearest_marked(parent, _is(func, targets)) >= 0
+    return _with(thread, tr, stack_map=np.where(has, np.arange(len(parent)), -1))
+
+
+_APPLY = {
+    MergeFunction: _merge,
+    FocusFunction: _focus_function,
+    FocusSubtree: _focus_subtree,
+    DropFunction: _drop,
+    CollapseRecursion: _collapse_recursion,
+    CollapseFunctionSubtree: _collapse_subtree,
+    CollapseLibrary: _collapse_library,
+    FocusCategory: _focus_category,
+    TimeRange: _time_range,
+    KeepStacksWith: _keep_with,
+}
+
+
+def apply(thread: Thread, transform: Transform) -> Thread:
+    """Apply one transform value to a thread view, returning a new view."""
+    fn = _APPLY.get(type(transform))
+    if fn is None:
+        raise TypeError(f"not a transform: {transform!r}")
+    return fn(thread, transform)

@@ -1,0 +1,187 @@
+"""Transforms, butterfly and groups on a hand-built profile; expected numbers worked out here.
+
+Samples (root first, weight), at times 0..5:
+  0: A B C    w1
+  1: A B      w2
+  2: A D B C  w3
+  3: A B B    w1   (direct recursion)
+  4: (null)   w5   (counts nowhere)
+  5: E        w1
+Counted weight = 1+2+3+1+1 = 8.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import profile_frames
+from profile_frames.analysis import transforms as T
+
+from .builders import processed_profile, to_bytes
+
+SAMPLES = [
+    (["A", "B", "C"], 1),
+    (["A", "B"], 2),
+    (["A", "D", "B", "C"], 3),
+    (["A", "B", "B"], 1),
+    (None, 5),
+    (["E"], 1),
+]
+
+
+@pytest.fixture(scope="module")
+def thread():
+    prof = processed_profile(
+        SAMPLES,
+        libraries={"A": "app", "D": "app", "B": "libx", "C": "libx"},
+        categories={"B": 1, "C": 1},
+    )
+    return profile_frames.load(to_bytes(prof)).thread(0)
+
+
+def weights(t):
+    f = t.functions()
+    return {r["function"]: (r["self"], r["total"]) for r in f.iter_rows(named=True)}
+
+
+def test_baseline(thread):
+    assert weights(thread) == {"C": (4, 4), "B": (3, 7), "E": (1, 1), "A": (0, 7), "D": (0, 3)}
+    assert thread.functions()["total_pct"][0] == pytest.approx(100 * 4 / 8)
+
+
+def test_merge_function_gives_self_to_caller(thread):
+    assert weights(thread.merge_function("B")) == {
+        "C": (4, 4),
+        "A": (3, 7),
+        "E": (1, 1),
+        "D": (0, 3),
+    }
+
+
+def test_drop_function_removes_samples_from_the_denominator(thread):
+    t = thread.drop_function("B")
+    assert weights(t) == {"E": (1, 1)}
+    assert t.functions()["self_pct"][0] == 100.0
+
+
+def test_focus_function_reroots_at_outermost_call(thread):
+    t = thread.focus_function("B")
+    assert weights(t) == {"C": (4, 4), "B": (3, 7)}
+    tree = t.call_tree()
+    assert tree.filter(tree["parent"].is_null())["function"].to_list() == ["B"]
+
+
+def test_focus_subtree_root_first(thread):
+    t = thread.focus_subtree(["A", "B"])
+    assert weights(t) == {"B": (3, 4), "C": (1, 1)}
+
+
+def test_focus_subtree_inverted_maps_to_where_the_suffix_completes(thread):
+    t = thread.focus_subtree(["C", "B"], inverted=True)
+    assert weights(t) == {"B": (4, 4), "A": (0, 4), "D": (0, 3)}
+
+
+def test_collapse_direct_recursion(thread):
+    t = thread.collapse_recursion("B", direct_only=True)
+    assert weights(t) == weights(thread)
+    tree = t.call_tree()
+    ab = tree.filter((tree["function"] == "B") & (tree["depth"] == 1))
+    assert ab["self"].to_list() == [3] and ab["total"].to_list() == [4]
+    assert tree.filter(tree["parent"] == ab["node"][0])["function"].to_list() == [
+        "C"
+    ]  # no B→B left
+
+
+def test_collapse_indirect_recursion():
+    prof = processed_profile([(["F", "G", "F", "H"], 2), (["F", "G"], 1)])
+    t = profile_frames.load(to_bytes(prof)).thread(0)
+    direct = t.collapse_recursion("F", direct_only=True).call_tree()
+    assert direct["depth"].max() == 3  # F→G→F→H untouched: no direct recursion
+    tree = t.collapse_recursion("F").call_tree()
+    rows = {
+        (r["function"], r["depth"]): (r["self"], r["total"]) for r in tree.iter_rows(named=True)
+    }
+    assert rows == {("F", 0): (0, 3), ("H", 1): (2, 2), ("G", 1): (1, 1)}
+
+
+def test_collapse_function_subtree(thread):
+    assert weights(thread.collapse_function_subtree("B")) == {
+        "B": (7, 7),
+        "E": (1, 1),
+        "A": (0, 7),
+        "D": (0, 3),
+    }
+
+
+def test_collapse_library_merges_consecutive_frames(thread):
+    t = thread.collapse_library("libx")
+    assert weights(t) == {"libx": (7, 7), "E": (1, 1), "A": (0, 7), "D": (0, 3)}
+    assert t.call_tree()["depth"].max() == 2  # A→D→libx
+
+
+def test_focus_category(thread):
+    assert weights(thread.focus_category("User")) == {"C": (4, 4), "B": (3, 7)}
+
+
+def test_time_range_and_search(thread):
+    assert weights(thread.between(1, 3)) == {"B": (2, 5), "C": (3, 3), "A": (0, 5), "D": (0, 3)}
+    assert weights(thread.filter_samples("D")) == {
+        "C": (3, 3),
+        "A": (0, 3),
+        "B": (0, 3),
+        "D": (0, 3),
+    }
+    assert weights(thread.filter_samples(re.compile("^E$"))) == {"E": (1, 1)}
+
+
+def test_transforms_compose_and_never_mutate(thread):
+    before = weights(thread)
+    t = thread.transform(T.MergeFunction("D"), T.FocusFunction("B"))
+    assert [str(x) for x in t.transforms] == ["merge-function D", "focus-function B"]
+    assert weights(t) == {"C": (4, 4), "B": (3, 7)}
+    assert weights(thread) == before
+
+
+def test_callers_and_callees_do_not_double_count_recursion(thread):
+    callers = {r["function"]: r["total"] for r in thread.callers("B").iter_rows(named=True)}
+    assert callers == {"A": 4, "D": 3, "B": 1}
+    callees = {r["function"]: r["total"] for r in thread.callees("B").iter_rows(named=True)}
+    assert callees == {"C": 4, "B": 1}
+
+
+def test_group_time_counts_each_sample_once(thread):
+    g = {
+        r["group"]: (r["self"], r["total"])
+        for r in thread.group_time({"AB": ["A", "B"]}).iter_rows(named=True)
+    }
+    assert g == {"AB": (3, 7), "other": (5, 5)}
+    g = thread.group_time({"lib": re.compile("^[BC]$")})
+    assert g.row(0, named=True)["total"] == 7
+
+
+def test_by_library_and_category(thread):
+    libs = {
+        r["library"]: (r["self"], r["total"]) for r in thread.by_library().iter_rows(named=True)
+    }
+    assert libs == {"libx": (7, 7), "(none)": (1, 1), "app": (0, 7)}
+    cats = {
+        r["category"]: (r["self"], r["total"]) for r in thread.by_category().iter_rows(named=True)
+    }
+    assert cats == {"User": (7, 7), "Other": (1, 8)}
+
+
+def test_inverted_tree(thread):
+    tree = thread.call_tree(inverted=True)
+    roots = {
+        r["function"]: (r["self"], r["total"])
+        for r in tree.filter(tree["parent"].is_null()).iter_rows(named=True)
+    }
+    assert roots == {"C": (4, 4), "B": (3, 3), "E": (1, 1)}
+    assert tree["total"].filter(tree["parent"].is_null()).sum() == 8
+
+
+def test_unknown_function_is_a_clear_error(thread):
+    with pytest.raises(profile_frames.ProfileKeyError, match="no function matches 'Nope'"):
+        thread.merge_function("Nope")
