@@ -1,0 +1,273 @@
+"""``profile-frames``: the command line. A thin shell over the public API.
+
+Every option maps onto a library call: ``--merge F`` is ``Thread.merge_function(F)``,
+``--group NAME=PREFIX`` is ``Thread.group_time({NAME: [PREFIX]})``, and so on.
+
+Example
+-------
+>>> main(["top", "--example", "-n", "3", "--format", "csv"])  # doctest: +ELLIPSIS
+function,library,self,self_pct,total,total_pct...
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+
+from .. import __version__
+from ..analysis import transforms as T
+from ..analysis.groups import resolve_groups
+from ..analysis.resolve import as_function_key
+from ..errors import ProfileFormatError, ProfileKeyError
+from ..load import load
+from ..model import Profile, Thread
+from .render import csv_text, json_document, markdown_table, text_table, tree_text
+from .report import hotspot_report, load_groups, load_rules
+
+FORMATS = ("table", "markdown", "csv", "json")
+
+
+class UsageError(Exception):
+    """A bad option value (reported as one line, exit code 2)."""
+
+
+def _common(p: argparse.ArgumentParser, *, thread: bool = True) -> None:
+    p.add_argument("profile", nargs="?", help="profile file (.json, .json.gz, .jslb; - for stdin)")
+    p.add_argument(
+        "--example", action="store_true", help="use the small profile bundled with the package"
+    )
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar (default: on a terminal)",
+    )
+    if thread:
+        p.add_argument(
+            "-t", "--thread", help="thread index, name, glob or regex (default: the most samples)"
+        )
+        g = p.add_argument_group("transforms (applied in this order)")
+        g.add_argument("--between", metavar="START:END", help="keep samples in [START, END) ms")
+        g.add_argument(
+            "--merge",
+            action="append",
+            default=[],
+            metavar="FUNC",
+            help="merge a function into its callers (/regex/ allowed)",
+        )
+        g.add_argument(
+            "--drop",
+            action="append",
+            default=[],
+            metavar="FUNC",
+            help="drop samples containing a function",
+        )
+        g.add_argument("--collapse-recursion", action="append", default=[], metavar="FUNC")
+        g.add_argument("--collapse-library", action="append", default=[], metavar="LIB")
+        g.add_argument(
+            "--focus", metavar="FUNC", help="focus on a function (re-rooted at its outermost call)"
+        )
+        g.add_argument("--focus-category", metavar="CATEGORY")
+        g.add_argument(
+            "--search",
+            metavar="TEXT",
+            help="keep samples whose stack has a function containing TEXT",
+        )
+    p.add_argument("--format", choices=FORMATS, default="table")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="profile-frames", description="Analyse Firefox Profiler / samply profiles."
+    )
+    parser.add_argument("--version", action="version", version=f"profile-frames {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("info", help="the threads table")
+    _common(p, thread=False)
+    p = sub.add_parser(
+        "top", help="functions (or libraries, namespaces, categories) by self or total"
+    )
+    _common(p)
+    p.add_argument("-n", type=int, default=30, help="rows (default 30; 0 = all)")
+    p.add_argument("--sort", choices=("self", "total"), default="self")
+    p.add_argument(
+        "--by", choices=("function", "library", "namespace", "category"), default="function"
+    )
+    p.add_argument("--depth", type=int, default=2, help="namespace depth for --by namespace")
+    p = sub.add_parser("groups", help="self and total per group of functions")
+    _common(p)
+    p.add_argument("--group", action="append", default=[], metavar="NAME=PREFIX[,PREFIX...]")
+    p.add_argument(
+        "--groups-file", metavar="TOML", help='TOML file: [groups] Name = ["Prefix::", "re:regex"]'
+    )
+    p = sub.add_parser("tree", help="call tree, top-down or --inverted")
+    _common(p)
+    p.add_argument("--inverted", action="store_true")
+    p.add_argument("--depth", type=int, default=None)
+    p.add_argument("--min-percent", type=float, default=1.0)
+    for name in ("callers", "callees"):
+        p = sub.add_parser(name, help=f"direct {name} of a function")
+        _common(p)
+        p.add_argument("function", help="function name, lib!name, /regex/ or func index")
+    p = sub.add_parser("report", help="markdown hot-spot report")
+    _common(p)
+    p.add_argument("-n", type=int, default=30)
+    p.add_argument("--group", action="append", default=[], metavar="NAME=PREFIX[,PREFIX...]")
+    p.add_argument("--groups-file", metavar="TOML")
+    p.add_argument("--diagnostics", metavar="TOML", help="extra diagnostic rules")
+    return parser
+
+
+def _load(args: argparse.Namespace) -> Profile:
+    from .. import example_path
+
+    if args.example:
+        source: Any = example_path()
+    elif args.profile in (None, ""):
+        raise UsageError("give a profile file, or --example for the bundled one")
+    elif args.profile == "-":
+        source = sys.stdin.buffer
+    else:
+        source = args.profile
+    return load(source, progress=args.progress)
+
+
+def _function_arg(value: str) -> Any:
+    if value.isdigit():
+        return int(value)
+    return as_function_key(value)
+
+
+def _thread(profile: Profile, args: argparse.Namespace) -> Thread:
+    key = args.thread
+    if key is None:
+        t = profile.main_thread()
+    else:
+        t = profile.thread(int(key) if key.lstrip("-").isdigit() else key)
+    steps: list[Any] = []
+    if args.between:
+        try:
+            a, b = (float(x) for x in args.between.split(":"))
+        except ValueError:
+            raise UsageError(f"--between wants START:END in ms, got {args.between!r}") from None
+        steps.append(T.TimeRange(a, b))
+    steps += [T.MergeFunction(_function_arg(f)) for f in args.merge]
+    steps += [T.DropFunction(_function_arg(f)) for f in args.drop]
+    steps += [T.CollapseRecursion(_function_arg(f)) for f in args.collapse_recursion]
+    steps += [T.CollapseLibrary(lib) for lib in args.collapse_library]
+    if args.focus:
+        steps.append(T.FocusFunction(_function_arg(args.focus)))
+    if args.focus_category:
+        steps.append(T.FocusCategory(args.focus_category))
+    if args.search:
+        steps.append(T.KeepStacksWith(args.search))
+    return t.transform(*steps)
+
+
+def _groups(args: argparse.Namespace) -> dict:
+    groups: dict = {}
+    if getattr(args, "groups_file", None):
+        groups.update(load_groups(args.groups_file))
+    try:
+        groups.update(resolve_groups(args.group))
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    return groups
+
+
+def _emit(df: pl.DataFrame, args: argparse.Namespace, **context: Any) -> str:
+    if args.format == "markdown":
+        return markdown_table(df)
+    if args.format == "csv":
+        return csv_text(df).rstrip("\n")
+    if args.format == "json":
+        return json_document(df, command=args.command, **context)
+    return text_table(df)
+
+
+def _context(profile: Profile, thread: Thread | None) -> dict:
+    ctx: dict[str, Any] = {"profile": profile.source}
+    if thread is not None:
+        ctx["thread"] = {
+            "index": thread.index,
+            "name": thread.name,
+            "transforms": [str(t) for t in thread.transforms],
+        }
+    return ctx
+
+
+def run(args: argparse.Namespace) -> str:
+    profile = _load(args)
+    if args.command == "info":
+        return _emit(profile.threads, args, **_context(profile, None))
+    thread = _thread(profile, args)
+    ctx = _context(profile, thread)
+    if args.command == "top":
+        if args.by == "function":
+            df = thread.functions().drop("func")
+        elif args.by == "library":
+            df = thread.by_library()
+        elif args.by == "namespace":
+            df = thread.by_namespace(args.depth)
+        else:
+            df = thread.by_category()
+        df = df.sort([args.sort, "total" if args.sort == "self" else "self"], descending=True)
+        if args.sort == "self":
+            df = df.filter(pl.col("self") != 0)
+        return _emit(df.head(args.n) if args.n else df, args, **ctx)
+    if args.command == "groups":
+        groups = _groups(args)
+        if not groups:
+            raise UsageError("give at least one --group NAME=PREFIX or --groups-file")
+        return _emit(thread.group_time(groups), args, **ctx)
+    if args.command == "tree":
+        tree = thread.call_tree(inverted=args.inverted)
+        if args.format in ("table", "markdown"):
+            text = tree_text(tree, min_percent=args.min_percent, max_depth=args.depth)
+            return f"```\n{text}\n```" if args.format == "markdown" else text
+        tree = tree.filter(pl.col("total_pct") >= args.min_percent)
+        if args.depth is not None:
+            tree = tree.filter(pl.col("depth") <= args.depth)
+        return _emit(tree, args, **ctx)
+    if args.command in ("callers", "callees"):
+        f = _function_arg(args.function)
+        df = thread.callers(f) if args.command == "callers" else thread.callees(f)
+        return _emit(df.drop("func"), args, **ctx)
+    if args.command == "report":
+        rules = load_rules(args.diagnostics) if args.diagnostics else None
+        report = hotspot_report(thread, top=args.n, groups=_groups(args) or None, rules=rules)
+        if args.format == "json":
+            return json_document(
+                thread.self_time().head(args.n), command="report", markdown=str(report), **ctx
+            )
+        return str(report).rstrip("\n")
+    raise UsageError(f"unknown command {args.command!r}")  # pragma: no cover - argparse guards this
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: prints the result; user errors are one line on stderr with exit code 2."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        out = run(args)
+    except (ProfileFormatError, ProfileKeyError, UsageError, FileNotFoundError) as e:
+        msg = str(e).replace("\n  ", "; ").replace("\n", "; ")
+        print(f"profile-frames: error: {msg}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # pragma: no cover
+        return 130
+    try:
+        sys.stdout.write(out + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. piped into head
+        return 0
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

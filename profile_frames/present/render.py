@@ -1,0 +1,113 @@
+"""Render result DataFrames as text tables, markdown, CSV or JSON, and call trees as text.
+
+Example
+-------
+>>> import polars as pl
+>>> print(markdown_table(pl.DataFrame({"function": ["a|b"], "self": [3]})))
+| function | self |
+|---|---|
+| a\\|b | 3 |
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from typing import Any
+
+import polars as pl
+
+PCT_COLS = ("self_pct", "total_pct")
+
+
+def _cell(v: Any, col: str) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        if col.endswith("_pct"):
+            return f"{v:.1f}%"
+        if col.endswith("_ms"):
+            return f"{v:,.1f}"
+        return f"{v:g}"
+    return str(v)
+
+
+def text_table(df: pl.DataFrame, *, pretty: bool | None = None) -> str:
+    """An aligned plain-text table (or a rich table when ``pretty`` and rich is installed)."""
+    if pretty is None:
+        pretty = sys.stdout.isatty()
+    if pretty:
+        try:
+            from rich.console import Console
+            from rich.table import Table
+        except ImportError:
+            pretty = False
+    if pretty:
+        table = Table(show_header=True, header_style="bold")
+        for c in df.columns:
+            table.add_column(c, justify="right" if df.schema[c].is_numeric() else "left")
+        for row in df.iter_rows():
+            table.add_row(*(_cell(v, c) for v, c in zip(row, df.columns)))
+        buf = io.StringIO()
+        Console(file=buf, force_terminal=True, width=200).print(table)
+        return buf.getvalue().rstrip("\n")
+    cells = [[_cell(v, c) for v, c in zip(row, df.columns)] for row in df.iter_rows()]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(df.columns)]
+    numeric = [df.schema[c].is_numeric() for c in df.columns]
+
+    def line(vals: list[str]) -> str:
+        return "  ".join(
+            v.rjust(w) if n else v.ljust(w) for v, w, n in zip(vals, widths, numeric)
+        ).rstrip()
+
+    return "\n".join(
+        [line(list(df.columns)), line(["-" * w for w in widths])] + [line(r) for r in cells]
+    )
+
+
+def markdown_table(df: pl.DataFrame) -> str:
+    """A GitHub-flavoured markdown table."""
+    head = "| " + " | ".join(df.columns) + " |"
+    sep = "|" + "---|" * len(df.columns)
+    rows = [
+        "| " + " | ".join(_cell(v, c).replace("|", "\\|") for v, c in zip(r, df.columns)) + " |"
+        for r in df.iter_rows()
+    ]
+    return "\n".join([head, sep, *rows])
+
+
+def csv_text(df: pl.DataFrame) -> str:
+    return df.write_csv()
+
+
+def json_document(df: pl.DataFrame, **context: Any) -> str:
+    """``{"schema_version": 1, <context>, "columns": [...], "rows": [{...}, ...]}``."""
+    doc = {"schema_version": 1, **context, "columns": df.columns, "rows": df.to_dicts()}
+    return json.dumps(doc, indent=2, default=str)
+
+
+def tree_text(
+    tree: pl.DataFrame, *, min_percent: float = 0.0, max_depth: int | None = None, width: int = 120
+) -> str:
+    """Indented call tree: ``total% self%  name [library]`` per node, heaviest first.
+
+    Nodes under ``min_percent`` of the total, or deeper than ``max_depth``, are left out with
+    their subtrees.
+    """
+    t = tree.filter(pl.col("total_pct") >= min_percent)
+    if max_depth is not None:
+        t = t.filter(pl.col("depth") <= max_depth)
+    # a row whose parent was cut is cut too (DFS order: parents come first)
+    kept: set[int] = set()
+    lines = ["total%  self%  function"]
+    for r in t.iter_rows(named=True):
+        if r["parent"] is not None and r["parent"] not in kept:
+            continue
+        kept.add(r["node"])
+        lib = f"  [{r['library']}]" if r["library"] else ""
+        text = (
+            f"{r['total_pct']:6.1f} {r['self_pct']:6.1f}  {'  ' * r['depth']}{r['function']}{lib}"
+        )
+        lines.append(text if len(text) <= width else text[: width - 1] + "…")
+    return "\n".join(lines)
