@@ -16,6 +16,9 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+import polars as pl
+import pyarrow as pa
+
 from .errors import ProfileFormatError
 from .formats.gecko import is_gecko, read_gecko
 from .formats.processed import ProfileParts, read_processed
@@ -28,6 +31,9 @@ from .selectors import match_names, name_may_match
 from .source import Source, open_source
 
 ThreadKeys = int | str | re.Pattern | Sequence[int | str | re.Pattern] | None
+
+
+_UNEXPECTED = (KeyError, IndexError, TypeError, ValueError, AttributeError, ArithmeticError, OverflowError, pl.exceptions.PolarsError, pa.ArrowException)
 
 
 class NewerVersionWarning(UserWarning):
@@ -94,6 +100,11 @@ def load(
             return _build(tree, keys, name=src.name)
         except ProfileFormatError as e:
             raise e.located(source=src.name) from None
+        except _UNEXPECTED as e:  # last resort: never let a bare KeyError or a dependency's error out
+            raise ProfileFormatError(
+                f"unexpected profile structure ({type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''})",
+                source=src.name,
+            ) from e
     finally:
         bar.close()
 

@@ -304,7 +304,7 @@ class Scanner:
             return
         try:
             self._coro.send(_floatify_big_ints(data))
-        except ijson.JSONError as e:
+        except (ijson.JSONError, UnicodeDecodeError, ValueError) as e:
             raise self._json_error(e) from None
         if self._events:
             self.builder.events(self._events)
@@ -315,7 +315,7 @@ class Scanner:
         if isinstance(e.args[0] if e.args else None, bytes):
             msg = e.args[0].decode("utf-8", "replace")
         first = msg.strip().split("\n")[0]
-        if "UTF8" in msg or "UTF-8" in msg:
+        if isinstance(e, UnicodeDecodeError) or "UTF8" in msg or "UTF-8" in msg:
             first = "not valid UTF-8 text: " + first
         elif "premature EOF" in msg or "Incomplete" in type(e).__name__ and not first:
             first = "unexpected end of data (truncated file?)"
@@ -461,7 +461,7 @@ class Scanner:
             self.offset += len(carry)
         try:
             self._coro.close()
-        except ijson.JSONError as e:
+        except (ijson.JSONError, UnicodeDecodeError, ValueError) as e:
             err = self._json_error(e)
             raise ProfileFormatError(
                 "unexpected end of data (truncated or empty file?)"

@@ -102,6 +102,8 @@ def table_length(table: Any, *, path: str, keys: tuple[str, ...]) -> int:
     if not isinstance(table, dict):
         raise ProfileFormatError(f"expected a table (object), got {_kind(table)}", path=path)
     n = table.get("length")
+    if isinstance(n, float) and n.is_integer():  # JavaScript numbers, or integers beyond int64
+        n = int(n)
     if n is not None:
         if not isinstance(n, int) or isinstance(n, bool) or n < 0:
             raise ProfileFormatError(

@@ -1,0 +1,163 @@
+"""Hostile inputs: every one ends in a ProfileFormatError naming the file, never a hang or a
+bare KeyError / IndexError / dependency exception."""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+import time
+
+import pytest
+
+import profile_frames
+from profile_frames import ProfileFormatError
+
+from .builders import processed_profile, to_bytes
+from .conftest import SHARED, all_profiles, needs_shared
+
+SUITE = sorted((SHARED / "jsontestsuite" / "test_parsing").glob("*.json")) if (SHARED / "jsontestsuite").is_dir() else []
+
+
+def _fails_cleanly(data: bytes, *, name: str = "<bytes>") -> ProfileFormatError:
+    with pytest.raises(ProfileFormatError) as info:
+        profile_frames.load(data)
+    assert type(info.value) is ProfileFormatError
+    assert info.value.source == name
+    return info.value
+
+
+@needs_shared
+@pytest.mark.parametrize("path", SUITE, ids=lambda p: p.name)
+def test_json_test_suite_is_never_a_profile(path):
+    start = time.monotonic()
+    with pytest.raises(ProfileFormatError) as info:
+        profile_frames.load(path)
+    assert type(info.value) is ProfileFormatError
+    assert str(path) in str(info.value)
+    assert time.monotonic() - start < 1.0, "must not hang"
+
+
+def _truncation_points(size: int, end: int) -> list[int]:
+    return sorted({max(0, min(end - 1, round(end * k / 20))) for k in range(20)})
+
+
+PLAIN = [p for p in all_profiles() if not p.name.endswith(".gz")]
+GZ = [p for p in all_profiles() if p.name.endswith(".gz")]
+
+
+@needs_shared
+@pytest.mark.parametrize("path", PLAIN, ids=lambda p: p.name)
+def test_truncated_json_fails_with_offset(path):
+    data = path.read_bytes()
+    end = data.rstrip().rfind(b"}")  # cutting anywhere before the last brace leaves invalid JSON
+    for cut in _truncation_points(len(data), end):
+        err = _fails_cleanly(data[:cut])
+        assert err.offset is not None or err.path is not None, str(err)
+
+
+@needs_shared
+@pytest.mark.parametrize("path", GZ, ids=lambda p: p.name)
+def test_truncated_gzip_fails(path):
+    data = path.read_bytes()
+    for cut in _truncation_points(len(data), len(data) - 1)[1:]:
+        err = _fails_cleanly(data[:cut])
+        assert "truncated" in str(err) or "unexpected end" in str(err) or "JSLB" in str(err), str(err)
+
+
+def test_corrupt_gzip():
+    data = bytearray(gzip.compress(b'{"meta": {}, "threads": []}' * 100))
+    data[20:30] = b"\xff" * 10
+    assert "gzip" in str(_fails_cleanly(bytes(data)))
+
+
+def test_non_utf8_and_binary():
+    assert "UTF-8" in str(_fails_cleanly(b'{"meta": {"product": "\xff\xfe"}}'))
+    _fails_cleanly(bytes(range(256)) * 4)
+    _fails_cleanly(b"")
+    _fails_cleanly(b"   \n")
+
+
+def test_deep_nesting_does_not_exhaust_memory_or_recursion():
+    assert "nested" in str(_fails_cleanly(b"[" * 200_000))
+    _fails_cleanly(b'{"meta":' * 50_000)
+
+
+def test_valid_json_that_is_not_a_profile():
+    for doc in (b"[]", b"42", b'"x"', b"{}", b'{"meta": {}}', b'{"threads": []}', b"null"):
+        assert "not a profile" in str(_fails_cleanly(doc))
+
+
+BASE = processed_profile([(["A", "B"], 1), (["A"], 2), (None, 1)])
+
+
+def _mutated(path: list, value, base: dict = BASE) -> bytes:
+    prof = copy.deepcopy(base)
+    node = prof
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return to_bytes(prof)
+
+
+CORRUPTIONS = {
+    "stack frame out of range": (["shared", "stackTable", "frame"], [0, 99], "frame index 99"),
+    "negative frame": (["shared", "stackTable", "frame"], [0, -3], "frame index -3"),
+    "prefix forward reference": (["shared", "stackTable", "prefix"], [1, None], "prefix must come before"),
+    "prefix self cycle": (["shared", "stackTable", "prefix"], [None, 1], "prefix must come before"),
+    "frame func out of range": (["shared", "frameTable", "func"], [0, 7], "func index 7"),
+    "func name beyond strings": (["shared", "funcTable", "name"], [0, 1000], "string index 1000"),
+    "sample stack out of range": (["threads", 0, "samples", "stack"], [1, 5, None], "stack index 5"),
+    "length mismatch": (["threads", 0, "samples", "time"], [0.0, 1.0], "has 2 rows but the table has 3"),
+    "strings in a number column": (["threads", 0, "samples", "stack"], ["a", "b", "c"], "expected numbers"),
+    "object instead of column": (["shared", "stackTable", "frame"], {"x": 1}, "expected an array"),
+    "fractional index": (["shared", "stackTable", "frame"], [0, 0.5], "expected integers"),
+    "absurd length": (["threads", 0, "samples", "length"], 10**18, "rows but the table has"),
+    "negative length": (["threads", 0, "samples", "length"], -1, "non-negative"),
+    "missing frame column": (["shared", "stackTable", "frame"], None, "missing column 'frame'"),
+    "threads not a list": (["threads"], {"a": 1}, "threads"),
+    "thread not an object": (["threads"], [3], "thread"),
+}
+
+
+@pytest.mark.parametrize("case", list(CORRUPTIONS), ids=list(CORRUPTIONS))
+def test_corrupted_tables(case):
+    path, value, message = CORRUPTIONS[case]
+    err = _fails_cleanly(_mutated(path, value))
+    assert message in str(err), str(err)
+
+
+def test_prefix_offset_beyond_start():
+    prof = copy.deepcopy(BASE)
+    st = prof["shared"]["stackTable"]
+    st["prefixOffset"] = [0, 5]
+    del st["prefix"]
+    assert "prefixOffset" in str(_fails_cleanly(to_bytes(prof)))
+
+
+def test_big_numeric_columns_are_validated_too():
+    """Columns long enough to go through the bulk parser get the same checks."""
+    n = 5000
+    prof = processed_profile([(["A"], 1)] * n)
+    prof["threads"][0]["samples"]["stack"][n // 2] = 7  # out of range, deep inside a bulk-parsed array
+    assert "stack index 7" in str(_fails_cleanly(to_bytes(prof)))
+    text = to_bytes(processed_profile([(["A"], 1)] * n)).replace(b'"weight": [1, 1, 1', b'"weight": [1, 1,, 1', 1)
+    _fails_cleanly(text)
+    text = to_bytes(processed_profile([(["A"], 1)] * n)).replace(b'"weight": [1, 1, 1', b'"weight": [1, 1, 1x', 1)
+    _fails_cleanly(text)
+
+
+def test_error_names_file_path_and_offset(tmp_path):
+    p = tmp_path / "broken.json"
+    p.write_bytes(b'{"meta": {"preprocessedProfileVersion": 70}, "threads": [1, 2,')
+    with pytest.raises(ProfileFormatError) as info:
+        profile_frames.load(p)
+    assert str(p) in str(info.value) and info.value.offset is not None
+
+
+def test_newer_version_loads_with_a_warning():
+    prof = copy.deepcopy(BASE)
+    prof["meta"]["preprocessedProfileVersion"] = 99
+    with pytest.warns(profile_frames.NewerVersionWarning, match="99"):
+        p = profile_frames.load(to_bytes(prof))
+    assert p.thread(0).functions()["total"].max() == 3
