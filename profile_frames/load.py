@@ -33,7 +33,17 @@ from .source import Source, open_source
 ThreadKeys = int | str | re.Pattern | Sequence[int | str | re.Pattern] | None
 
 
-_UNEXPECTED = (KeyError, IndexError, TypeError, ValueError, AttributeError, ArithmeticError, OverflowError, pl.exceptions.PolarsError, pa.ArrowException)
+_UNEXPECTED = (
+    KeyError,
+    IndexError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    ArithmeticError,
+    OverflowError,
+    pl.exceptions.PolarsError,
+    pa.ArrowException,
+)
 
 
 class NewerVersionWarning(UserWarning):
@@ -100,7 +110,9 @@ def load(
             return _build(tree, keys, name=src.name)
         except ProfileFormatError as e:
             raise e.located(source=src.name) from None
-        except _UNEXPECTED as e:  # last resort: never let a bare KeyError or a dependency's error out
+        except (
+            _UNEXPECTED
+        ) as e:  # last resort: never let a bare KeyError or a dependency's error out
             raise ProfileFormatError(
                 f"unexpected profile structure ({type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''})",
                 source=src.name,
@@ -163,6 +175,12 @@ def _build(tree: Any, keys: list | None, *, name: str) -> Profile:
             )
         names = [t.get("name") if isinstance(t, dict) else None for t in raw_threads]
         keep = _selected([str(n) for n in names], keys)
+        if (
+            keep is not None
+        ):  # unselected threads: only their names remain (their tables were skipped)
+            for i in range(len(raw_threads)):
+                if i not in keep:
+                    raw_threads[i] = {"name": names[i]}
         parts = read_processed(tree, version=version, keep=keep)
         fmt = "processed"
     elif is_gecko(tree):

@@ -9,7 +9,7 @@ Example
 >>> import profile_frames
 >>> profile = profile_frames.load(profile_frames.example_path())
 >>> profile.threads.select("index", "name", "samples").head(2).rows()
-[(0, 'ld-linux-x86-64.so.2', 0), (1, 'python3.11', 1511)]
+[(0, 'ld-linux-x86-64.so.2', 0), (1, 'python3.11', 1509)]
 """
 
 from __future__ import annotations

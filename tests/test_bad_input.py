@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import gzip
-import json
 import time
 
 import pytest
@@ -16,7 +15,11 @@ from profile_frames import ProfileFormatError
 from .builders import processed_profile, to_bytes
 from .conftest import SHARED, all_profiles, needs_shared
 
-SUITE = sorted((SHARED / "jsontestsuite" / "test_parsing").glob("*.json")) if (SHARED / "jsontestsuite").is_dir() else []
+SUITE = (
+    sorted((SHARED / "jsontestsuite" / "test_parsing").glob("*.json"))
+    if (SHARED / "jsontestsuite").is_dir()
+    else []
+)
 
 
 def _fails_cleanly(data: bytes, *, name: str = "<bytes>") -> ProfileFormatError:
@@ -62,7 +65,9 @@ def test_truncated_gzip_fails(path):
     data = path.read_bytes()
     for cut in _truncation_points(len(data), len(data) - 1)[1:]:
         err = _fails_cleanly(data[:cut])
-        assert "truncated" in str(err) or "unexpected end" in str(err) or "JSLB" in str(err), str(err)
+        assert "truncated" in str(err) or "unexpected end" in str(err) or "JSLB" in str(err), str(
+            err
+        )
 
 
 def test_corrupt_gzip():
@@ -103,13 +108,29 @@ def _mutated(path: list, value, base: dict = BASE) -> bytes:
 CORRUPTIONS = {
     "stack frame out of range": (["shared", "stackTable", "frame"], [0, 99], "frame index 99"),
     "negative frame": (["shared", "stackTable", "frame"], [0, -3], "frame index -3"),
-    "prefix forward reference": (["shared", "stackTable", "prefix"], [1, None], "prefix must come before"),
+    "prefix forward reference": (
+        ["shared", "stackTable", "prefix"],
+        [1, None],
+        "prefix must come before",
+    ),
     "prefix self cycle": (["shared", "stackTable", "prefix"], [None, 1], "prefix must come before"),
     "frame func out of range": (["shared", "frameTable", "func"], [0, 7], "func index 7"),
     "func name beyond strings": (["shared", "funcTable", "name"], [0, 1000], "string index 1000"),
-    "sample stack out of range": (["threads", 0, "samples", "stack"], [1, 5, None], "stack index 5"),
-    "length mismatch": (["threads", 0, "samples", "time"], [0.0, 1.0], "has 2 rows but the table has 3"),
-    "strings in a number column": (["threads", 0, "samples", "stack"], ["a", "b", "c"], "expected numbers"),
+    "sample stack out of range": (
+        ["threads", 0, "samples", "stack"],
+        [1, 5, None],
+        "stack index 5",
+    ),
+    "length mismatch": (
+        ["threads", 0, "samples", "time"],
+        [0.0, 1.0],
+        "has 2 rows but the table has 3",
+    ),
+    "strings in a number column": (
+        ["threads", 0, "samples", "stack"],
+        ["a", "b", "c"],
+        "expected numbers",
+    ),
     "object instead of column": (["shared", "stackTable", "frame"], {"x": 1}, "expected an array"),
     "fractional index": (["shared", "stackTable", "frame"], [0, 0.5], "expected integers"),
     "absurd length": (["threads", 0, "samples", "length"], 10**18, "rows but the table has"),
@@ -139,11 +160,17 @@ def test_big_numeric_columns_are_validated_too():
     """Columns long enough to go through the bulk parser get the same checks."""
     n = 5000
     prof = processed_profile([(["A"], 1)] * n)
-    prof["threads"][0]["samples"]["stack"][n // 2] = 7  # out of range, deep inside a bulk-parsed array
+    prof["threads"][0]["samples"]["stack"][n // 2] = (
+        7  # out of range, deep inside a bulk-parsed array
+    )
     assert "stack index 7" in str(_fails_cleanly(to_bytes(prof)))
-    text = to_bytes(processed_profile([(["A"], 1)] * n)).replace(b'"weight": [1, 1, 1', b'"weight": [1, 1,, 1', 1)
+    text = to_bytes(processed_profile([(["A"], 1)] * n)).replace(
+        b'"weight": [1, 1, 1', b'"weight": [1, 1,, 1', 1
+    )
     _fails_cleanly(text)
-    text = to_bytes(processed_profile([(["A"], 1)] * n)).replace(b'"weight": [1, 1, 1', b'"weight": [1, 1, 1x', 1)
+    text = to_bytes(processed_profile([(["A"], 1)] * n)).replace(
+        b'"weight": [1, 1, 1', b'"weight": [1, 1, 1x', 1
+    )
     _fails_cleanly(text)
 
 

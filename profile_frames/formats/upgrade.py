@@ -8,10 +8,10 @@ it vectorised.
 
 Example
 -------
->>> tree = {"meta": {"preprocessedProfileVersion": 40}, "threads": [], "libs": []}
->>> upgrade(tree, 40)
->>> tree["meta"]["categories"][0]["name"], tree["shared"]["stringArray"]
-('Other', [])
+>>> tree = {"meta": {"preprocessedProfileVersion": 10}, "threads": [], "libs": []}
+>>> upgrade(tree, 10)
+>>> [c["name"] for c in tree["meta"]["categories"]][:3], tree["shared"]["stringArray"]
+(['Idle', 'Other', 'Layout'], [])
 """
 
 from __future__ import annotations
@@ -198,7 +198,7 @@ def _v12_categories(tree: dict) -> None:
 
 def _v23_subcategories(tree: dict) -> None:
     """v23 gave categories ``subcategories``."""
-    for c in tree["meta"]["categories"]:
+    for c in (tree.get("meta") or {}).get("categories") or []:
         if isinstance(c, dict) and not isinstance(c.get("subcategories"), list):
             c["subcategories"] = ["Other"]
 

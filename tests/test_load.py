@@ -1,0 +1,213 @@
+"""load(): sources, containers, thread selection, canonical dtypes, Gecko flattening."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import threading
+
+import polars as pl
+import pytest
+
+import profile_frames
+from profile_frames import schema
+from profile_frames.progress import ProgressBar
+
+from .builders import processed_profile, to_bytes
+from .conftest import PROFILES, needs_shared
+
+EXAMPLE = profile_frames.example_path()
+
+
+def _summary(p):
+    return [(t.index, t.name, t.functions()["self"].sum()) for t in p.all_threads()]
+
+
+def test_sources_path_bytes_file_and_pipe():
+    ref = _summary(profile_frames.load(EXAMPLE))
+    assert _summary(profile_frames.load(str(EXAMPLE))) == ref
+    data = EXAMPLE.read_bytes()
+    assert _summary(profile_frames.load(data)) == ref
+    assert _summary(profile_frames.load(io.BytesIO(data))) == ref
+    r, w = os.pipe()
+
+    def writer():
+        with os.fdopen(w, "wb") as f:
+            f.write(data)
+
+    th = threading.Thread(target=writer)
+    th.start()
+    with os.fdopen(r, "rb") as f:
+        assert _summary(profile_frames.load(f)) == ref
+    th.join()
+
+
+def test_canonical_dtypes():
+    p = profile_frames.load(EXAMPLE)
+    t = p.thread(1)
+    assert dict(t.samples.schema) == schema.SAMPLES
+    assert dict(p.stacks.schema) == schema.STACKS
+    assert dict(p.frames.schema) == schema.FRAMES
+    assert dict(p.funcs.schema) == schema.FUNCS
+    assert dict(p.threads.schema) == schema.THREADS
+    assert dict(t.markers.schema) == schema.MARKERS
+
+
+def test_threads_selection_by_name_glob_and_index():
+    full = profile_frames.load(EXAMPLE)
+    p = profile_frames.load(EXAMPLE, threads=[2])
+    assert p.threads["index"].to_list() == [2]
+    assert p.thread(2).functions().drop("func").equals(full.thread(2).functions().drop("func"))
+    assert profile_frames.load(EXAMPLE, threads="python*").threads.height == 3
+    assert profile_frames.load(EXAMPLE, threads=["ld-linux*", 3]).threads["index"].to_list() == [
+        0,
+        3,
+    ]
+    with pytest.raises(profile_frames.ProfileFormatError, match="no thread matches 'nope'"):
+        profile_frames.load(EXAMPLE, threads="nope")
+
+
+def test_unselected_threads_are_not_parsed(monkeypatch):
+    from profile_frames import scan
+
+    n = 3000
+    prof = processed_profile([(["A"], 1)] * n)
+    other = json.loads(json.dumps(prof["threads"][0]))
+    other["name"] = "other"
+    prof["threads"].append(other)
+    calls = []
+    real = scan._parse_block
+    monkeypatch.setattr(scan, "_parse_block", lambda b, **k: calls.append(len(b)) or real(b, **k))
+    profile_frames.load(to_bytes(prof))
+    both = len(calls)
+    calls.clear()
+    p = profile_frames.load(to_bytes(prof), threads="main")
+    assert p.threads["name"].to_list() == ["main"]
+    assert 0 < len(calls) < both  # the other thread's bulk columns were skipped unparsed
+
+
+def test_thread_keys_and_errors():
+    p = profile_frames.load(EXAMPLE)
+    assert p.thread(0).name == "ld-linux-x86-64.so.2"
+    assert p.thread("ld-linux*").index == 0
+    with pytest.raises(profile_frames.ProfileKeyError, match="3 threads match 'python3.11'"):
+        p.thread("python3.11")
+    with pytest.raises(profile_frames.ProfileKeyError, match="no thread matches") as e:
+        p.thread("Renderer")
+    assert "python3.11" in str(e.value)
+    main = p.main_thread()
+    assert main.index == int(p.threads.sort("weight", descending=True)["index"][0])
+
+
+def test_weights_and_null_stacks():
+    p = profile_frames.load(to_bytes(processed_profile([(["A"], 3), (None, 10), (["A", "B"], 2)])))
+    row = p.threads.row(0, named=True)
+    assert row["samples"] == 3 and row["weight"] == 5
+    f = p.thread(0).functions()
+    assert f.filter(pl.col("function") == "A")["total_pct"][0] == 100.0
+
+
+def test_versions_and_layouts_agree():
+    """The same samples written as v41-style per-thread tables and as v70 shared tables."""
+    samples = [(["A", "B"], 1), (["A", "C"], 2), (["A"], 1)]
+    v70 = profile_frames.load(to_bytes(processed_profile(samples)))
+    old = processed_profile(samples, version=55)
+    shared = old.pop("shared")
+    thread = old["threads"][0]
+    for k in ("stackTable", "frameTable", "funcTable", "resourceTable"):
+        thread[k] = shared[k]
+    thread["stringArray"] = shared["stringArray"]
+    del thread["frameTable"]["lib"]
+    st = thread["stackTable"]
+    st["prefixOffset"] = [0 if p is None else i - p for i, p in enumerate(st.pop("prefix"))]
+    # v55 reads prefix; also check prefixOffset decoding through the v70 file
+    v70_offsets = processed_profile(samples)
+    s2 = v70_offsets["shared"]["stackTable"]
+    s2["prefixOffset"] = [0 if p is None else i - p for i, p in enumerate(s2.pop("prefix"))]
+    st["prefix"] = [None if o == 0 else i - o for i, o in enumerate(st.pop("prefixOffset"))]
+    want = v70.thread(0).functions()
+    assert profile_frames.load(to_bytes(old)).thread(0).functions().equals(want)
+    assert profile_frames.load(to_bytes(v70_offsets)).thread(0).functions().equals(want)
+
+
+def test_gecko_child_process_times_are_shifted():
+    def gecko_thread(name, times):
+        return {
+            "name": name,
+            "pid": 1,
+            "tid": 1,
+            "stringTable": ["main", "work (in libwork.so)"],
+            "frameTable": {
+                "schema": {"location": 0, "relevantForJS": 1, "category": 2},
+                "data": [[0, False, 0], [1]],
+            },
+            "stackTable": {"schema": {"prefix": 0, "frame": 1}, "data": [[None, 0], [0, 1]]},
+            "samples": {"schema": {"stack": 0, "time": 1}, "data": [[1, t] for t in times]},
+            "markers": {
+                "schema": {
+                    "name": 0,
+                    "startTime": 1,
+                    "endTime": 2,
+                    "phase": 3,
+                    "category": 4,
+                    "data": 5,
+                },
+                "data": [],
+            },
+        }
+
+    meta = {
+        "version": 27,
+        "startTime": 1000.0,
+        "interval": 1,
+        "categories": [{"name": "Other", "color": "grey", "subcategories": ["Other"]}],
+    }
+    child = {
+        "meta": {**meta, "startTime": 1100.0},
+        "libs": [],
+        "threads": [gecko_thread("Child", [5.0])],
+        "processes": [],
+    }
+    root = {
+        "meta": meta,
+        "libs": [],
+        "threads": [gecko_thread("GeckoMain", [1.0, 2.0])],
+        "processes": [child],
+    }
+    p = profile_frames.load(json.dumps(root).encode())
+    assert p.threads["name"].to_list() == ["GeckoMain", "Child"]
+    assert p.thread("Child").samples["time"].to_list() == [105.0]
+    f = p.thread("GeckoMain").functions()
+    assert f.filter(pl.col("function") == "work")["library"].to_list() == ["libwork.so"]
+
+
+@needs_shared
+def test_old_gecko_with_json_string_libs_and_child():
+    p = profile_frames.load(PROFILES / "gecko" / "profiler-test-gecko-1-v3.json")
+    assert p.threads.height == 3 and p.threads["samples"].sum() == 21
+    p = profile_frames.load(PROFILES / "firefox" / "firefox-53-macos-2d-canvas-v0.json")
+    assert p.threads["samples"].sum() == 754
+
+
+@needs_shared
+def test_jslb_equals_json_and_gzip_equals_plain():
+    a = profile_frames.load(PROFILES / "samply" / "samply-rustup-macos-v68.jslb.gz")
+    b = profile_frames.load(PROFILES / "samply" / "samply-rustup-macos-v68.json")
+    assert _summary(a) == _summary(b)
+    c = profile_frames.load(PROFILES / "samply" / "samply-aout-macos-v49.json.gz")
+    d = profile_frames.load(PROFILES / "samply" / "samply-aout-macos-v49.json")
+    assert _summary(c) == _summary(d)
+
+
+def test_progress_bar_draws_only_when_enabled(capsys):
+    bar = ProgressBar(total=100, enabled=True, delay=0)
+    bar.update(50)
+    bar.close()
+    assert "50.0%" in capsys.readouterr().err
+    quiet = ProgressBar(total=100, enabled=False, delay=0)
+    quiet.update(50)
+    quiet.close()
+    assert capsys.readouterr().err == ""
+    profile_frames.load(EXAMPLE, progress=False)
+    assert capsys.readouterr().err == ""
