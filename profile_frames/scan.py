@@ -21,10 +21,12 @@ import io
 import re
 import sys
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import ijson
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .errors import ProfileFormatError
@@ -38,6 +40,7 @@ except Exception as _e:  # pragma: no cover - depends on the installation
     ) from _e
 
 MIN_CAPTURE = 4096
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="profile_frames-parse")
 MAX_DEPTH = 512
 
 if sys.version_info >= (3, 11):  # possessive quantifiers: ~4x faster over string runs
@@ -45,7 +48,6 @@ if sys.version_info >= (3, 11):  # possessive quantifiers: ~4x faster over strin
 else:  # pragma: no cover
     _PLAIN = re.compile(rb'(?:[^"\[]+|"[^"\\]*(?:\\.[^"\\]*)*")*', re.S)
 _NUMERIC_START = frozenset(b"-0123456789n] \t\r\n")
-_FLOAT_CHARS = re.compile(rb"[.eE]")
 _WHITESPACE = re.compile(rb"[ \t\r\n]*")
 _TOKEN_CHARS = b"-+.0123456789eEtrufalsn"
 _LONG_DIGITS = re.compile(rb"(?<![\d.eE+\-])\d{19}")
@@ -64,7 +66,7 @@ class NotNumeric(Exception):
 
 
 _COMMA_TO_NEWLINE = bytes.maketrans(b",", b"\n")
-_CSV_READ = pacsv.ReadOptions(column_names=["v"], block_size=16 << 20)
+_CSV_READ = pacsv.ReadOptions(column_names=["v"], block_size=1 << 20)  # small blocks: both cores parse
 _CSV_PARSE = pacsv.ParseOptions(quote_char=False, double_quote=False, escape_char=False)
 
 
@@ -91,6 +93,10 @@ def format_path(path: Iterable[Any]) -> str:
     return out or "(root)"
 
 
+def _looks_float(block: bytes) -> bool:
+    return block.find(b".") >= 0 or block.find(b"e") >= 0 or block.find(b"E") >= 0
+
+
 def _parse_block(block: bytes, *, want_float: bool) -> pa.Array:
     """Parse comma-separated JSON numbers/nulls (no brackets) into an Arrow array."""
     expected = block.count(b",") + 1
@@ -113,7 +119,12 @@ def _parse_block(block: bytes, *, want_float: bool) -> pa.Array:
         col = table.column(0)
         if len(col) != expected:
             raise ValueError("an empty element (two commas in a row, or a trailing comma)")
-        return col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+        arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+        if typ == pa.int64() and len(arr):
+            lo, hi = pc.min_max(arr).values()
+            if lo.is_valid and -(2**31) <= lo.as_py() and hi.as_py() < 2**31:
+                arr = arr.cast(pa.int32())  # compact now, in the worker thread
+        return arr
     msg = str(last_error).split("\n")[0]
     raise ValueError(f"not a number: {msg}")
 
@@ -127,6 +138,7 @@ class NumericCollector:
         self.blocks: list[pa.Array] = []
         self.carry = b""
         self.unparsed = b""  # raw text that failed to parse as numbers (given back to ijson)
+        self.raw: list[bytes] = []  # text of blocks still being parsed
 
     def feed(self, piece: bytes) -> None:
         """Parse the complete elements of ``piece``; raises NotNumeric if they are not numbers."""
@@ -139,35 +151,62 @@ class NumericCollector:
         self.carry = data[cut + 1 :]
 
     def _parse(self, block: bytes) -> None:
-        try:
-            arr = _parse_block(block, want_float=_FLOAT_CHARS.search(block) is not None)
-        except ValueError:
-            self.unparsed = block + b"," + self.carry if self.carry else block
-            self.carry = b""
-            raise NotNumeric from None
-        self.blocks.append(arr)
+        """Parse one block in the background (pyarrow releases the GIL), so scanning goes on."""
+        self.blocks.append(_POOL.submit(_parse_block, block, want_float=_looks_float(block)))
+        self.raw.append(block)
+        self._collect(wait=False)
+
+    def _collect(self, *, wait: bool) -> None:
+        """Turn finished block futures into arrays; raise NotNumeric at the first bad block."""
+        for i, b in enumerate(self.blocks):
+            if isinstance(b, Future):
+                if not wait and not b.done():
+                    return
+                try:
+                    self.blocks[i] = b.result()
+                except ValueError:
+                    bad = self.raw[i]
+                    rest = b",".join(self.raw[i + 1 :])
+                    for f in self.blocks[i + 1 :]:
+                        if isinstance(f, Future):
+                            f.cancel()
+                    del self.blocks[i:]
+                    tail = self.carry
+                    self.unparsed = b",".join(x for x in (bad, rest, tail) if x)
+                    self.carry = b""
+                    self.raw = []
+                    raise NotNumeric from None
+                self.raw[i] = b""
 
     def finish(self) -> pa.Array:
         tail = self.carry
         if tail.strip(b" \t\r\n"):
-            self._parse(tail)
             self.carry = b""
+            self._parse(tail)
         elif self.blocks:
             raise ProfileFormatError(
                 "bad numeric array: trailing comma", path=self.path, offset=self.offset
             )
+        self._collect(wait=True)
         if not self.blocks:
-            return pa.array([], pa.int64())
+            return pa.array([], pa.int32())
         if len(self.blocks) == 1:
             return self.blocks[0]
-        if any(pa.types.is_floating(b.type) for b in self.blocks):
+        types = {b.type for b in self.blocks}
+        if len(types) == 1:
+            blocks = self.blocks
+        elif any(pa.types.is_floating(t) for t in types):
             blocks = [b.cast(pa.float64()) for b in self.blocks]
         else:
-            blocks = self.blocks
+            blocks = [b.cast(pa.int64()) for b in self.blocks]
         return pa.concat_arrays(blocks)
 
     def as_json_text(self) -> bytes:
         """Re-serialise what was parsed so far (used when the array turns out not to be numeric)."""
+        try:
+            self._collect(wait=True)
+        except NotNumeric:
+            pass
         parts = []
         for b in self.blocks:
             parts.extend("null" if v is None else repr(v) for v in b.to_pylist())

@@ -29,8 +29,8 @@ except ImportError:  # pragma: no cover - exercised only without isal
 
 GZIP_MAGIC = b"\x1f\x8b"
 JSLB_MAGIC = b"\xdc\xdfJSLB\x01\x00"
-READ_SIZE = 4 << 20
-MAX_DECOMPRESSED_CHUNK = 8 << 20
+READ_SIZE = 16 << 20
+MAX_DECOMPRESSED_CHUNK = 16 << 20
 
 Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, BinaryIO]
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from .. import schema
 from ..errors import ProfileFormatError
@@ -374,9 +375,7 @@ def _samples(t: Any, p: str, *, n_stacks: int, cpu_scale: float | None) -> pl.Da
         time = column(t, "timeDeltas", path=p, dtype=pl.Float64, length=n).cum_sum()
     else:
         raise ProfileFormatError("missing column 'time' (or 'timeDeltas')", path=p)
-    weight = column(t, "weight", path=p, dtype=pl.Float64, length=n, default=1.0).fill_null(1.0)
-    if weight.len() == 0 or (weight == weight.round(0)).all() and weight.abs().max() < 2**31:
-        weight = weight.cast(pl.Int32)
+    weight = _weights(t, p, n)
     if t.get("threadCPUDelta") is not None and cpu_scale is not None:
         cpu = (column(t, "threadCPUDelta", path=p, dtype=pl.Float64, length=n) * cpu_scale).cast(
             pl.Float32
@@ -384,6 +383,26 @@ def _samples(t: Any, p: str, *, n_stacks: int, cpu_scale: float | None) -> pl.Da
     else:
         cpu = pl.repeat(None, n, dtype=pl.Float32, eager=True)
     return pl.DataFrame({"time": time, "stack": stack, "weight": weight, "cpu_delta": cpu})
+
+
+def _weights(t: dict, p: str, n: int) -> pl.Series:
+    """Int32 weights when they are whole numbers that fit (sample counts), else Float64.
+
+    A missing or null ``weight`` means 1 per sample.
+    """
+    raw = t.get("weight")
+    if raw is None:
+        return pl.repeat(1, n, dtype=pl.Int32, eager=True).alias("weight")
+    if isinstance(raw, (pa.Array, pa.ChunkedArray)) and pa.types.is_integer(raw.type):
+        if pa.types.is_int32(raw.type):
+            w = column(t, "weight", path=p, dtype=pl.Int32, length=n)
+            return w.fill_null(1) if w.null_count() else w
+        w = column(t, "weight", path=p, dtype=pl.Int64, length=n).fill_null(1)
+        return w.cast(pl.Int32) if len(w) == 0 or (w.min() > -(2**31) and w.max() < 2**31) else w.cast(pl.Float64)
+    w = column(t, "weight", path=p, dtype=pl.Float64, length=n).fill_null(1.0)
+    if len(w) == 0 or ((w == w.round(0)).all() and w.abs().max() < 2**31):
+        return w.cast(pl.Int32)
+    return w
 
 
 def _markers(t: Any, p: str, strings: pl.Series) -> pl.DataFrame:
