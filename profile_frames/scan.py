@@ -12,7 +12,7 @@ Example
 >>> doc = b'{"a": [' + b",".join(b"%d" % i for i in range(3000)) + b'], "b": ["x", 1]}'
 >>> tree = parse_json_chunks([doc], name="<bytes>")
 >>> type(tree["a"]).__name__, len(tree["a"]), tree["b"]
-('Int64Array', 3000, ['x', 1])
+('Int32Array', 3000, ['x', 1])
 """
 
 from __future__ import annotations
