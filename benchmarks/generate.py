@@ -54,10 +54,57 @@ NAMESPACES = [
     "std::io",
     "criterion::routine",
 ]
-TYPES = ["Lexer", "Cursor", "Parser", "TokenStream", "Interner", "Builder", "Scope", "Arena", "Visitor", "Emitter"]
-METHODS = ["scan_token", "eat_while", "advance", "scan_operator", "fill_buffer", "parse_expr", "parse_stmt", "peek", "bump", "intern", "visit", "emit", "push", "grow", "lookup", "insert", "next", "fold"]
-SYSTEM = ["_platform_memmove", "malloc", "free", "realloc", "__psynch_cvwait", "_platform_memset", "pthread_mutex_lock", "__memcpy_avx_unaligned_erms", "_int_malloc", "core::ptr::drop_in_place<alloc::vec::Vec<u8>>"]
-LIBS = ["bench-app", "libsystem_malloc.dylib", "libsystem_platform.dylib", "libsystem_kernel.dylib", "libc.so.6"]
+TYPES = [
+    "Lexer",
+    "Cursor",
+    "Parser",
+    "TokenStream",
+    "Interner",
+    "Builder",
+    "Scope",
+    "Arena",
+    "Visitor",
+    "Emitter",
+]
+METHODS = [
+    "scan_token",
+    "eat_while",
+    "advance",
+    "scan_operator",
+    "fill_buffer",
+    "parse_expr",
+    "parse_stmt",
+    "peek",
+    "bump",
+    "intern",
+    "visit",
+    "emit",
+    "push",
+    "grow",
+    "lookup",
+    "insert",
+    "next",
+    "fold",
+]
+SYSTEM = [
+    "_platform_memmove",
+    "malloc",
+    "free",
+    "realloc",
+    "__psynch_cvwait",
+    "_platform_memset",
+    "pthread_mutex_lock",
+    "__memcpy_avx_unaligned_erms",
+    "_int_malloc",
+    "core::ptr::drop_in_place<alloc::vec::Vec<u8>>",
+]
+LIBS = [
+    "bench-app",
+    "libsystem_malloc.dylib",
+    "libsystem_platform.dylib",
+    "libsystem_kernel.dylib",
+    "libc.so.6",
+]
 
 
 @dataclass
@@ -143,7 +190,9 @@ def _numbers(values: np.ndarray, *, floats: bool = False, nulls: np.ndarray | No
     if nulls is not None:
         s = pl.select(pl.when(pl.Series(nulls)).then(None).otherwise(s)).to_series().alias("v")
     buf = io.BytesIO()
-    pl.DataFrame({"v": s}).write_csv(buf, include_header=False, null_value="null", float_precision=3 if floats else None)
+    pl.DataFrame({"v": s}).write_csv(
+        buf, include_header=False, null_value="null", float_precision=3 if floats else None
+    )
     return buf.getvalue().rstrip(b"\n").replace(b"\n", b",")
 
 
@@ -191,8 +240,21 @@ def write_profile(f: BinaryIO, *, target_bytes: int, layout: str = "v70", seed: 
     rng = np.random.default_rng(seed)
     shape = shape_for(target_bytes)
     names = func_names(shape.funcs, rng)
-    func_lib = np.array([1 if n in ("malloc", "free", "realloc", "_int_malloc") else 2 if n.startswith("_platform") or n.startswith("__memcpy") else 3 if n.startswith("__psynch") or n.startswith("pthread") else 0 for n in names])
-    frame_func = np.concatenate([np.arange(shape.funcs), rng.integers(0, shape.funcs, shape.frames - shape.funcs)])
+    func_lib = np.array(
+        [
+            1
+            if n in ("malloc", "free", "realloc", "_int_malloc")
+            else 2
+            if n.startswith("_platform") or n.startswith("__memcpy")
+            else 3
+            if n.startswith("__psynch") or n.startswith("pthread")
+            else 0
+            for n in names
+        ]
+    )
+    frame_func = np.concatenate(
+        [np.arange(shape.funcs), rng.integers(0, shape.funcs, shape.frames - shape.funcs)]
+    )
     parent, frame = stack_tree(shape, rng)
     # samples land mostly on deep stacks
     hot = np.flatnonzero(np.arange(shape.stacks) > shape.stacks // 3)
@@ -216,7 +278,18 @@ def write_profile(f: BinaryIO, *, target_bytes: int, layout: str = "v70", seed: 
         "symbolicated": True,
         "version": 24,
     }
-    libs = [{"name": lib, "path": "/usr/lib/" + lib, "debugName": lib, "debugPath": "/usr/lib/" + lib, "breakpadId": f"{i:032X}0", "codeId": None, "arch": "x86_64"} for i, lib in enumerate(LIBS)]
+    libs = [
+        {
+            "name": lib,
+            "path": "/usr/lib/" + lib,
+            "debugName": lib,
+            "debugPath": "/usr/lib/" + lib,
+            "breakpadId": f"{i:032X}0",
+            "codeId": None,
+            "arch": "x86_64",
+        }
+        for i, lib in enumerate(LIBS)
+    ]
     w.raw("{")
     w.key("meta", first=True)
     w.raw(json.dumps(meta))
@@ -259,15 +332,28 @@ def write_profile(f: BinaryIO, *, target_bytes: int, layout: str = "v70", seed: 
         nfn = shape.funcs
         w.raw('},"funcTable":{"length":%d,"name":' % nfn)
         w.array([_numbers(np.arange(nfn) + string_base)])
-        w.raw(',"isJS":' + json.dumps([False] * nfn) + ',"relevantForJS":' + json.dumps([False] * nfn))
+        w.raw(
+            ',"isJS":' + json.dumps([False] * nfn) + ',"relevantForJS":' + json.dumps([False] * nfn)
+        )
         w.raw(',"resource":')
         w.array([_numbers(func_lib)])
         w.raw(',"lineNumber":')
         w.array([_numbers(np.zeros(nfn, np.int64), nulls=np.ones(nfn, bool))])
         w.raw(',"columnNumber":')
         w.array([_numbers(np.zeros(nfn, np.int64), nulls=np.ones(nfn, bool))])
-        w.raw('},"resourceTable":{"length":%d,"lib":%s,"name":%s,"host":%s,"type":%s}' % (len(LIBS), json.dumps(list(range(len(LIBS)))), json.dumps([string_base + lib_str + i for i in range(len(LIBS))]), json.dumps([None] * len(LIBS)), json.dumps([1] * len(LIBS))))
-        w.raw(',"nativeSymbols":{"length":0,"libIndex":[],"address":[],"name":[],"functionSize":[]}')
+        w.raw(
+            '},"resourceTable":{"length":%d,"lib":%s,"name":%s,"host":%s,"type":%s}'
+            % (
+                len(LIBS),
+                json.dumps(list(range(len(LIBS)))),
+                json.dumps([string_base + lib_str + i for i in range(len(LIBS))]),
+                json.dumps([None] * len(LIBS)),
+                json.dumps([1] * len(LIBS)),
+            )
+        )
+        w.raw(
+            ',"nativeSymbols":{"length":0,"libIndex":[],"address":[],"name":[],"functionSize":[]}'
+        )
 
     if layout == "v70":
         w.key("shared")
@@ -283,7 +369,19 @@ def write_profile(f: BinaryIO, *, target_bytes: int, layout: str = "v70", seed: 
         if i:
             w.raw(",")
         name = "module_benchmarks" if i == 0 else f"tokio-runtime-worker-{i}"
-        header = {"name": name, "isMainThread": i == 0, "pid": "4242", "tid": str(4242 + i), "processName": "parser_benchmarks", "processType": "default", "processStartupTime": 0.0, "processShutdownTime": None, "registerTime": 0.0, "unregisterTime": None, "pausedRanges": []}
+        header = {
+            "name": name,
+            "isMainThread": i == 0,
+            "pid": "4242",
+            "tid": str(4242 + i),
+            "processName": "parser_benchmarks",
+            "processType": "default",
+            "processStartupTime": 0.0,
+            "processShutdownTime": None,
+            "registerTime": 0.0,
+            "unregisterTime": None,
+            "pausedRanges": [],
+        }
         w.raw(json.dumps(header)[:-1])
         if layout == "v55":
             w.raw(",")
@@ -291,20 +389,25 @@ def write_profile(f: BinaryIO, *, target_bytes: int, layout: str = "v70", seed: 
             w.raw(',"stringArray":' + json.dumps(strings))
         n_mark = max(n // 5000, 2)
         marker_names = np.full(n_mark, len(strings) - 2)
-        w.raw(',"markers":{"length":%d,"category":%s,"data":%s,"endTime":%s,"name":%s,"phase":%s,"startTime":%s}' % (
-            n_mark,
-            json.dumps([0] * n_mark),
-            json.dumps([{"type": "Text", "name": f"iteration {k}"} for k in range(n_mark)]),
-            json.dumps([float(k * 10 + 5) for k in range(n_mark)]),
-            json.dumps(marker_names.tolist()),
-            json.dumps([1] * n_mark),
-            json.dumps([float(k * 10) for k in range(n_mark)]),
-        ))
+        w.raw(
+            ',"markers":{"length":%d,"category":%s,"data":%s,"endTime":%s,"name":%s,"phase":%s,"startTime":%s}'
+            % (
+                n_mark,
+                json.dumps([0] * n_mark),
+                json.dumps([{"type": "Text", "name": f"iteration {k}"} for k in range(n_mark)]),
+                json.dumps([float(k * 10 + 5) for k in range(n_mark)]),
+                json.dumps(marker_names.tolist()),
+                json.dumps([1] * n_mark),
+                json.dumps([float(k * 10) for k in range(n_mark)]),
+            )
+        )
         w.raw(',"samples":{"length":%d,"weightType":"samples",' % n)
         # each column regenerates the same deterministic chunks, so sample i lines up across columns
         for k, col in enumerate(("stack", "timeDeltas", "weight", "threadCPUDelta")):
             w.raw(f'"{col}":[' if k == 0 else f',"{col}":[')
-            for j, (stack, nulls, deltas, weight, cpu) in enumerate(_sample_chunks(n, np.random.default_rng(seed * 1000 + i), hot)):
+            for j, (stack, nulls, deltas, weight, cpu) in enumerate(
+                _sample_chunks(n, np.random.default_rng(seed * 1000 + i), hot)
+            ):
                 part = {
                     "stack": lambda: _numbers(stack, nulls=nulls),
                     "timeDeltas": lambda: _numbers(deltas, floats=True),
@@ -329,7 +432,9 @@ def parse_size(text: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--size", default="20MB", help="target uncompressed size, e.g. 20MB, 200MB, 2GB")
+    ap.add_argument(
+        "--size", default="20MB", help="target uncompressed size, e.g. 20MB, 200MB, 2GB"
+    )
     ap.add_argument("--layout", choices=("v55", "v70"), default="v70")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("-o", "--output", required=True, help="file to write (.json or .json.gz)")
@@ -341,12 +446,21 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError:  # pragma: no cover
             import gzip as gz
         with gz.open(tmp, "wb", compresslevel=1) as f:
-            shape = write_profile(f, target_bytes=parse_size(args.size), layout=args.layout, seed=args.seed)
+            shape = write_profile(
+                f, target_bytes=parse_size(args.size), layout=args.layout, seed=args.seed
+            )
     else:
         with open(tmp, "wb", buffering=16 << 20) as f:
-            shape = write_profile(f, target_bytes=parse_size(args.size), layout=args.layout, seed=args.seed)
+            shape = write_profile(
+                f, target_bytes=parse_size(args.size), layout=args.layout, seed=args.seed
+            )
     os.replace(tmp, args.output)
-    print(json.dumps({"output": args.output, "bytes": os.path.getsize(args.output), **shape.__dict__}), file=sys.stderr)
+    print(
+        json.dumps(
+            {"output": args.output, "bytes": os.path.getsize(args.output), **shape.__dict__}
+        ),
+        file=sys.stderr,
+    )
     return 0
 
 

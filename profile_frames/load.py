@@ -29,6 +29,7 @@ from .progress import ProgressBar
 from .scan import parse_json_chunks
 from .selectors import match_names, name_may_match
 from .source import Source, open_source
+from .store import is_saved_profile, open_saved
 
 ThreadKeys = int | str | re.Pattern | Sequence[int | str | re.Pattern] | None
 
@@ -83,13 +84,18 @@ def load(
     threads: ThreadKeys = None,
     progress: bool | None = None,
 ) -> Profile:
-    """Load a profile from a path, bytes or a binary file object (pipes work too).
+    """Load a profile from a path, bytes or a binary file object (pipes work too), or reopen a
+    folder written by :meth:`Profile.save`.
 
     ``threads`` (names, globs, regexes or file indexes) decodes only those threads; in processed
     profiles the others' sample arrays are skipped without being parsed. ``progress`` shows a
     bytes-read bar on stderr (default: only on a terminal, and only after ~1 s).
     """
     keys = _keys(threads)
+    if is_saved_profile(source):
+        return open_saved(
+            source, keep=(lambda names: _selected(names, keys)) if keys is not None else None
+        )
     bar_total = (
         os.path.getsize(source)
         if isinstance(source, (str, os.PathLike)) and os.path.isfile(source)

@@ -289,6 +289,12 @@ class Profile:
         )
         return self._view(int(order["_row"][0]))
 
+    def save(self, path: str, *, format: str = "parquet") -> None:
+        """Save the canonical tables as a folder (Parquet or Arrow IPC); ``load(path)`` reopens it."""
+        from .store import save_profile
+
+        save_profile(self, path, format=format)
+
     def all_threads(self) -> list[Thread]:
         """Every thread, in file order."""
         return [self._view(i) for i in range(self.threads.height)]

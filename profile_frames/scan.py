@@ -66,7 +66,9 @@ class NotNumeric(Exception):
 
 
 _COMMA_TO_NEWLINE = bytes.maketrans(b",", b"\n")
-_CSV_READ = pacsv.ReadOptions(column_names=["v"], block_size=1 << 20)  # small blocks: both cores parse
+_CSV_READ = pacsv.ReadOptions(
+    column_names=["v"], block_size=1 << 20
+)  # small blocks: both cores parse
 _CSV_PARSE = pacsv.ParseOptions(quote_char=False, double_quote=False, escape_char=False)
 
 

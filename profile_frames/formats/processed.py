@@ -398,7 +398,11 @@ def _weights(t: dict, p: str, n: int) -> pl.Series:
             w = column(t, "weight", path=p, dtype=pl.Int32, length=n)
             return w.fill_null(1) if w.null_count() else w
         w = column(t, "weight", path=p, dtype=pl.Int64, length=n).fill_null(1)
-        return w.cast(pl.Int32) if len(w) == 0 or (w.min() > -(2**31) and w.max() < 2**31) else w.cast(pl.Float64)
+        return (
+            w.cast(pl.Int32)
+            if len(w) == 0 or (w.min() > -(2**31) and w.max() < 2**31)
+            else w.cast(pl.Float64)
+        )
     w = column(t, "weight", path=p, dtype=pl.Float64, length=n).fill_null(1.0)
     if len(w) == 0 or ((w == w.round(0)).all() and w.abs().max() < 2**31):
         return w.cast(pl.Int32)

@@ -1,0 +1,210 @@
+"""One benchmark case, run in a fresh process: ``python -m benchmarks.cases CASE FILE``.
+
+Prints one JSON line: ``{"case", "seconds", "check"}``. ``seconds`` is the time of the measured
+operation inside the process (analysis cases exclude the load); ``check`` is a small result used
+to verify correctness. The parent (``benchmarks.run``) measures wall time, CPU and peak RSS.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections import defaultdict
+
+GROUPS = {
+    "Lexer": [
+        "angelscript::lexer::",
+        "angelscript::parser::Lexer::",
+        "angelscript::parser::Cursor::",
+    ],
+    "alloc": ["malloc", "free", "_int_malloc"],
+}
+
+
+def _read(path: str) -> dict:
+    n = 0
+    with open(path, "rb") as f:
+        while b := f.read(16 << 20):
+            n += len(b)
+    return {"bytes": n}
+
+
+def _gunzip(path: str) -> dict:
+    try:
+        from isal import igzip as gz
+    except ImportError:  # pragma: no cover
+        import gzip as gz
+    n = 0
+    with gz.open(path, "rb") as f:
+        while b := f.read(16 << 20):
+            n += len(b)
+    return {"bytes": n}
+
+
+def _open_text(path: str):
+    if path.endswith(".gz"):
+        import gzip
+
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
+def _seed(path: str) -> dict:
+    """The seed workflow: json.load, then a Python loop over every sample (self counts)."""
+    with _open_text(path) as f:
+        data = json.load(f)
+    shared = data.get("shared", {})
+    best = None
+    for thread in data["threads"]:
+        strings = thread.get("stringArray", shared.get("stringArray"))
+        st = thread.get("stackTable", shared.get("stackTable"))
+        ft = thread.get("frameTable", shared.get("frameTable"))
+        fn = thread.get("funcTable", shared.get("funcTable"))
+        counts: dict = defaultdict(int)
+        for stack in thread["samples"]["stack"]:
+            if stack is not None:
+                counts[strings[fn["name"][ft["func"][st["frame"][stack]]]]] += 1
+        if best is None or len(thread["samples"]["stack"]) > best[0]:
+            best = (
+                len(thread["samples"]["stack"]),
+                max(counts.items(), key=lambda kv: kv[1]) if counts else None,
+            )
+    return {"top": best[1]}
+
+
+def _tables_to_polars(doc: dict) -> dict:
+    import polars as pl
+
+    shared = doc.get("shared", {})
+    out = {}
+    for i, thread in enumerate(doc["threads"]):
+        s = thread["samples"]
+        out[i] = pl.DataFrame(
+            {k: s[k] for k in ("stack", "timeDeltas", "weight", "threadCPUDelta") if k in s}
+        )
+        for name in ("stackTable", "frameTable", "funcTable"):
+            t = thread.get(name) or shared.get(name)
+            if t is not None:
+                pl.DataFrame(
+                    {k: v for k, v in t.items() if isinstance(v, list) and len(v) == t["length"]},
+                    strict=False,
+                )
+    return {"threads": len(out), "rows": sum(df.height for df in out.values())}
+
+
+def _orjson(path: str) -> dict:
+    import orjson
+
+    with _open_text(path) as f:
+        doc = orjson.loads(f.read())
+    return _tables_to_polars(doc)
+
+
+def _ijson_kvitems(path: str) -> dict:
+    import ijson
+
+    with _open_text(path) as f:
+        doc = dict(ijson.kvitems(f, "", use_float=True))
+    return _tables_to_polars(doc)
+
+
+def _load(path: str):
+    import profile_frames
+
+    return profile_frames.load(path, progress=False)
+
+
+def _check_functions(t) -> dict:
+    f = t.functions()
+    return {"top": [f["function"][0], int(f["self"][0])], "total": int(f["self"].sum())}
+
+
+CASES = {
+    "read": lambda p: (None, _read),
+    "gunzip": lambda p: (None, _gunzip),
+    "seed_json_loop": lambda p: (None, _seed),
+    "orjson_polars": lambda p: (None, _orjson),
+    "ijson_kvitems_polars": lambda p: (None, _ijson_kvitems),
+}
+
+
+def run_case(case: str, path: str) -> dict:
+    if case in CASES:
+        fn = CASES[case](path)[1]
+        start = time.perf_counter()
+        check = fn(path)
+        return {"case": case, "seconds": time.perf_counter() - start, "check": check}
+    if case == "load":
+        start = time.perf_counter()
+        p = _load(path)
+        seconds = time.perf_counter() - start
+        return {
+            "case": case,
+            "seconds": seconds,
+            "check": {
+                **_check_functions(p.main_thread()),
+                "samples": int(p.threads["samples"].sum()),
+            },
+        }
+    if case == "cache_reopen":
+        import profile_frames
+
+        cache = path + ".pf"
+        p = _load(path)
+        p.save(cache)
+        start = time.perf_counter()
+        q = profile_frames.load(cache)
+        seconds = time.perf_counter() - start
+        same = q.main_thread().functions().equals(p.main_thread().functions())
+        return {"case": case, "seconds": seconds, "check": {"equal_to_fresh_load": same}}
+    thread = _load(path).main_thread()
+    ops = {
+        "self_time": lambda: thread.self_time(),
+        "functions": lambda: thread.functions(),
+        "group_time": lambda: thread.group_time(GROUPS),
+        "call_tree": lambda: thread.call_tree(),
+    }
+    if case not in ops:
+        raise SystemExit(f"unknown case {case}")
+    start = time.perf_counter()
+    out = ops[case]()
+    seconds = time.perf_counter() - start
+    return {"case": case, "seconds": seconds, "check": {"rows": out.height}}
+
+
+def peak_rss_mib() -> float | None:
+    """This process's own peak resident set (VmHWM), which exec resets, in MiB."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _preload(case: str) -> None:
+    """Import what the case needs before timing it: imports are not what we measure."""
+    if case in ("orjson_polars", "ijson_kvitems_polars"):
+        import ijson  # noqa: F401
+        import orjson  # noqa: F401
+        import polars  # noqa: F401
+    elif case not in CASES:
+        import profile_frames  # noqa: F401
+
+
+if __name__ == "__main__":
+    limit = os.environ.get("PF_BENCH_MEM_LIMIT_GB")
+    if limit:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (int(float(limit) * (1 << 30)),) * 2)
+    _preload(sys.argv[1])
+    result = run_case(sys.argv[1], sys.argv[2])
+    result["peak_rss_mib"] = peak_rss_mib()
+    print(json.dumps(result))

@@ -1,0 +1,259 @@
+"""Benchmark runner: every case in a fresh subprocess, several repetitions, one report.
+
+Usage::
+
+    python -m benchmarks.run --size 200MB              # v70 .json and .json.gz, 3 repetitions
+    python -m benchmarks.run --size 2GB --reps 3 --layouts v70
+    python -m benchmarks.run --size 20MB --reps 1 --out /tmp/bench   # the smoke run of the tests
+
+For each case it reports the median and spread of wall time, the in-process time of the measured
+operation, CPU time, MB/s of (uncompressed) JSON and peak RSS, plus ratios against the baselines
+measured in the same run. Results go to ``OUT/results-<size>.json`` and ``OUT/results-<size>.md``.
+Baseline processes run under an address-space limit (``--mem-limit-gb``), so one that would
+exhaust the machine's memory is reported as failed rather than taking the machine down.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .generate import main as generate_main
+
+ROOT = Path(__file__).resolve().parent
+LOAD_CASES = ["read", "gunzip", "load", "seed_json_loop", "orjson_polars", "ijson_kvitems_polars"]
+ANALYSIS_CASES = ["self_time", "functions", "group_time", "call_tree", "cache_reopen"]
+BASELINES = {"seed_json_loop", "orjson_polars", "ijson_kvitems_polars"}
+
+
+def measure(
+    case: str, path: Path, *, reps: int, mem_limit_gb: float | None, timeout: float
+) -> dict:
+    """Repeat a case; return medians, spread and peak RSS (from wait4 of each child)."""
+    walls, inner, cpus, rss, checks = [], [], [], [], []
+    status = "ok"
+    for _ in range(reps):
+        cmd = [sys.executable, "-m", "benchmarks.cases", case, str(path)]
+        with tempfile.TemporaryFile() as errf:
+            start = time.perf_counter()
+            env = dict(os.environ)
+            if mem_limit_gb:
+                env["PF_BENCH_MEM_LIMIT_GB"] = str(mem_limit_gb)
+            proc = subprocess.Popen(
+                cmd, cwd=ROOT.parent, stdout=subprocess.PIPE, stderr=errf, env=env
+            )
+            killer = threading.Timer(timeout, proc.kill)
+            killer.start()
+            out = proc.stdout.read() if proc.stdout else b""
+            _, status_code, ru = os.wait4(proc.pid, 0)  # this child's own rusage (peak RSS, CPU)
+            killer.cancel()
+            proc.returncode = os.waitstatus_to_exitcode(status_code)
+            wall = time.perf_counter() - start
+            errf.seek(0)
+            err = errf.read()
+        if proc.returncode != 0:
+            tail = err.decode(errors="replace").strip().splitlines()[-1:] or ["?"]
+            status = "failed: " + (
+                f"killed after {timeout:.0f} s" if wall >= timeout else tail[0][:160]
+            )
+            if "MemoryError" in status or proc.returncode < 0:
+                status += (
+                    f" (under a {mem_limit_gb:g} GB address-space limit)" if mem_limit_gb else ""
+                )
+            break
+        res = json.loads(out.decode().strip().splitlines()[-1])
+        walls.append(wall)
+        inner.append(res["seconds"])
+        cpus.append(ru.ru_utime + ru.ru_stime)
+        rss.append(res.get("peak_rss_mib") or ru.ru_maxrss / 1024.0)
+        checks.append(res["check"])
+    if not walls:
+        return {"case": case, "status": status}
+    return {
+        "case": case,
+        "status": status,
+        "reps": len(walls),
+        "wall_median": statistics.median(walls),
+        "wall_min": min(walls),
+        "wall_max": max(walls),
+        "seconds_median": statistics.median(inner),
+        "seconds_min": min(inner),
+        "seconds_max": max(inner),
+        "cpu_median": statistics.median(cpus),
+        "peak_rss_mib": max(rss),
+        "check": checks[0],
+        "checks_agree": all(c == checks[0] for c in checks),
+    }
+
+
+def ensure_profile(size: str, layout: str, gz: bool, data_dir: Path) -> Path:
+    name = f"profile-{size.lower()}-{layout}.json" + (".gz" if gz else "")
+    path = data_dir / name
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        generate_main(["--size", size, "--layout", layout, "-o", str(path)])
+    return path
+
+
+def json_size(path: Path) -> int:
+    if path.suffix == ".gz":
+        import gzip
+
+        n = 0
+        with gzip.open(path, "rb") as f:
+            while b := f.read(16 << 20):
+                n += len(b)
+        return n
+    return path.stat().st_size
+
+
+def machine() -> dict:
+    import polars
+    import pyarrow
+
+    try:
+        mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / (1 << 30)
+    except (ValueError, OSError):  # pragma: no cover
+        mem = None
+    try:
+        import isal
+
+        isal_version = isal.__version__
+    except ImportError:  # pragma: no cover
+        isal_version = None
+    import profile_frames
+
+    return {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cores": os.cpu_count(),
+        "ram_gib": round(mem, 1) if mem else None,
+        "cpu": platform.processor() or platform.machine(),
+        "python": platform.python_version(),
+        "polars": polars.__version__,
+        "pyarrow": pyarrow.__version__,
+        "isal": isal_version,
+        "profile_frames": profile_frames.__version__,
+    }
+
+
+def markdown(report: dict) -> str:
+    m = report["machine"]
+    lines = [
+        f"### {report['size']} ({report['date']})",
+        "",
+        f"Machine: {m['cores']} cores, {m['ram_gib']} GiB RAM, Python {m['python']}, polars {m['polars']}, pyarrow {m['pyarrow']}, isal {m['isal']}, profile_frames {m['profile_frames']}; {report['reps']} repetitions, each in a fresh process.",
+        "",
+        "| file | case | status | median s (min–max) | wall s | CPU s | MB/s | peak RSS MiB | vs load |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for f in report["files"]:
+        load = next((r for r in f["results"] if r["case"] == "load" and r["status"] == "ok"), None)
+        for r in f["results"]:
+            if r["status"] != "ok":
+                lines.append(f"| {f['name']} | {r['case']} | {r['status']} | | | | | | |")
+                continue
+            mbs = f["json_mb"] / r["seconds_median"] if r["case"] in LOAD_CASES else None
+            ratio = (
+                (r["seconds_median"] / load["seconds_median"])
+                if load and r["case"] in BASELINES
+                else None
+            )
+            lines.append(
+                f"| {f['name']} | {r['case']} | ok | {r['seconds_median']:.3f} ({r['seconds_min']:.3f}–{r['seconds_max']:.3f}) "
+                f"| {r['wall_median']:.2f} | {r['cpu_median']:.2f} | {'' if mbs is None else f'{mbs:.0f}'} "
+                f"| {r['peak_rss_mib']:.0f} | {'' if ratio is None else f'{ratio:.1f}× slower'} |"
+            )
+        if f.get("tables_mib"):
+            lines.append(f"| {f['name']} | final tables | | | | | | {f['tables_mib']:.0f} | |")
+    return "\n".join(lines) + "\n"
+
+
+def tables_mib(path: Path) -> float:
+    """Size of the canonical tables of a loaded profile (the denominator of the RSS target)."""
+    code = (
+        "import profile_frames,sys;p=profile_frames.load(sys.argv[1],progress=False);"
+        "t=[p.stacks,p.frames,p.funcs,p.native_symbols,p.threads]+p._samples+p._markers;"
+        "print(sum(x.estimated_size() for x in t)/2**20)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(path)], cwd=ROOT.parent, capture_output=True, check=True
+    )
+    return float(out.stdout.decode().strip())
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Run the profile_frames benchmark suite.")
+    ap.add_argument("--size", default="200MB")
+    ap.add_argument("--layouts", default="v70", help="comma-separated: v70,v55")
+    ap.add_argument("--no-gz", action="store_true", help="skip the .json.gz variants")
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--cases", default="", help="comma-separated subset of cases")
+    ap.add_argument("--no-baselines", action="store_true")
+    ap.add_argument(
+        "--mem-limit-gb",
+        type=float,
+        default=20.0,
+        help="address-space limit for baseline processes",
+    )
+    ap.add_argument("--timeout", type=float, default=1800.0)
+    ap.add_argument("--data", default=str(ROOT / "data"))
+    ap.add_argument("--out", default=str(ROOT / "out"))
+    args = ap.parse_args(argv)
+    only = set(filter(None, args.cases.split(",")))
+    files = []
+    for layout in args.layouts.split(","):
+        for gz in (False,) if args.no_gz else (False, True):
+            files.append(ensure_profile(args.size, layout, gz, Path(args.data)))
+    report = {
+        "size": args.size,
+        "reps": args.reps,
+        "date": machine()["date"],
+        "machine": machine(),
+        "files": [],
+    }
+    for i, path in enumerate(files):
+        cases = [c for c in LOAD_CASES if c != "gunzip" or path.suffix == ".gz"]
+        if i == 0:
+            cases += ANALYSIS_CASES
+        if args.no_baselines:
+            cases = [c for c in cases if c not in BASELINES]
+        if only:
+            cases = [c for c in cases if c in only]
+        entry = {
+            "name": path.name,
+            "bytes": path.stat().st_size,
+            "json_mb": json_size(path) / 1e6,
+            "results": [],
+        }
+        for case in cases:
+            limit = args.mem_limit_gb if case in BASELINES else None
+            res = measure(case, path, reps=args.reps, mem_limit_gb=limit, timeout=args.timeout)
+            entry["results"].append(res)
+            print(
+                f"{path.name:40s} {case:22s} {res['status']:8s} {res.get('seconds_median', float('nan')):8.3f} s {res.get('peak_rss_mib', float('nan')):8.0f} MiB",
+                file=sys.stderr,
+            )
+        if "load" in cases:
+            entry["tables_mib"] = tables_mib(path)
+        report["files"].append(entry)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"results-{args.size.lower()}"
+    (out / f"{stem}.json").write_text(json.dumps(report, indent=2))
+    (out / f"{stem}.md").write_text(markdown(report))
+    print(markdown(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
