@@ -298,7 +298,7 @@ def write_profile(f: BinaryIO, *, target_bytes: int, layout: str = "v70", seed: 
 
     def tables(prefix_offset: bool, with_lib: bool, string_base: int = 0) -> None:
         n = shape.stacks
-        w.raw('"stackTable":{"length":%d,' % n)
+        w.raw(f'"stackTable":{{"length":{n},')
         if prefix_offset:
             off = np.where(parent >= 0, np.arange(n) - parent, 0)
             w.raw('"prefixOffset":')
@@ -310,7 +310,7 @@ def write_profile(f: BinaryIO, *, target_bytes: int, layout: str = "v70", seed: 
         w.array([_numbers(frame)])
         nf = shape.frames
         cat = np.where(func_lib[frame_func] == 0, 1, 0)
-        w.raw('},"frameTable":{"length":%d,"func":' % nf)
+        w.raw(f'}},"frameTable":{{"length":{nf},"func":')
         w.array([_numbers(frame_func)])
         w.raw(',"category":')
         w.array([_numbers(cat)])
@@ -330,7 +330,7 @@ def write_profile(f: BinaryIO, *, target_bytes: int, layout: str = "v70", seed: 
             w.raw(',"lib":')
             w.array([_numbers(func_lib[frame_func])])
         nfn = shape.funcs
-        w.raw('},"funcTable":{"length":%d,"name":' % nfn)
+        w.raw(f'}},"funcTable":{{"length":{nfn},"name":')
         w.array([_numbers(np.arange(nfn) + string_base)])
         w.raw(
             ',"isJS":' + json.dumps([False] * nfn) + ',"relevantForJS":' + json.dumps([False] * nfn)
@@ -341,15 +341,10 @@ def write_profile(f: BinaryIO, *, target_bytes: int, layout: str = "v70", seed: 
         w.array([_numbers(np.zeros(nfn, np.int64), nulls=np.ones(nfn, bool))])
         w.raw(',"columnNumber":')
         w.array([_numbers(np.zeros(nfn, np.int64), nulls=np.ones(nfn, bool))])
+        res_names = [string_base + lib_str + i for i in range(len(LIBS))]
         w.raw(
-            '},"resourceTable":{"length":%d,"lib":%s,"name":%s,"host":%s,"type":%s}'
-            % (
-                len(LIBS),
-                json.dumps(list(range(len(LIBS)))),
-                json.dumps([string_base + lib_str + i for i in range(len(LIBS))]),
-                json.dumps([None] * len(LIBS)),
-                json.dumps([1] * len(LIBS)),
-            )
+            f'}},"resourceTable":{{"length":{len(LIBS)},"lib":{json.dumps(list(range(len(LIBS))))},'
+            f'"name":{json.dumps(res_names)},"host":{json.dumps([None] * len(LIBS))},"type":{json.dumps([1] * len(LIBS))}}}'
         )
         w.raw(
             ',"nativeSymbols":{"length":0,"libIndex":[],"address":[],"name":[],"functionSize":[]}'
@@ -389,31 +384,31 @@ def write_profile(f: BinaryIO, *, target_bytes: int, layout: str = "v70", seed: 
             w.raw(',"stringArray":' + json.dumps(strings))
         n_mark = max(n // 5000, 2)
         marker_names = np.full(n_mark, len(strings) - 2)
-        w.raw(
-            ',"markers":{"length":%d,"category":%s,"data":%s,"endTime":%s,"name":%s,"phase":%s,"startTime":%s}'
-            % (
-                n_mark,
-                json.dumps([0] * n_mark),
-                json.dumps([{"type": "Text", "name": f"iteration {k}"} for k in range(n_mark)]),
-                json.dumps([float(k * 10 + 5) for k in range(n_mark)]),
-                json.dumps(marker_names.tolist()),
-                json.dumps([1] * n_mark),
-                json.dumps([float(k * 10) for k in range(n_mark)]),
-            )
-        )
-        w.raw(',"samples":{"length":%d,"weightType":"samples",' % n)
+        markers = {
+            "length": n_mark,
+            "category": [0] * n_mark,
+            "data": [{"type": "Text", "name": f"iteration {k}"} for k in range(n_mark)],
+            "endTime": [float(k * 10 + 5) for k in range(n_mark)],
+            "name": marker_names.tolist(),
+            "phase": [1] * n_mark,
+            "startTime": [float(k * 10) for k in range(n_mark)],
+        }
+        w.raw(',"markers":' + json.dumps(markers))
+        w.raw(f',"samples":{{"length":{n},"weightType":"samples",')
         # each column regenerates the same deterministic chunks, so sample i lines up across columns
         for k, col in enumerate(("stack", "timeDeltas", "weight", "threadCPUDelta")):
             w.raw(f'"{col}":[' if k == 0 else f',"{col}":[')
             for j, (stack, nulls, deltas, weight, cpu) in enumerate(
                 _sample_chunks(n, np.random.default_rng(seed * 1000 + i), hot)
             ):
-                part = {
-                    "stack": lambda: _numbers(stack, nulls=nulls),
-                    "timeDeltas": lambda: _numbers(deltas, floats=True),
-                    "weight": lambda: _numbers(weight),
-                    "threadCPUDelta": lambda: _numbers(cpu),
-                }[col]()
+                if col == "stack":
+                    part = _numbers(stack, nulls=nulls)
+                elif col == "timeDeltas":
+                    part = _numbers(deltas, floats=True)
+                elif col == "weight":
+                    part = _numbers(weight)
+                else:
+                    part = _numbers(cpu)
                 w.raw((b"," if j else b"") + part)
             w.raw("]")
         w.raw("}}")
