@@ -14,6 +14,7 @@ import os
 import re
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -30,6 +31,7 @@ from .scan import parse_json_chunks
 from .selectors import match_names, name_may_match
 from .source import Source, open_source
 from .store import is_saved_profile, open_saved
+from .symbols import apply_sidecar, sidecar_path
 
 ThreadKeys = int | str | re.Pattern | Sequence[int | str | re.Pattern] | None
 
@@ -83,13 +85,16 @@ def load(
     *,
     threads: ThreadKeys = None,
     progress: bool | None = None,
+    symbols: str | os.PathLike | bool | None = None,
 ) -> Profile:
     """Load a profile from a path, bytes or a binary file object (pipes work too), or reopen a
     folder written by :meth:`Profile.save`.
 
     ``threads`` (names, globs, regexes or file indexes) decodes only those threads; in processed
     profiles the others' sample arrays are skipped without being parsed. ``progress`` shows a
-    bytes-read bar on stderr (default: only on a terminal, and only after ~1 s).
+    bytes-read bar on stderr (default: only on a terminal, and only after ~1 s). ``symbols`` is a
+    samply ``.syms.json`` sidecar to apply; by default one beside a profile path
+    (``profile.json.gz`` → ``profile.json.syms.json``) is applied automatically; ``False`` skips it.
     """
     keys = _keys(threads)
     if is_saved_profile(source):
@@ -113,7 +118,7 @@ def load(
         finally:
             src.close()
         try:
-            return _build(tree, keys, name=src.name)
+            profile = _build(tree, keys, name=src.name)
         except ProfileFormatError as e:
             raise e.located(source=src.name) from None
         except (
@@ -125,6 +130,22 @@ def load(
             ) from e
     finally:
         bar.close()
+    sidecar = _sidecar_for(source, symbols)
+    if sidecar is not None:
+        profile = apply_sidecar(profile, sidecar)
+    return profile
+
+
+def _sidecar_for(source: Any, symbols: Any) -> Any:
+    if symbols is False:
+        return None
+    if symbols is not None and symbols is not True:
+        return symbols
+    if isinstance(source, (str, os.PathLike)):
+        candidate = sidecar_path(source)
+        if candidate.is_file() and candidate != Path(source):
+            return candidate
+    return None
 
 
 def _skipper(keys: list):

@@ -9,7 +9,7 @@ Example
 >>> import profile_frames
 >>> profile = profile_frames.load(profile_frames.example_path())
 >>> profile.threads.select("index", "name", "samples").head(2).rows()
-[(0, 'ld-linux-x86-64.so.2', 0), (1, 'python3.11', 1509)]
+[(0, 'ld-linux-x86-64.so.2', 0), (1, 'python3.11', 1039)]
 """
 
 from __future__ import annotations
@@ -138,6 +138,14 @@ class Thread:
 
         return callees(self, function)
 
+    def report(
+        self, *, top: int = 30, groups: dict | None = None, rules: list | None = None
+    ) -> Any:
+        """The markdown hot-spot report (renders in Jupyter; ``str()`` gives the markdown)."""
+        from .present.report import hotspot_report
+
+        return hotspot_report(self, top=top, groups=groups, rules=rules)
+
     def transform(self, *transforms: Transform) -> Thread:
         """Apply transforms (values from :mod:`profile_frames.analysis.transforms`) in order."""
         from .analysis.transforms import apply
@@ -209,8 +217,8 @@ class Profile:
     -------
     >>> import profile_frames
     >>> p = profile_frames.load(profile_frames.example_path())
-    >>> p.main_thread().name, p.thread(2).index
-    ('python3.11', 2)
+    >>> p.main_thread().index, p.thread(2).index
+    (1, 2)
     """
 
     def __init__(
@@ -288,6 +296,13 @@ class Profile:
             ["weight", "is_main", "index"], descending=[True, True, False], nulls_last=True
         )
         return self._view(int(order["_row"][0]))
+
+    @property
+    def unsymbolicated_frames(self) -> int:
+        """Native frames (frames with a library) whose function is still named ``0x…``."""
+        from .symbols import symbol_status
+
+        return symbol_status(self).unsymbolicated
 
     def save(self, path: str, *, format: str = "parquet") -> None:
         """Save the canonical tables as a folder (Parquet or Arrow IPC); ``load(path)`` reopens it."""

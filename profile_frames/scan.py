@@ -3,16 +3,16 @@
 ijson (yajl2_c) walks the document structure, but it never sees the huge numeric columns
 (``samples.stack``, ``timeDeltas``, ``stackTable.prefix`` …): the scanner finds every array whose
 content is only numbers and ``null`` and is longer than ``min_capture`` bytes, hands its bytes to
-:class:`NumericCollector` (parsed in bulk by pyarrow's CSV reader, block by block, so memory stays
+:class:`NumericCollector` (parsed in bulk by polars' CSV reader on worker threads, block by block, so memory stays
 bounded), and feeds ijson a placeholder ``0`` in its place. :class:`TreeBuilder` turns ijson's
-events into Python objects and puts the parsed Arrow array where the placeholder lands.
+events into Python objects and puts the parsed polars Series where the placeholder lands.
 
 Example
 -------
 >>> doc = b'{"a": [' + b",".join(b"%d" % i for i in range(3000)) + b'], "b": ["x", 1]}'
 >>> tree = parse_json_chunks([doc], name="<bytes>")
->>> type(tree["a"]).__name__, len(tree["a"]), tree["b"]
-('Int32Array', 3000, ['x', 1])
+>>> tree["a"].dtype, len(tree["a"]), tree["b"]
+(Int32, 3000, ['x', 1])
 """
 
 from __future__ import annotations
@@ -25,9 +25,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import ijson
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
+import polars as pl
 
 from .errors import ProfileFormatError
 
@@ -66,10 +64,6 @@ class NotNumeric(Exception):
 
 
 _COMMA_TO_NEWLINE = bytes.maketrans(b",", b"\n")
-_CSV_READ = pacsv.ReadOptions(
-    column_names=["v"], block_size=1 << 20
-)  # small blocks: both cores parse
-_CSV_PARSE = pacsv.ParseOptions(quote_char=False, double_quote=False, escape_char=False)
 
 
 class Skipped:
@@ -99,34 +93,36 @@ def _looks_float(block: bytes) -> bool:
     return block.find(b".") >= 0 or block.find(b"e") >= 0 or block.find(b"E") >= 0
 
 
-def _parse_block(block: bytes, *, want_float: bool) -> pa.Array:
-    """Parse comma-separated JSON numbers/nulls (no brackets) into an Arrow array."""
-    expected = block.count(b",") + 1
-    text = block.translate(_COMMA_TO_NEWLINE, b" \t\r")
-    types = [pa.float64()] if want_float else [pa.int64(), pa.float64()]
+def _parse_block(block: bytes, *, want_float: bool) -> pl.Series:
+    """Parse comma-separated JSON numbers/nulls (no brackets) with polars' CSV reader.
+
+    Compact arrays (samply's output) are read with ``,`` as the line end, straight from the
+    bytes. Arrays with whitespace (pretty-printed files) first lose their blanks and newlines and
+    get their commas turned into newlines. Either way an empty element is invalid JSON and is
+    rejected, since the CSV reader would read it as null.
+    """
+    if any(block.find(ws) >= 0 for ws in (b" ", b"\n", b"\r", b"\t")):
+        text, eol = block.translate(_COMMA_TO_NEWLINE, b" \t\r\n"), "\n"
+    else:
+        text, eol = block, ","
+    sep = eol.encode()
+    if not text or text[:1] == sep or text[-1:] == sep or text.find(sep + sep) >= 0:
+        raise ValueError("an empty element (two commas in a row, or a trailing comma)")
+    types = [pl.Float64] if want_float else [pl.Int32, pl.Int64, pl.Float64]
     last_error: Exception | None = None
     for typ in types:
         try:
-            table = pacsv.read_csv(
+            return pl.read_csv(
                 io.BytesIO(text),
-                read_options=_CSV_READ,
-                parse_options=_CSV_PARSE,
-                convert_options=pacsv.ConvertOptions(
-                    column_types={"v": typ}, null_values=["null"], strings_can_be_null=False
-                ),
-            )
-        except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+                has_header=False,
+                new_columns=["v"],
+                schema={"v": typ},
+                null_values="null",
+                quote_char=None,
+                eol_char=eol,
+            ).to_series()
+        except pl.exceptions.PolarsError as e:
             last_error = e
-            continue
-        col = table.column(0)
-        if len(col) != expected:
-            raise ValueError("an empty element (two commas in a row, or a trailing comma)")
-        arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
-        if typ == pa.int64() and len(arr):
-            lo, hi = pc.min_max(arr).values()
-            if lo.is_valid and -(2**31) <= lo.as_py() and hi.as_py() < 2**31:
-                arr = arr.cast(pa.int32())  # compact now, in the worker thread
-        return arr
     msg = str(last_error).split("\n")[0]
     raise ValueError(f"not a number: {msg}")
 
@@ -137,7 +133,7 @@ class NumericCollector:
     def __init__(self, *, path: str, offset: int) -> None:
         self.path = path
         self.offset = offset
-        self.blocks: list[pa.Array] = []
+        self.blocks: list = []  # parsed pl.Series, or futures of them
         self.carry = b""
         self.unparsed = b""  # raw text that failed to parse as numbers (given back to ijson)
         self.raw: list[bytes] = []  # text of blocks still being parsed
@@ -180,7 +176,7 @@ class NumericCollector:
                     raise NotNumeric from None
                 self.raw[i] = b""
 
-    def finish(self) -> pa.Array:
+    def finish(self) -> pl.Series:
         tail = self.carry
         if tail.strip(b" \t\r\n"):
             self.carry = b""
@@ -191,17 +187,14 @@ class NumericCollector:
             )
         self._collect(wait=True)
         if not self.blocks:
-            return pa.array([], pa.int32())
+            return pl.Series("v", [], dtype=pl.Int32)
         if len(self.blocks) == 1:
             return self.blocks[0]
-        types = {b.type for b in self.blocks}
-        if len(types) == 1:
-            blocks = self.blocks
-        elif any(pa.types.is_floating(t) for t in types):
-            blocks = [b.cast(pa.float64()) for b in self.blocks]
-        else:
-            blocks = [b.cast(pa.int64()) for b in self.blocks]
-        return pa.concat_arrays(blocks)
+        types = {b.dtype for b in self.blocks}
+        if len(types) > 1:
+            target = pl.Float64 if any(t.is_float() for t in types) else pl.Int64
+            self.blocks = [b.cast(target) for b in self.blocks]
+        return pl.concat(self.blocks, rechunk=False)
 
     def as_json_text(self) -> bytes:
         """Re-serialise what was parsed so far (used when the array turns out not to be numeric)."""
@@ -211,7 +204,7 @@ class NumericCollector:
             pass
         parts = []
         for b in self.blocks:
-            parts.extend("null" if v is None else repr(v) for v in b.to_pylist())
+            parts.extend("null" if v is None else repr(v) for v in b.to_list())
         text = ",".join(parts).encode()
         if self.unparsed:
             return text + b"," + self.unparsed if text else self.unparsed

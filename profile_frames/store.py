@@ -40,6 +40,12 @@ if TYPE_CHECKING:
     from .model import Profile
 
 MANIFEST = "manifest.json"
+INDEX_COLUMNS = {
+    "stacks": "stack",
+    "frames": "frame",
+    "funcs": "func",
+    "native_symbols": "native_symbol",
+}
 STORE_FORMAT = "profile_frames"
 STORE_VERSION = 1
 
@@ -87,6 +93,10 @@ def save_profile(profile: Profile, path: str | os.PathLike, *, format: str = "pa
             "libs": profile.meta.libs,
         }
         for name, df in tables.items():
+            if name in INDEX_COLUMNS:  # explicit row numbers, so SQL engines can join on them
+                df = df.with_row_index(INDEX_COLUMNS[name]).with_columns(
+                    pl.col(INDEX_COLUMNS[name]).cast(pl.Int32)
+                )
             _write(df, tmp / f"{name}.{ext}", format)
         for row, index in enumerate(profile.threads["index"].to_list()):
             _write(profile._samples[row], tmp / "samples" / f"thread-{index}.{ext}", format)
@@ -177,10 +187,10 @@ def open_saved(path: str | os.PathLike, *, keep: Any = None) -> Profile:
             threads=threads,
             samples=[_read(root / "samples" / f"thread-{i}.{ext}", fmt) for i in indexes],
             markers=[_read(root / "markers" / f"thread-{i}.{ext}", fmt) for i in indexes],
-            stacks=_read(root / f"stacks.{ext}", fmt),
-            frames=_read(root / f"frames.{ext}", fmt),
-            funcs=_read(root / f"funcs.{ext}", fmt),
-            native_symbols=_read(root / f"native_symbols.{ext}", fmt),
+            stacks=_read(root / f"stacks.{ext}", fmt).drop("stack"),
+            frames=_read(root / f"frames.{ext}", fmt).drop("frame"),
+            funcs=_read(root / f"funcs.{ext}", fmt).drop("func"),
+            native_symbols=_read(root / f"native_symbols.{ext}", fmt).drop("native_symbol"),
             source=manifest.get("source") or name,
         )
     except (OSError, KeyError, pl.exceptions.PolarsError) as e:

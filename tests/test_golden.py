@@ -28,7 +28,7 @@ _cache: dict = {}
 
 def _load(path):
     if path not in _cache:
-        _cache[path] = profile_frames.load(path)
+        _cache[path] = profile_frames.load(path, symbols=False)  # the CLI reads no sidecar
     return _cache[path]
 
 

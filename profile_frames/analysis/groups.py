@@ -7,9 +7,9 @@ Example
 -------
 >>> import profile_frames
 >>> t = profile_frames.load(profile_frames.example_path()).thread(1)
->>> g = t.group_time({"0x2…": "0x2", "0x1…": ["0x1"]})
+>>> g = t.group_time({"eval": ["PyEval", "_PyEval"], "alloc": ["PyObject_Malloc", "PyObject_Free"]})
 >>> g.select("group", "self", "total").rows()
-[('0x1…', 813, 1509), ('0x2…', 307, 1507), ('other', 389, 1229)]
+[('eval', 255, 1019), ('alloc', 158, 191), ('other', 626, 1039)]
 """
 
 from __future__ import annotations

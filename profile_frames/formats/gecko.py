@@ -160,7 +160,9 @@ def _table(t: Any, *, path: str) -> dict[str, list]:
 
 
 def _row(r: Any, *, path: str) -> list:
-    if hasattr(r, "to_pylist"):
+    if hasattr(r, "to_list"):  # a polars Series from the bulk parser
+        return r.to_list()
+    if hasattr(r, "to_pylist"):  # a pyarrow array (JSLB)
         return r.to_pylist()
     raise ProfileFormatError("expected a row (array)", path=path)
 

@@ -393,8 +393,15 @@ def _weights(t: dict, p: str, n: int) -> pl.Series:
     raw = t.get("weight")
     if raw is None:
         return pl.repeat(1, n, dtype=pl.Int32, eager=True).alias("weight")
-    if isinstance(raw, (pa.Array, pa.ChunkedArray)) and pa.types.is_integer(raw.type):
-        if pa.types.is_int32(raw.type):
+    raw_dtype = (
+        raw.dtype
+        if isinstance(raw, pl.Series)
+        else pl.Series(raw).dtype
+        if isinstance(raw, (pa.Array, pa.ChunkedArray))
+        else None
+    )
+    if raw_dtype is not None and raw_dtype.is_integer():
+        if raw_dtype == pl.Int32:
             w = column(t, "weight", path=p, dtype=pl.Int32, length=n)
             return w.fill_null(1) if w.null_count() else w
         w = column(t, "weight", path=p, dtype=pl.Int64, length=n).fill_null(1)

@@ -1,0 +1,87 @@
+"""Regenerate docs/cli.md from real runs of every subcommand on the bundled example.
+
+Run: ``python docs/make_cli_doc.py`` (from the repository root).
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = (
+    ROOT.parent / "shared" / "fixtures" / "profiles" / "samply" / "samply-0.13-linux-python.json"
+)
+
+COMMANDS = [
+    ("Threads", "profile-frames info --example"),
+    ("Top functions by self time", "profile-frames top --example -n 10"),
+    (
+        "By total time, as markdown",
+        "profile-frames top --example -n 5 --sort total --format markdown",
+    ),
+    ("By library", "profile-frames top --example --by library -n 6"),
+    (
+        "By namespace (C/Python names group under their library)",
+        "profile-frames top --example --by namespace -n 5",
+    ),
+    ("By category", "profile-frames top --example --by category"),
+    (
+        "Groups",
+        'profile-frames groups --example --group "eval=PyEval,_PyEval" --group "alloc=PyObject_Malloc,PyObject_Free,malloc,free"',
+    ),
+    ("Top-down tree", "profile-frames tree --example --depth 8 --min-percent 10"),
+    ("Bottom-up tree", "profile-frames tree --example --inverted --depth 2 --min-percent 3"),
+    ("Callers", "profile-frames callers --example PyObject_Malloc"),
+    (
+        "Callees, after merging a function",
+        "profile-frames callees --example PyEval_EvalFrameDefault --merge /^_?PyEval_EvalFrame$/",
+    ),
+    ("CSV", "profile-frames top --example -n 3 --format csv"),
+    (
+        "JSON (schema_version 1: command, profile, thread, columns, rows)",
+        "profile-frames top --example -n 2 --format json",
+    ),
+    (
+        "A thread that does not exist (exit code 2)",
+        "profile-frames top --example --thread Renderer",
+    ),
+    ("Report", 'profile-frames report --example -n 8 --group "eval=PyEval,_PyEval"'),
+]
+
+
+def run(cmd: str) -> tuple[str, int]:
+    args = shlex.split(cmd)
+    args[0] = str(Path(sys.executable).parent / args[0])
+    p = subprocess.run(args, cwd=ROOT, capture_output=True, text=True)
+    return (p.stdout + p.stderr).rstrip(), p.returncode
+
+
+def main() -> None:
+    out = [
+        "# The command line",
+        "",
+        "`profile-frames` (also `python -m profile_frames`) is a thin shell over the Python API: every",
+        "option is a library call. Common options: `PROFILE` (a file, `-` for stdin) or `--example` for",
+        "the bundled recording; `--thread` (index, name, glob or regex; default: the thread with the most",
+        "samples); transforms `--between START:END`, `--merge F`, `--drop F`, `--collapse-recursion F`,",
+        "`--collapse-library LIB`, `--focus F`, `--focus-category C`, `--search TEXT` (a function may be",
+        "written `/regex/` or as a func index); `--format table|markdown|csv|json`. Tables are pretty (rich)",
+        "on a terminal and plain in a pipe. User errors are one line on stderr with exit code 2.",
+        "",
+        "Everything below is real output, produced by `python docs/make_cli_doc.py`.",
+        "",
+    ]
+    for title, cmd in COMMANDS:
+        text, code = run(cmd)
+        out += [f"## {title}", "", "```console", f"$ {cmd}", text]
+        if code:
+            out.append(f"(exit code {code})")
+        out += ["```", ""]
+    (ROOT / "docs" / "cli.md").write_text("\n".join(out), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""Compare two runs: what moved between a baseline and a changed profile.
+
+``diff(before, after)`` joins the functions (or groups) of both sides by name and library and
+reports each side's self and total shares, the change in percentage points, the ratio, and
+whether a function appeared or vanished. Shares are normalised by each side's own counted weight
+(the default), so runs of different lengths compare. Give ``durations=(before_ms, after_ms)``
+(for example the benchmark's time per iteration, "2.28 ms → 1.31 ms") to turn shares into ms per
+function. Lists of threads on either side are repetitions: the result then has the mean share and
+its standard deviation per side, and Welch's t statistic for the change.
+
+Example
+-------
+>>> import profile_frames
+>>> t = profile_frames.load(profile_frames.example_path()).thread(1)
+>>> d = diff(t, t)
+>>> float(d["delta_self_pct"].abs().max())
+0.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+if TYPE_CHECKING:
+    from ..model import Thread
+
+KEYS = ["function", "library"]
+
+
+def _shares(thread: Thread, groups: dict | None) -> pl.DataFrame:
+    if groups:
+        df = (
+            thread.group_time(groups)
+            .rename({"group": "function"})
+            .with_columns(library=pl.lit(None, pl.String))
+        )
+    else:
+        df = thread.functions()
+    # functions with the same name and library (e.g. vmprof's one func per line) are summed
+    return df.group_by(KEYS, maintain_order=True).agg(
+        pl.col("self").sum(),
+        pl.col("total").sum(),
+        pl.col("self_pct").sum(),
+        pl.col("total_pct").sum(),
+    )
+
+
+def _side(threads: Sequence[Thread], groups: dict | None, tag: str) -> pl.DataFrame:
+    frames = [_shares(t, groups).with_columns(run=pl.lit(i)) for i, t in enumerate(threads)]
+    runs = len(frames)
+    allf = pl.concat(frames)
+    keys = allf.select(KEYS).unique(maintain_order=True)
+    # a function missing from a run has share 0 in that run
+    grid = keys.join(pl.DataFrame({"run": list(range(runs))}), how="cross")
+    full = grid.join(allf, on=[*KEYS, "run"], how="left", nulls_equal=True).fill_null(0)
+    agg = full.group_by(KEYS, maintain_order=True).agg(
+        pl.col("self").sum().alias(f"self_{tag}"),
+        pl.col("total").sum().alias(f"total_{tag}"),
+        pl.col("self_pct").mean().alias(f"self_pct_{tag}"),
+        pl.col("total_pct").mean().alias(f"total_pct_{tag}"),
+        pl.col("self_pct").std(ddof=1).alias(f"self_pct_sd_{tag}"),
+    )
+    return agg.with_columns(pl.lit(runs).alias(f"runs_{tag}"))
+
+
+def diff(
+    before: Thread | Sequence[Thread],
+    after: Thread | Sequence[Thread],
+    *,
+    groups: dict | None = None,
+    durations: tuple[float, float] | None = None,
+) -> pl.DataFrame:
+    """One row per function (or group): both sides, the change, and appeared/vanished flags.
+
+    Sorted by the absolute change in self share, biggest first.
+    """
+    b = list(before) if isinstance(before, (list, tuple)) else [before]
+    a = list(after) if isinstance(after, (list, tuple)) else [after]
+    left, right = _side(b, groups, "before"), _side(a, groups, "after")
+    df = left.join(right, on=KEYS, how="full", coalesce=True, nulls_equal=True)
+    for c in (
+        "self_before",
+        "total_before",
+        "self_after",
+        "total_after",
+        "self_pct_before",
+        "self_pct_after",
+        "total_pct_before",
+        "total_pct_after",
+    ):
+        df = df.with_columns(pl.col(c).fill_null(0))
+    df = df.with_columns(
+        delta_self_pct=pl.col("self_pct_after") - pl.col("self_pct_before"),
+        delta_total_pct=pl.col("total_pct_after") - pl.col("total_pct_before"),
+        ratio=pl.when(pl.col("self_pct_before") > 0)
+        .then(pl.col("self_pct_after") / pl.col("self_pct_before"))
+        .otherwise(None),
+        status=pl.when(pl.col("total_before") == 0)
+        .then(pl.lit("new"))
+        .when(pl.col("total_after") == 0)
+        .then(pl.lit("gone"))
+        .otherwise(pl.lit("")),
+    )
+    if durations is not None:
+        db, da = durations
+        df = df.with_columns(
+            self_ms_before=pl.col("self_pct_before") * db / 100.0,
+            self_ms_after=pl.col("self_pct_after") * da / 100.0,
+            total_ms_before=pl.col("total_pct_before") * db / 100.0,
+            total_ms_after=pl.col("total_pct_after") * da / 100.0,
+        ).with_columns(delta_self_ms=pl.col("self_ms_after") - pl.col("self_ms_before"))
+    if len(b) > 1 and len(a) > 1:
+        df = df.with_columns(t_stat=_welch(df, len(b), len(a)))
+    else:
+        df = df.drop([c for c in df.columns if c.startswith(("self_pct_sd_", "runs_"))])
+    return df.sort(pl.col("delta_self_pct").abs(), descending=True, maintain_order=True)
+
+
+def _welch(df: pl.DataFrame, nb: int, na: int) -> pl.Expr:
+    """Welch's t for the change of mean self share (|t| > ~2 suggests a real change)."""
+    se = (
+        pl.col("self_pct_sd_before").fill_null(0) ** 2 / nb
+        + pl.col("self_pct_sd_after").fill_null(0) ** 2 / na
+    ).sqrt()
+    return pl.when(se > 0).then(pl.col("delta_self_pct") / se).otherwise(None)
+
+
+def summary_markdown(d: pl.DataFrame, *, top: int = 10) -> str:
+    """Markdown: the top regressions and improvements in self share."""
+
+    def rows(df: pl.DataFrame) -> list[str]:
+        out = []
+        for r in df.iter_rows(named=True):
+            ms = (
+                f", {r['self_ms_before']:.3f} → {r['self_ms_after']:.3f} ms"
+                if "self_ms_before" in r
+                else ""
+            )
+            flag = f" ({r['status']})" if r["status"] else ""
+            out.append(
+                f"| `{r['function']}`{flag} | {r['self_pct_before']:.1f}% | {r['self_pct_after']:.1f}% | {r['delta_self_pct']:+.1f} pp{ms} |"
+            )
+        return out
+
+    head = ["| function | before | after | change |", "|---|---|---|---|"]
+    worse = d.filter(pl.col("delta_self_pct") > 0).sort("delta_self_pct", descending=True).head(top)
+    better = d.filter(pl.col("delta_self_pct") < 0).sort("delta_self_pct").head(top)
+    return "\n".join(
+        [
+            "## Regressions (self share grew)",
+            "",
+            *head,
+            *rows(worse),
+            "",
+            "## Improvements (self share shrank)",
+            "",
+            *head,
+            *rows(better),
+            "",
+        ]
+    )
