@@ -30,6 +30,9 @@ def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
             yield f
             f.flush()
             os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp made it private; give it normal permissions
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -114,6 +114,38 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=f"direct {name} of a function")
         _common(p)
         p.add_argument("function", help="function name, lib!name, /regex/ or func index")
+    p = sub.add_parser("diff", help="compare two profiles (or lists of repetitions)")
+    p.add_argument("before", nargs="+", help="baseline profile(s); repetitions allowed")
+    p.add_argument("--after", nargs="+", required=True, help="changed profile(s)")
+    p.add_argument(
+        "-t", "--thread", help="thread key used on both sides (default: each side's main thread)"
+    )
+    p.add_argument("--group", action="append", default=[], metavar="NAME=PREFIX[,PREFIX...]")
+    p.add_argument(
+        "--durations", metavar="BEFORE_MS:AFTER_MS", help="time per run, to express shares in ms"
+    )
+    p.add_argument("-n", type=int, default=30)
+    p.add_argument(
+        "--summary", action="store_true", help="markdown summary of regressions and improvements"
+    )
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
+    p = sub.add_parser("export", help="write folded stacks, speedscope JSON or a Parquet folder")
+    _common(p)
+    p.add_argument("--to", choices=("folded", "speedscope", "parquet"), required=True)
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--with-library", action="store_true", help="folded: name functions lib!name")
+    p.add_argument(
+        "--thread-prefix", action="store_true", help="folded: start each line with the thread name"
+    )
+    p = sub.add_parser("flamegraph", help="interactive SVG (or .html) flame graph")
+    _common(p)
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument(
+        "--inverted", action="store_true", help="bottom-up flame instead of a top-down icicle"
+    )
+    p.add_argument("--min-width", type=float, default=0.001, help="hide boxes under this fraction")
+    p.add_argument("--color-by", choices=("library", "category"), default="library")
     p = sub.add_parser("report", help="markdown hot-spot report")
     _common(p)
     p.add_argument("-n", type=int, default=30)
@@ -201,7 +233,53 @@ def _context(profile: Profile, thread: Thread | None) -> dict:
     return ctx
 
 
+def _diff(args: argparse.Namespace) -> str:
+    from ..analysis.diff import diff, summary_markdown
+
+    def side(paths: list[str]) -> list[Thread]:
+        out = []
+        for path in paths:
+            p = load(path, progress=args.progress)
+            out.append(
+                p.main_thread()
+                if args.thread is None
+                else p.thread(int(args.thread) if args.thread.isdigit() else args.thread)
+            )
+        return out
+
+    durations = None
+    if args.durations:
+        try:
+            a, b = (float(x) for x in args.durations.split(":"))
+        except ValueError:
+            raise UsageError(
+                f"--durations wants BEFORE_MS:AFTER_MS, got {args.durations!r}"
+            ) from None
+        durations = (a, b)
+    d = diff(side(args.before), side(args.after), groups=_groups(args) or None, durations=durations)
+    if args.summary:
+        return summary_markdown(d, top=args.n).rstrip("\n")
+    return _emit(d.head(args.n) if args.n else d, args, before=args.before, after=args.after)
+
+
+def _export(profile: Profile, thread: Thread | None, args: argparse.Namespace) -> str:
+    from ..export import write_folded
+    from ..export.speedscope import write_speedscope
+
+    if args.to == "folded":
+        write_folded(
+            thread, args.output, with_library=args.with_library, thread_prefix=args.thread_prefix
+        )
+    elif args.to == "speedscope":
+        write_speedscope(profile, args.output, [args.thread] if args.thread is not None else None)
+    else:
+        profile.save(args.output)
+    return f"wrote {args.output}"
+
+
 def run(args: argparse.Namespace) -> str:
+    if args.command == "diff":
+        return _diff(args)
     profile = _load(args)
     if args.command == "info":
         return _emit(profile.threads, args, **_context(profile, None))
@@ -238,6 +316,15 @@ def run(args: argparse.Namespace) -> str:
         f = _function_arg(args.function)
         df = thread.callers(f) if args.command == "callers" else thread.callees(f)
         return _emit(df.drop("func"), args, **ctx)
+    if args.command == "export":
+        return _export(profile, thread, args)
+    if args.command == "flamegraph":
+        from .flamegraph import flamegraph
+
+        flamegraph(
+            thread, inverted=args.inverted, min_width=args.min_width, color_by=args.color_by
+        ).save(args.output)
+        return f"wrote {args.output}"
     if args.command == "report":
         rules = load_rules(args.diagnostics) if args.diagnostics else None
         report = hotspot_report(thread, top=args.n, groups=_groups(args) or None, rules=rules)

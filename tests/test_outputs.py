@@ -1,0 +1,214 @@
+"""Symbols, exports, diff, flame graphs, merged views and the report."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import polars as pl
+import pytest
+
+import profile_frames
+from profile_frames.analysis.diff import diff, summary_markdown
+from profile_frames.export import folded_lines, write_folded
+from profile_frames.present.flamegraph import flamegraph
+from profile_frames.present.report import diagnose, hotspot_report
+from profile_frames.symbols import parse_breakpad_id, parse_debug_id, sidecar_path
+
+from .builders import processed_profile, to_bytes
+from .conftest import PROFILES, needs_shared
+
+EXAMPLE = profile_frames.example_path()
+SAMPLES = [
+    (["A", "B", "C"], 1),
+    (["A", "B"], 2),
+    (["A", "D", "B", "C"], 3),
+    (["A", "B", "B"], 1),
+    (None, 5),
+    (["E"], 1),
+]
+
+
+def _thread(samples=SAMPLES, **kw):
+    return profile_frames.load(to_bytes(processed_profile(samples, **kw))).thread(0)
+
+
+# -- symbols ---------------------------------------------------------------------------------
+def test_sidecar_names_and_rules():
+    assert sidecar_path("a/profile.json.gz").name == "profile.json.syms.json"
+    assert sidecar_path("prof.json").name == "prof.syms.json"
+    assert parse_debug_id("f61da4d5-7cbb-38ca-8bdf-059c64583452-a") == (
+        "f61da4d57cbb38ca8bdf059c64583452",
+        10,
+    )
+    assert parse_breakpad_id("F61DA4D57CBB38CA8BDF059C64583452A") == (
+        "f61da4d57cbb38ca8bdf059c64583452",
+        10,
+    )
+
+
+@needs_shared
+def test_presymbolicated_recording_gets_real_names(tmp_path):
+    src = PROFILES / "samply" / "samply-0.13-linux-python-presym.json"
+    raw = profile_frames.load(src, symbols=False)
+    sym = profile_frames.load(src)  # the sidecar beside it is applied automatically
+    assert raw.unsymbolicated_frames == 2728 and sym.unsymbolicated_frames == 0
+    before, after = raw.main_thread().self_time(), sym.main_thread().self_time()
+    assert before["function"][0].startswith("0x")
+    assert not after["function"].str.starts_with("0x").any()
+    assert before["self"].sum() == after["self"].sum()  # thread totals unchanged
+    assert "PyEval_EvalFrameDefault" in after["function"].to_list()
+    # explicit symbols= works for a copy elsewhere
+    shutil.copy(src, tmp_path / "p.json")
+    p = profile_frames.load(tmp_path / "p.json", symbols=src.with_suffix(".syms.json"))
+    assert p.unsymbolicated_frames == 0
+
+
+def test_bad_sidecar_is_a_clear_error(tmp_path):
+    bad = tmp_path / "x.syms.json"
+    bad.write_text("[1, 2]")
+    with pytest.raises(profile_frames.ProfileFormatError, match="syms.json"):
+        profile_frames.load(EXAMPLE, symbols=bad)
+
+
+# -- folded ----------------------------------------------------------------------------------
+def test_folded_lines_hand_built():
+    lines = folded_lines(_thread())
+    assert sorted(lines) == sorted(["A;D;B;C 3", "A;B 2", "A;B;C 1", "A;B;B 1", "E 1"])
+    assert folded_lines(_thread(), thread_prefix=True)[0].startswith("main;")
+
+
+@needs_shared
+@pytest.mark.parametrize(
+    "name",
+    [
+        "samply/samply-0.13-linux-python.json",
+        "samply/samply-rustup-macos-v68.json",
+        "other-producers/linux-perf-6.12-gecko-python.json",
+    ],
+)
+def test_folded_totals_equal_functions(name, tmp_path):
+    p = profile_frames.load(PROFILES / name)
+    for t in p.all_threads():
+        if not t.samples.height:
+            continue
+        path = tmp_path / "out.folded"
+        write_folded(t, path)
+        totals: dict[str, float] = {}
+        for line in path.read_text().splitlines():
+            stack, w = line.rsplit(" ", 1)
+            for fn in set(stack.split(";")):
+                totals[fn] = totals.get(fn, 0) + float(w)
+        f = t.functions().group_by("function").agg(pl.col("total").sum())
+        names = {r["function"].replace(";", ":"): r["total"] for r in f.iter_rows(named=True)}
+        # a function name shared by two funcs is counted once per stack in both views
+        for fn, total in totals.items():
+            assert total <= names[fn]
+        assert (
+            sum(float(line.rsplit(" ", 1)[1]) for line in path.read_text().splitlines())
+            == t.functions()["self"].sum()
+        )
+
+
+# -- diff ------------------------------------------------------------------------------------
+def test_diff_against_itself_is_zero():
+    t = profile_frames.load(EXAMPLE).main_thread()
+    d = diff(t, t)
+    assert d["delta_self_pct"].abs().max() == 0 and d["delta_total_pct"].abs().max() == 0
+    assert set(d["status"].unique()) == {""}
+
+
+def test_diff_hand_built_numbers():
+    before = _thread([(["main", "parse"], 6), (["main", "lex"], 4)])
+    after = _thread([(["main", "parse"], 3), (["main", "alloc"], 1)])
+    d = {
+        r["function"]: r for r in diff(before, after, durations=(2.28, 1.31)).iter_rows(named=True)
+    }
+    assert d["parse"]["self_pct_before"] == 60 and d["parse"]["self_pct_after"] == 75
+    assert d["parse"]["delta_self_pct"] == pytest.approx(15)
+    assert d["lex"]["status"] == "gone" and d["alloc"]["status"] == "new"
+    assert d["parse"]["self_ms_before"] == pytest.approx(0.6 * 2.28) and d["parse"][
+        "self_ms_after"
+    ] == pytest.approx(0.75 * 1.31)
+    md = summary_markdown(diff(before, after))
+    assert "`lex` (gone)" in md and "`alloc` (new)" in md
+
+
+def test_diff_repetitions_have_spread_and_t():
+    runs_b = [
+        _thread([(["m", "f"], 5), (["m", "g"], 5)]),
+        _thread([(["m", "f"], 6), (["m", "g"], 4)]),
+    ]
+    runs_a = [
+        _thread([(["m", "f"], 8), (["m", "g"], 2)]),
+        _thread([(["m", "f"], 9), (["m", "g"], 1)]),
+    ]
+    d = {r["function"]: r for r in diff(runs_b, runs_a).iter_rows(named=True)}
+    assert d["f"]["self_pct_before"] == pytest.approx(55) and d["f"][
+        "self_pct_after"
+    ] == pytest.approx(85)
+    assert d["f"]["t_stat"] == pytest.approx(30 / ((50 / 2 + 50 / 2) ** 0.5))
+
+
+@needs_shared
+def test_diff_of_two_real_recordings():
+    a = profile_frames.load(PROFILES / "samply" / "samply-0.13-linux-python.json").thread(1)
+    b = profile_frames.load(PROFILES / "samply" / "samply-0.13-linux-python-run2.json.gz").thread(1)
+    d = diff(a, b)
+    # checked by hand: the shares of each side sum to 100 and the deltas to 0
+    assert d["self_pct_before"].sum() == pytest.approx(100) and d[
+        "self_pct_after"
+    ].sum() == pytest.approx(100)
+    assert d["delta_self_pct"].sum() == pytest.approx(0, abs=1e-9)
+    row = d.filter(pl.col("function") == a.self_time()["function"][0]).row(0, named=True)
+    assert row["self_pct_before"] == pytest.approx(a.self_time()["self_pct"][0])
+
+
+# -- flame graphs, merge, report -------------------------------------------------------------
+def test_flamegraph_svg(tmp_path):
+    t = _thread()
+    fg = flamegraph(t)
+    widths = {}
+    for block in re.findall(r'<g class="f".*?</g>', fg.svg, re.S):
+        name = re.search(r'data-name="([^"]*)"', block).group(1)
+        y, width = re.search(r'<rect x="[\d.]+" y="(\d+)" width="([\d.]+)"', block).groups()
+        if y == "41":  # the first level below the "all" bar
+            widths[name] = float(width)
+    assert widths["A"] == pytest.approx(7 / 8 * 1200 - 0.5, abs=0.02)
+    assert widths["E"] == pytest.approx(1 / 8 * 1200 - 0.5, abs=0.02)
+    fg.save(tmp_path / "f.svg")
+    fg.save(tmp_path / "f.html")
+    assert (tmp_path / "f.svg").read_text().startswith("<svg")
+    assert "<!DOCTYPE html>" in (tmp_path / "f.html").read_text()
+    assert "bottom-up" in flamegraph(t, inverted=True).svg
+
+
+def test_merged_threads():
+    p = profile_frames.load(EXAMPLE)
+    m = p.merged([1, 2])
+    assert (
+        m.functions()["self"].sum()
+        == p.thread(1).functions()["self"].sum() + p.thread(2).functions()["self"].sum()
+    )
+    with pytest.raises(profile_frames.ProfileKeyError):
+        profile_frames.Profile.merged(p, [])
+
+
+def test_report_and_diagnostics():
+    t = _thread([(["main", "malloc"], 30), (["main", "work"], 70)], libraries={"malloc": "libc"})
+    findings = diagnose(t)
+    assert [(f.name, round(f.share_pct)) for f in findings] == [("allocation", 30)]
+    md = str(hotspot_report(t, groups={"w": ["work"]}))
+    assert (
+        "## Top 30 functions by self time" in md and "| w |" in md and "**allocation: 30.0%**" in md
+    )
+    assert t.report(groups={"w": ["work"]})._repr_markdown_() == md
+
+
+def test_profile_wide_functions():
+    p = profile_frames.load(EXAMPLE)
+    f = p.functions()
+    assert set(f["thread"].unique().to_list()) == {1, 2, 3}
+    assert f.filter(pl.col("thread") == 2)["self"].sum() == p.thread(2).functions()["self"].sum()
+    assert json.loads(json.dumps(f.head(1).to_dicts(), default=str))
