@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import polars as pl
 
 from . import schema
@@ -331,8 +332,9 @@ def build_threads_table(infos: list[dict], samples: list[pl.DataFrame]) -> pl.Da
     """The ``threads`` table from header fields and each thread's samples."""
     rows = []
     for info, s in zip(infos, samples):
-        counted = s.filter(pl.col("stack").is_not_null())
-        has_cpu = s.height > 0 and s["cpu_delta"].null_count() < s.height
+        counted = s["stack"].is_not_null()
+        cpu = s["cpu_delta"]
+        has_cpu = s.height > 0 and cpu.null_count() < s.height
         rows.append(
             {
                 **{
@@ -348,13 +350,14 @@ def build_threads_table(infos: list[dict], samples: list[pl.DataFrame]) -> pl.Da
                     )
                 },
                 "samples": s.height,
-                "weight": float(counted["weight"].sum()) if counted.height else 0.0,
+                "weight": float(s["weight"].filter(counted).sum() or 0.0),
                 "weight_type": info.get("weight_type", "samples"),
-                "cpu_ms": float(s["cpu_delta"].slice(1).cast(pl.Float64).sum()) / 1000.0
+                # the first delta is meaningless (the Firefox Profiler skips it too); sum in float64
+                "cpu_ms": float(np.nansum(cpu.slice(1).to_numpy(), dtype=np.float64)) / 1000.0
                 if has_cpu
                 else None,
-                "start_ms": s["time"].min() if s.height else None,
-                "end_ms": s["time"].max() if s.height else None,
+                "start_ms": s["time"].min(),
+                "end_ms": s["time"].max(),
             }
         )
     return pl.DataFrame(rows, schema=schema.THREADS)

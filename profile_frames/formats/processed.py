@@ -377,9 +377,9 @@ def _samples(t: Any, p: str, *, n_stacks: int, cpu_scale: float | None) -> pl.Da
         raise ProfileFormatError("missing column 'time' (or 'timeDeltas')", path=p)
     weight = _weights(t, p, n)
     if t.get("threadCPUDelta") is not None and cpu_scale is not None:
-        cpu = (column(t, "threadCPUDelta", path=p, dtype=pl.Float64, length=n) * cpu_scale).cast(
-            pl.Float32
-        )
+        cpu = column(t, "threadCPUDelta", path=p, dtype=pl.Float32, length=n)
+        if cpu_scale != 1.0:
+            cpu = cpu * cpu_scale
     else:
         cpu = pl.repeat(None, n, dtype=pl.Float32, eager=True)
     return pl.DataFrame({"time": time, "stack": stack, "weight": weight, "cpu_delta": cpu})
