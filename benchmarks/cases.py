@@ -206,5 +206,5 @@ if __name__ == "__main__":
         resource.setrlimit(resource.RLIMIT_AS, (int(float(limit) * (1 << 30)),) * 2)
     _preload(sys.argv[1])
     result = run_case(sys.argv[1], sys.argv[2])
-    result["peak_rss_mib"] = peak_rss_mib()
+    result.setdefault("peak_rss_mib", peak_rss_mib())
     print(json.dumps(result))
