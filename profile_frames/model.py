@@ -121,7 +121,7 @@ class Thread:
 
         return by_category(self)
 
-    def call_tree(self, *, inverted: bool = False) -> CallTreeFrame:
+    def call_tree(self, *, inverted: bool = False) -> pl.DataFrame:
         """The call tree as a DataFrame (node, parent, function, depth, self, total …)."""
         from .analysis.calltree import call_tree
 
@@ -205,10 +205,6 @@ class Thread:
         from .analysis.transforms import KeepStacksWith
 
         return self.transform(KeepStacksWith(function))
-
-
-class CallTreeFrame(pl.DataFrame):
-    """Marker type for documentation: call trees are plain polars DataFrames."""
 
 
 class Profile:

@@ -83,10 +83,3 @@ def subtree_sums(
     for lvl in reversed(levels(depth)[1:]):
         np.add.at(total, parent[lvl], total[lvl])
     return total
-
-
-def any_ancestor(
-    parent: np.ndarray, flag: np.ndarray, depth: np.ndarray | None = None
-) -> np.ndarray:
-    """True where the node or any of its ancestors has ``flag``."""
-    return nearest_marked(parent, flag) >= 0

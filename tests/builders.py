@@ -140,3 +140,21 @@ def processed_profile(
 
 def to_bytes(profile: dict) -> bytes:
     return json.dumps(profile).encode()
+
+
+# The hand-built profile most tests use; expected numbers are worked out in test_transforms.py.
+SAMPLES = [
+    (["A", "B", "C"], 1),
+    (["A", "B"], 2),
+    (["A", "D", "B", "C"], 3),
+    (["A", "B", "B"], 1),
+    (None, 5),
+    (["E"], 1),
+]
+
+
+def load_thread(samples: Sequence[tuple[Sequence[str] | None, int]] = SAMPLES, **options):
+    """Thread 0 of ``processed_profile(samples, **options)``, loaded."""
+    import profile_frames
+
+    return profile_frames.load(to_bytes(processed_profile(samples, **options))).thread(0)

@@ -26,6 +26,11 @@ def cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
 def test_info_and_top_formats():
     r = cli("info", "--example")
     assert r.returncode == 0 and b"python3.11" in r.stdout and r.stderr == b""
+    assert (
+        "unsymbolicated (named 0x…): 0" in r.stdout.decode()
+    )  # the bundled sidecar names every frame
+    info = json.loads(cli("info", "--example", "--format", "json").stdout)
+    assert info["unsymbolicated_frames"] == 0 and info["native_frames"] > 1000
     r = cli("top", "--example", "-n", "5", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(r.stdout.decode())))
     assert len(rows) == 5 and rows[0]["function"] == "PyEval_EvalFrameDefault"

@@ -16,22 +16,10 @@ from profile_frames.present.flamegraph import flamegraph
 from profile_frames.present.report import diagnose, hotspot_report
 from profile_frames.symbols import parse_breakpad_id, parse_debug_id, sidecar_path
 
-from .builders import processed_profile, to_bytes
+from .builders import load_thread
 from .conftest import PROFILES, needs_shared
 
 EXAMPLE = profile_frames.example_path()
-SAMPLES = [
-    (["A", "B", "C"], 1),
-    (["A", "B"], 2),
-    (["A", "D", "B", "C"], 3),
-    (["A", "B", "B"], 1),
-    (None, 5),
-    (["E"], 1),
-]
-
-
-def _thread(samples=SAMPLES, **kw):
-    return profile_frames.load(to_bytes(processed_profile(samples, **kw))).thread(0)
 
 
 # -- symbols ---------------------------------------------------------------------------------
@@ -54,7 +42,7 @@ def test_presymbolicated_recording_gets_real_names(tmp_path):
     raw = profile_frames.load(src, symbols=False)
     sym = profile_frames.load(src)  # the sidecar beside it is applied automatically
     assert raw.unsymbolicated_frames == 2728 and sym.unsymbolicated_frames == 0
-    before, after = raw.main_thread().self_time(), sym.main_thread().self_time()
+    before, after = raw.mainload_thread().self_time(), sym.mainload_thread().self_time()
     assert before["function"][0].startswith("0x")
     assert not after["function"].str.starts_with("0x").any()
     assert before["self"].sum() == after["self"].sum()  # thread totals unchanged
@@ -74,9 +62,9 @@ def test_bad_sidecar_is_a_clear_error(tmp_path):
 
 # -- folded ----------------------------------------------------------------------------------
 def test_folded_lines_hand_built():
-    lines = folded_lines(_thread())
+    lines = folded_lines(load_thread())
     assert sorted(lines) == sorted(["A;D;B;C 3", "A;B 2", "A;B;C 1", "A;B;B 1", "E 1"])
-    assert folded_lines(_thread(), thread_prefix=True)[0].startswith("main;")
+    assert folded_lines(load_thread(), thread_prefix=True)[0].startswith("main;")
 
 
 @needs_shared
@@ -113,15 +101,15 @@ def test_folded_totals_equal_functions(name, tmp_path):
 
 # -- diff ------------------------------------------------------------------------------------
 def test_diff_against_itself_is_zero():
-    t = profile_frames.load(EXAMPLE).main_thread()
+    t = profile_frames.load(EXAMPLE).mainload_thread()
     d = diff(t, t)
     assert d["delta_self_pct"].abs().max() == 0 and d["delta_total_pct"].abs().max() == 0
     assert set(d["status"].unique()) == {""}
 
 
 def test_diff_hand_built_numbers():
-    before = _thread([(["main", "parse"], 6), (["main", "lex"], 4)])
-    after = _thread([(["main", "parse"], 3), (["main", "alloc"], 1)])
+    before = load_thread([(["main", "parse"], 6), (["main", "lex"], 4)])
+    after = load_thread([(["main", "parse"], 3), (["main", "alloc"], 1)])
     d = {
         r["function"]: r for r in diff(before, after, durations=(2.28, 1.31)).iter_rows(named=True)
     }
@@ -137,12 +125,12 @@ def test_diff_hand_built_numbers():
 
 def test_diff_repetitions_have_spread_and_t():
     runs_b = [
-        _thread([(["m", "f"], 5), (["m", "g"], 5)]),
-        _thread([(["m", "f"], 6), (["m", "g"], 4)]),
+        load_thread([(["m", "f"], 5), (["m", "g"], 5)]),
+        load_thread([(["m", "f"], 6), (["m", "g"], 4)]),
     ]
     runs_a = [
-        _thread([(["m", "f"], 8), (["m", "g"], 2)]),
-        _thread([(["m", "f"], 9), (["m", "g"], 1)]),
+        load_thread([(["m", "f"], 8), (["m", "g"], 2)]),
+        load_thread([(["m", "f"], 9), (["m", "g"], 1)]),
     ]
     d = {r["function"]: r for r in diff(runs_b, runs_a).iter_rows(named=True)}
     assert d["f"]["self_pct_before"] == pytest.approx(55) and d["f"][
@@ -167,7 +155,7 @@ def test_diff_of_two_real_recordings():
 
 # -- flame graphs, merge, report -------------------------------------------------------------
 def test_flamegraph_svg(tmp_path):
-    t = _thread()
+    t = load_thread()
     fg = flamegraph(t)
     widths = {}
     for block in re.findall(r'<g class="f".*?</g>', fg.svg, re.S):
@@ -196,7 +184,9 @@ def test_merged_threads():
 
 
 def test_report_and_diagnostics():
-    t = _thread([(["main", "malloc"], 30), (["main", "work"], 70)], libraries={"malloc": "libc"})
+    t = load_thread(
+        [(["main", "malloc"], 30), (["main", "work"], 70)], libraries={"malloc": "libc"}
+    )
     findings = diagnose(t)
     assert [(f.name, round(f.share_pct)) for f in findings] == [("allocation", 30)]
     md = str(hotspot_report(t, groups={"w": ["work"]}))
@@ -212,3 +202,19 @@ def test_profile_wide_functions():
     assert set(f["thread"].unique().to_list()) == {1, 2, 3}
     assert f.filter(pl.col("thread") == 2)["self"].sum() == p.thread(2).functions()["self"].sum()
     assert json.loads(json.dumps(f.head(1).to_dicts(), default=str))
+
+
+def test_diff_tree_paths():
+    from profile_frames.analysis.diff import diff_tree
+
+    before = load_thread([(["main", "parse", "lex"], 6), (["main", "parse"], 4)])
+    after = load_thread([(["main", "parse", "lex"], 2), (["main", "alloc"], 2)])
+    d = {r["path"]: r for r in diff_tree(before, after).iter_rows(named=True)}
+    assert (
+        d["main;parse;lex"]["total_pct_before"] == 60
+        and d["main;parse;lex"]["total_pct_after"] == 50
+    )
+    assert d["main;alloc"]["total_pct_before"] == 0 and d["main;alloc"]["delta_total_pct"] == 50
+    assert d["main"]["delta_total_pct"] == 0
+    same = diff_tree(before, before)
+    assert same["delta_total_pct"].abs().max() == 0

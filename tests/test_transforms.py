@@ -19,26 +19,16 @@ import pytest
 import profile_frames
 from profile_frames.analysis import transforms as T
 
-from .builders import processed_profile, to_bytes
-
-SAMPLES = [
-    (["A", "B", "C"], 1),
-    (["A", "B"], 2),
-    (["A", "D", "B", "C"], 3),
-    (["A", "B", "B"], 1),
-    (None, 5),
-    (["E"], 1),
-]
+from .builders import SAMPLES, load_thread, processed_profile, to_bytes
 
 
 @pytest.fixture(scope="module")
 def thread():
-    prof = processed_profile(
+    return load_thread(
         SAMPLES,
         libraries={"A": "app", "D": "app", "B": "libx", "C": "libx"},
         categories={"B": 1, "C": 1},
     )
-    return profile_frames.load(to_bytes(prof)).thread(0)
 
 
 def weights(t):

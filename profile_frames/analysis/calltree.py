@@ -60,14 +60,27 @@ class CallNodes:
 
 
 def stack_weights(thread: Thread) -> np.ndarray:
-    """Summed sample weight per stack (samples with a null stack count nowhere)."""
+    """Summed sample weight per stack (samples with a null stack count nowhere).
+
+    Weights are almost always 1, so samples are counted with ``np.bincount`` and only the
+    samples with another weight add their difference.
+    """
     n = thread.stacks.height
-    s = thread.samples.filter(pl.col("stack").is_not_null())
-    out = np.zeros(n, dtype=np.float64 if thread.samples["weight"].dtype.is_float() else np.int64)
-    if s.height == 0:
-        return out
-    g = s.group_by("stack").agg(pl.col("weight").sum())
-    out[g["stack"].to_numpy()] = g["weight"].to_numpy()
+    stack = thread.samples["stack"]
+    weight = thread.samples["weight"]
+    if len(stack) == 0 or n == 0:
+        return np.zeros(n, dtype=np.float64 if weight.dtype.is_float() else np.int64)
+    idx = (stack.fill_null(n) if stack.null_count() else stack).to_numpy()
+    if weight.dtype.is_float():
+        return np.bincount(idx, weights=weight.to_numpy(), minlength=n + 1)[:n]
+    out = np.bincount(idx, minlength=n + 1)[:n].astype(np.int64)
+    w = weight.to_numpy()
+    other = np.flatnonzero(w != 1)
+    if len(other):
+        extra = np.bincount(idx[other], weights=(w[other].astype(np.int64) - 1), minlength=n + 1)[
+            :n
+        ]
+        out += np.rint(extra).astype(np.int64)
     return out
 
 
@@ -83,9 +96,9 @@ def call_nodes(thread: Thread) -> CallNodes:
         if thread.stacks.height
         else np.zeros(0, np.int64)
     )
-    # keep only stacks some sample reaches (directly or through a descendant)
-    reached = subtree_sums(stack_parent, (sw != 0).astype(np.int64)) > 0
     sdepth = depths(stack_parent)
+    # keep only stacks some sample reaches (directly or through a descendant)
+    reached = subtree_sums(stack_parent, (sw != 0).astype(np.int64), sdepth) > 0
     node_of = np.full(len(stack_parent), -1, dtype=np.int64)
     funcs: list[np.ndarray] = []
     parents: list[np.ndarray] = []

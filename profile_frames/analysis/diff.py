@@ -162,3 +162,61 @@ def summary_markdown(d: pl.DataFrame, *, top: int = 10) -> str:
             "",
         ]
     )
+
+
+def _path_keys(tree: pl.DataFrame) -> pl.DataFrame:
+    """Add ``path`` (root-first function names joined by ``;``) to a call tree, level by level."""
+    out = []
+    known = pl.DataFrame(schema={"node": pl.UInt32, "path": pl.String})
+    for d in range(int(tree["depth"].max() or 0) + 1 if tree.height else 0):
+        level = tree.filter(pl.col("depth") == d)
+        if d == 0:
+            level = level.with_columns(path=pl.col("function").fill_null("?"))
+        else:
+            level = (
+                level.join(
+                    known.rename({"node": "parent", "path": "parent_path"}), on="parent", how="left"
+                )
+                .with_columns(path=pl.col("parent_path") + ";" + pl.col("function").fill_null("?"))
+                .drop("parent_path")
+            )
+        known = level.select("node", "path")
+        out.append(level)
+    return pl.concat(out) if out else tree.with_columns(path=pl.lit(None, pl.String))
+
+
+def diff_tree(before: Thread, after: Thread, *, inverted: bool = False) -> pl.DataFrame:
+    """The call-path diff: one row per call path (root first) with both sides' total and self
+    shares and the change, in depth-first order of the union of both trees."""
+    sides = []
+    for tag, t in (("before", before), ("after", after)):
+        tree = _path_keys(t.call_tree(inverted=inverted))
+        sides.append(
+            tree.group_by("path").agg(
+                pl.col("function").first(),
+                pl.col("depth").first(),
+                pl.col("total_pct").sum().alias(f"total_pct_{tag}"),
+                pl.col("self_pct").sum().alias(f"self_pct_{tag}"),
+            )
+        )
+    df = sides[0].join(sides[1], on="path", how="full", coalesce=True)
+    df = df.with_columns(
+        function=pl.coalesce("function", "function_right"),
+        depth=pl.coalesce("depth", "depth_right"),
+    ).drop("function_right", "depth_right")
+    df = df.with_columns(
+        pl.col(c).fill_null(0.0)
+        for c in ("total_pct_before", "total_pct_after", "self_pct_before", "self_pct_after")
+    )
+    df = df.with_columns(delta_total_pct=pl.col("total_pct_after") - pl.col("total_pct_before"))
+    # depth-first: sort by path components (heavier side first would need a per-level rank)
+    return df.sort("path").select(
+        "path",
+        "function",
+        "depth",
+        "total_pct_before",
+        "total_pct_after",
+        "delta_total_pct",
+        "self_pct_before",
+        "self_pct_after",
+    )

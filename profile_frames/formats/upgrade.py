@@ -395,5 +395,5 @@ def upgrade(tree: dict, version: int) -> None:
     for target, step in STEPS:
         if version < target:
             step(tree)
-    # categories may be present but lack subcategories in hand-made files of any version
-    _v23_subcategories(tree) if version >= 23 else None
+    if version >= 23:  # hand-made files of later versions may still lack subcategories
+        _v23_subcategories(tree)

@@ -282,7 +282,21 @@ def run(args: argparse.Namespace) -> str:
         return _diff(args)
     profile = _load(args)
     if args.command == "info":
-        return _emit(profile.threads, args, **_context(profile, None))
+        from ..symbols import symbol_status
+
+        status = symbol_status(profile)
+        line = f"native frames: {status.native_frames:,}, unsymbolicated (named 0x…): {status.unsymbolicated:,}"
+        if args.format == "json":
+            return json_document(
+                profile.threads,
+                command="info",
+                **_context(profile, None),
+                native_frames=status.native_frames,
+                unsymbolicated_frames=status.unsymbolicated,
+            )
+        if args.format == "csv":
+            return _emit(profile.threads, args)
+        return _emit(profile.threads, args) + "\n\n" + line
     thread = _thread(profile, args)
     ctx = _context(profile, thread)
     if args.command == "top":
