@@ -277,6 +277,9 @@ def write_profile(f: BinaryIO, *, target_bytes: int, layout: str = "v70", seed: 
         "startTime": 1764000000000.0,
         "symbolicated": True,
         "version": 24,
+        "extensions": {"length": 0, "baseURL": [], "id": [], "name": []},
+        "markerSchema": [],
+        "pausedRanges": [],
     }
     libs = [
         {
@@ -326,6 +329,11 @@ def write_profile(f: BinaryIO, *, target_bytes: int, layout: str = "v70", seed: 
         w.array([_numbers(np.zeros(nf, np.int64), nulls=np.ones(nf, bool))])
         w.raw(',"column":')
         w.array([_numbers(np.zeros(nf, np.int64), nulls=np.ones(nf, bool))])
+        w.raw(',"innerWindowID":')
+        w.array([_numbers(np.zeros(nf, np.int64))])
+        if with_lib:  # v70; the v64+ originalLocation column goes with it
+            w.raw(',"originalLocation":')
+            w.array([_numbers(np.zeros(nf, np.int64), nulls=np.ones(nf, bool))])
         if with_lib:
             w.raw(',"lib":')
             w.array([_numbers(func_lib[frame_func])])
@@ -337,6 +345,11 @@ def write_profile(f: BinaryIO, *, target_bytes: int, layout: str = "v70", seed: 
         )
         w.raw(',"resource":')
         w.array([_numbers(func_lib)])
+        nulls = _numbers(np.zeros(nfn, np.int64), nulls=np.ones(nfn, bool))
+        if with_lib:  # v70: source index and originalLocation (v58, v64)
+            w.raw(',"source":[' + nulls.decode() + '],"originalLocation":[' + nulls.decode() + "]")
+        else:  # v55: fileName
+            w.raw(',"fileName":[' + nulls.decode() + "]")
         w.raw(',"lineNumber":')
         w.array([_numbers(np.zeros(nfn, np.int64), nulls=np.ones(nfn, bool))])
         w.raw(',"columnNumber":')
@@ -354,6 +367,10 @@ def write_profile(f: BinaryIO, *, target_bytes: int, layout: str = "v70", seed: 
         w.key("shared")
         w.raw("{")
         tables(prefix_offset=True, with_lib=True)
+        w.raw(
+            ',"sources":{"length":0,"id":[],"filename":[],"startLine":[],"startColumn":[],"sourceMapURL":[],"content":[]}'
+        )
+        w.raw(',"sourceLocationTable":{"length":0,"source":[],"line":[],"column":[]}')
         w.raw(',"stringArray":' + json.dumps(strings) + "}")
     w.key("threads")
     w.raw("[")
