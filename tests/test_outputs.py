@@ -42,7 +42,7 @@ def test_presymbolicated_recording_gets_real_names(tmp_path):
     raw = profile_frames.load(src, symbols=False)
     sym = profile_frames.load(src)  # the sidecar beside it is applied automatically
     assert raw.unsymbolicated_frames == 2728 and sym.unsymbolicated_frames == 0
-    before, after = raw.mainload_thread().self_time(), sym.mainload_thread().self_time()
+    before, after = raw.main_thread().self_time(), sym.main_thread().self_time()
     assert before["function"][0].startswith("0x")
     assert not after["function"].str.starts_with("0x").any()
     assert before["self"].sum() == after["self"].sum()  # thread totals unchanged
@@ -101,7 +101,7 @@ def test_folded_totals_equal_functions(name, tmp_path):
 
 # -- diff ------------------------------------------------------------------------------------
 def test_diff_against_itself_is_zero():
-    t = profile_frames.load(EXAMPLE).mainload_thread()
+    t = profile_frames.load(EXAMPLE).main_thread()
     d = diff(t, t)
     assert d["delta_self_pct"].abs().max() == 0 and d["delta_total_pct"].abs().max() == 0
     assert set(d["status"].unique()) == {""}
