@@ -84,18 +84,23 @@ def stack_weights(thread: Thread) -> np.ndarray:
     return out
 
 
+def stack_arrays(thread: Thread) -> tuple[np.ndarray, np.ndarray]:
+    """The stack tree as numpy arrays: parent (-1 = root) and the func of each stack."""
+    parent = thread.stacks["parent"].fill_null(-1).to_numpy().astype(np.int64)
+    if not thread.stacks.height:
+        return parent, np.zeros(0, np.int64)
+    return parent, thread.frames["func"].to_numpy().astype(np.int64)[
+        thread.stacks["frame"].to_numpy()
+    ]
+
+
 def call_nodes(thread: Thread) -> CallNodes:
     """Build the call node table for ``thread`` (cached on the thread view)."""
     cached = thread.__dict__.get("_call_nodes")
     if cached is not None:
         return cached
     sw = stack_weights(thread)
-    stack_parent = thread.stacks["parent"].fill_null(-1).to_numpy().astype(np.int64)
-    stack_func = (
-        thread.frames["func"].to_numpy()[thread.stacks["frame"].to_numpy()]
-        if thread.stacks.height
-        else np.zeros(0, np.int64)
-    )
+    stack_parent, stack_func = stack_arrays(thread)
     sdepth = depths(stack_parent)
     # keep only stacks some sample reaches (directly or through a descendant)
     reached = subtree_sums(stack_parent, (sw != 0).astype(np.int64), sdepth) > 0

@@ -31,6 +31,7 @@ import polars as pl
 
 from ..errors import ProfileKeyError
 from ..tree import nearest_marked
+from .calltree import stack_arrays
 from .resolve import resolve_functions
 
 if TYPE_CHECKING:
@@ -167,16 +168,6 @@ Transform = (
 
 
 # -- helpers ---------------------------------------------------------------------------------
-def _tree(thread: Thread) -> tuple[np.ndarray, np.ndarray]:
-    parent = thread.stacks["parent"].fill_null(-1).to_numpy().astype(np.int64)
-    func = (
-        thread.frames["func"].to_numpy().astype(np.int64)[thread.stacks["frame"].to_numpy()]
-        if thread.stacks.height
-        else np.zeros(0, np.int64)
-    )
-    return parent, func
-
-
 def _is(func: np.ndarray, targets: np.ndarray) -> np.ndarray:
     return np.isin(func, targets)
 
@@ -219,7 +210,7 @@ def remap_samples(samples: pl.DataFrame, stack_map: np.ndarray) -> pl.DataFrame:
 
 # -- the transforms --------------------------------------------------------------------------
 def _merge(thread: Thread, tr: MergeFunction) -> Thread:
-    parent, func = _tree(thread)
+    parent, func = stack_arrays(thread)
     keep = ~_is(func, resolve_functions(thread, tr.function))
     return _reparent_to_kept(thread, tr, parent, keep)
 
@@ -231,7 +222,7 @@ def _reparent_to_kept(thread: Thread, tr: Any, parent: np.ndarray, keep: np.ndar
 
 
 def _focus_function(thread: Thread, tr: FocusFunction) -> Thread:
-    parent, func = _tree(thread)
+    parent, func = stack_arrays(thread)
     root = _outermost_root(parent, _is(func, resolve_functions(thread, tr.function)))
     idx = np.arange(len(parent))
     new_parent = np.where(root == idx, -1, parent)
@@ -241,7 +232,7 @@ def _focus_function(thread: Thread, tr: FocusFunction) -> Thread:
 def _focus_subtree(thread: Thread, tr: FocusSubtree) -> Thread:
     if not tr.path:
         raise ProfileKeyError("focus_subtree needs a non-empty call path")
-    parent, func = _tree(thread)
+    parent, func = stack_arrays(thread)
     sets = [resolve_functions(thread, f) for f in tr.path]
     idx = np.arange(len(parent))
     if tr.inverted:
@@ -264,7 +255,7 @@ def _focus_subtree(thread: Thread, tr: FocusSubtree) -> Thread:
 
 
 def _drop(thread: Thread, tr: DropFunction) -> Thread:
-    parent, func = _tree(thread)
+    parent, func = stack_arrays(thread)
     has = nearest_marked(parent, _is(func, resolve_functions(thread, tr.function))) >= 0
     return _with(thread, tr, stack_map=np.where(has, -1, np.arange(len(parent))))
 
@@ -283,13 +274,13 @@ def _recursion_parent(parent: np.ndarray, is_f: np.ndarray, *, direct_only: bool
 
 
 def _collapse_recursion(thread: Thread, tr: CollapseRecursion) -> Thread:
-    parent, func = _tree(thread)
+    parent, func = stack_arrays(thread)
     is_f = _is(func, resolve_functions(thread, tr.function))
     return _with(thread, tr, parent=_recursion_parent(parent, is_f, direct_only=tr.direct_only))
 
 
 def _collapse_subtree(thread: Thread, tr: CollapseFunctionSubtree) -> Thread:
-    parent, func = _tree(thread)
+    parent, func = stack_arrays(thread)
     root = _outermost_root(parent, _is(func, resolve_functions(thread, tr.function)))
     return _with(thread, tr, stack_map=np.where(root >= 0, root, np.arange(len(parent))))
 
@@ -325,7 +316,7 @@ def _focus_category(thread: Thread, tr: FocusCategory) -> Thread:
         cat = names.index(tr.category)
     else:
         raise ProfileKeyError(f"no category {tr.category!r}; categories: {', '.join(names)}")
-    parent, _ = _tree(thread)
+    parent, _ = stack_arrays(thread)
     keep = (thread.stacks["category"] == cat).fill_null(False).to_numpy()
     return _reparent_to_kept(thread, tr, parent, keep)
 
@@ -350,7 +341,7 @@ def _keep_with(thread: Thread, tr: KeepStacksWith) -> Thread:
             | f["file"].str.contains(tr.match, literal=True)
         )
     targets = hit.fill_null(False).arg_true().to_numpy()
-    parent, func = _tree(thread)
+    parent, func = stack_arrays(thread)
     has = nearest_marked(parent, _is(func, targets)) >= 0
     return _with(thread, tr, stack_map=np.where(has, np.arange(len(parent)), -1))
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..analysis.calltree import stack_weights
+from ..analysis.calltree import stack_arrays, stack_weights
 from ..tree import depths
 from .atomic import atomic_write
 
@@ -30,12 +30,7 @@ SCHEMA = "https://www.speedscope.app/file-format-schema.json"
 def _thread_profile(t: Thread) -> dict:
     sw = stack_weights(t)
     used = np.flatnonzero(sw != 0)
-    parent = t.stacks["parent"].fill_null(-1).to_numpy().astype(np.int64)
-    func = (
-        t.frames["func"].to_numpy()[t.stacks["frame"].to_numpy()]
-        if t.stacks.height
-        else np.zeros(0, np.int64)
-    )
+    parent, func = stack_arrays(t)
     d = depths(parent)
     samples = []
     # each distinct stack once, with its summed weight (speedscope sums weights anyway)
