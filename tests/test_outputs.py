@@ -218,3 +218,20 @@ def test_diff_tree_paths():
     assert d["main"]["delta_total_pct"] == 0
     same = diff_tree(before, before)
     assert same["delta_total_pct"].abs().max() == 0
+
+
+def test_speedscope_paths_equal_folded_paths():
+    from profile_frames.export.speedscope import speedscope_document
+
+    p = profile_frames.load(EXAMPLE)
+    doc = speedscope_document(p, [1])
+    frames, prof = doc["shared"]["frames"], doc["profiles"][0]
+    paths = {
+        ";".join(frames[i]["name"] for i in path): w
+        for path, w in zip(prof["samples"], prof["weights"])
+    }
+    folded = {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in folded_lines(p.thread(1))
+    }
+    assert paths == folded
+    assert prof["endValue"] == sum(prof["weights"]) == p.thread(1).functions()["self"].sum()

@@ -32,17 +32,15 @@ def _thread_profile(t: Thread) -> dict:
     used = np.flatnonzero(sw != 0)
     parent, func = stack_arrays(t)
     d = depths(parent)
-    samples = []
-    # each distinct stack once, with its summed weight (speedscope sums weights anyway)
-    for s in used.tolist():
-        path = np.empty(d[s] + 1, dtype=np.int64)
-        node = s
-        for i in range(
-            d[s], -1, -1
-        ):  # walk up one stack: bounded by depth, once per distinct stack
-            path[i] = func[node]
-            node = parent[node]
-        samples.append(path.tolist())
+    du = d[used]
+    width = int(du.max()) + 1 if len(used) else 0
+    paths = np.full((len(used), width), -1, dtype=np.int64)
+    anc = used.copy()
+    for k in range(width):  # k-th ancestor of every used stack, one numpy pass per depth level
+        ok = anc >= 0
+        paths[np.flatnonzero(ok), (du - k)[ok]] = func[anc[ok]]
+        anc = np.where(ok, parent[np.maximum(anc, 0)], -1)
+    samples = [row[:n].tolist() for row, n in zip(paths, (du + 1).tolist())]
     weights = sw[used].tolist()
     unit = (
         "none"
