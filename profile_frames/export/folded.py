@@ -1,6 +1,6 @@
 """Folded stacks (``root;…;leaf weight``), read by flamegraph.pl, inferno and speedscope.
 
-One line per distinct stack that has weight. Names are the function names, optionally
+One line per distinct call path (root to leaf function names) that has weight. Names are the function names, optionally
 ``lib!name`` and optionally prefixed by the thread name. Paths are built one tree level at a
 time with vectorised string concatenation.
 
@@ -41,7 +41,6 @@ def folded_lines(
     func = thread.frames["func"].gather(thread.stacks["frame"])
     label = names.gather(func)
     reached = subtree_sums(parent, (sw != 0).astype(np.int64)) > 0
-    path = pl.Series([None] * len(parent), dtype=pl.String)
     path_np = np.empty(len(parent), dtype=object)
     d = depths(parent)
     for lvl in levels(d):
@@ -54,14 +53,16 @@ def folded_lines(
         else:
             joined = pl.Series(path_np[parent[lvl]], dtype=pl.String) + ";" + own
         path_np[lvl] = joined.to_numpy()
-    del path
     has = np.flatnonzero(sw != 0)
     prefix = (thread.name.replace(";", ":") + ";") if thread_prefix else ""
-    weights = sw[has]
-    order = np.argsort(-weights, kind="stable")
-    return [
-        f"{prefix}{path_np[s]} {w:g}" for s, w in zip(has[order].tolist(), weights[order].tolist())
-    ]
+    # distinct stacks can share a path of names (several frames of one function): sum them
+    lines = (
+        pl.DataFrame({"path": pl.Series(path_np[has], dtype=pl.String), "w": sw[has]})
+        .group_by("path")
+        .agg(pl.col("w").sum())
+        .sort(["w", "path"], descending=[True, False])
+    )
+    return [f"{prefix}{p} {w:g}" for p, w in lines.iter_rows()]
 
 
 def write_folded(thread: Thread, path: str | os.PathLike, **options: bool) -> None:
