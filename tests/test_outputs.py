@@ -226,12 +226,12 @@ def test_speedscope_paths_equal_folded_paths():
     p = profile_frames.load(EXAMPLE)
     doc = speedscope_document(p, [1])
     frames, prof = doc["shared"]["frames"], doc["profiles"][0]
-    paths = {
-        ";".join(frames[i]["name"] for i in path): w
-        for path, w in zip(prof["samples"], prof["weights"])
-    }
-    folded = {
-        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in folded_lines(p.thread(1))
-    }
+    paths: dict[str, float] = {}
+    for path, w in zip(prof["samples"], prof["weights"]):
+        key = ";".join(frames[i]["name"] for i in path)
+        paths[key] = paths.get(key, 0) + w
+    lines = folded_lines(p.thread(1))
+    folded = {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in lines}
+    assert len(folded) == len(lines)  # one line per distinct path
     assert paths == folded
     assert prof["endValue"] == sum(prof["weights"]) == p.thread(1).functions()["self"].sum()
