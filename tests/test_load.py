@@ -194,7 +194,12 @@ def test_old_gecko_with_json_string_libs_and_child():
     p = profile_frames.load(PROFILES / "gecko" / "profiler-test-gecko-1-v3.json")
     assert p.threads.height == 3 and p.threads["samples"].sum() == 21
     p = profile_frames.load(PROFILES / "firefox" / "firefox-53-macos-2d-canvas-v0.json")
-    assert p.threads["samples"].sum() == 754
+    assert p.threads["samples"].sum() == 754 and p.threads.height == 3
+    # the other Gecko files the official CLI cannot load (fixtures README: 3 threads, 21 samples)
+    for name in ("profiler-test-gecko-12-v12.json", "profiler-test-gecko-2-v13.json"):
+        p = profile_frames.load(PROFILES / "gecko" / name)
+        assert p.threads.height == 3 and p.threads["samples"].sum() == 21, name
+        assert p.all_threads()[0].functions()["self"].sum() > 0
 
 
 @needs_shared
