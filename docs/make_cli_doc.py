@@ -49,7 +49,16 @@ COMMANDS = [
         "profile-frames top --example --thread Renderer",
     ),
     ("Report", 'profile-frames report --example -n 8 --group "eval=PyEval,_PyEval"'),
+    ("Export folded stacks", "profile-frames export --example --to folded -o /tmp/example.folded"),
+    ("Export a Parquet folder (reopen it with any command)", "profile-frames export --example --to parquet -o /tmp/example.pf"),
+    ("Flame graph", "profile-frames flamegraph --example -o /tmp/example.svg"),
 ]
+if FIXTURE.exists():  # two separate recordings of the same workload (../shared/fixtures)
+    RUN2 = FIXTURE.with_name("samply-0.13-linux-python-run2.json.gz")
+    COMMANDS += [
+        ("Diff of two recordings", f"profile-frames diff {FIXTURE} --after {RUN2} -t 1 -n 6 --format markdown"),
+        ("Diff summary, with the time per run", f"profile-frames diff {FIXTURE} --after {RUN2} -t 1 -n 3 --summary --durations 2.28:1.31"),
+    ]
 
 
 def run(cmd: str) -> tuple[str, int]:
@@ -76,7 +85,8 @@ def main() -> None:
     ]
     for title, cmd in COMMANDS:
         text, code = run(cmd)
-        out += [f"## {title}", "", "```console", f"$ {cmd}", text]
+        shown = cmd.replace(str(ROOT.parent) + "/", "../")
+        out += [f"## {title}", "", "```console", f"$ {shown}", text.replace(str(ROOT.parent) + "/", "../")]
         if code:
             out.append(f"(exit code {code})")
         out += ["```", ""]
