@@ -50,14 +50,23 @@ COMMANDS = [
     ),
     ("Report", 'profile-frames report --example -n 8 --group "eval=PyEval,_PyEval"'),
     ("Export folded stacks", "profile-frames export --example --to folded -o /tmp/example.folded"),
-    ("Export a Parquet folder (reopen it with any command)", "profile-frames export --example --to parquet -o /tmp/example.pf"),
+    (
+        "Export a Parquet folder (reopen it with any command)",
+        "profile-frames export --example --to parquet -o /tmp/example.pf",
+    ),
     ("Flame graph", "profile-frames flamegraph --example -o /tmp/example.svg"),
 ]
 if FIXTURE.exists():  # two separate recordings of the same workload (../shared/fixtures)
     RUN2 = FIXTURE.with_name("samply-0.13-linux-python-run2.json.gz")
     COMMANDS += [
-        ("Diff of two recordings", f"profile-frames diff {FIXTURE} --after {RUN2} -t 1 -n 6 --format markdown"),
-        ("Diff summary, with the time per run", f"profile-frames diff {FIXTURE} --after {RUN2} -t 1 -n 3 --summary --durations 2.28:1.31"),
+        (
+            "Diff of two recordings",
+            f"profile-frames diff {FIXTURE} --after {RUN2} -t 1 -n 6 --format markdown",
+        ),
+        (
+            "Diff summary, with the time per run",
+            f"profile-frames diff {FIXTURE} --after {RUN2} -t 1 -n 3 --summary --durations 2.28:1.31",
+        ),
     ]
 
 
@@ -86,7 +95,13 @@ def main() -> None:
     for title, cmd in COMMANDS:
         text, code = run(cmd)
         shown = cmd.replace(str(ROOT.parent) + "/", "../")
-        out += [f"## {title}", "", "```console", f"$ {shown}", text.replace(str(ROOT.parent) + "/", "../")]
+        out += [
+            f"## {title}",
+            "",
+            "```console",
+            f"$ {shown}",
+            text.replace(str(ROOT.parent) + "/", "../"),
+        ]
         if code:
             out.append(f"(exit code {code})")
         out += ["```", ""]
