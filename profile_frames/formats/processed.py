@@ -364,6 +364,8 @@ def _thread(
 
 
 def _samples(t: Any, p: str, *, n_stacks: int, cpu_scale: float | None) -> pl.DataFrame:
+    """The canonical samples table. Raw columns that get a new canonical column (timeDeltas,
+    threadCPUDelta) are dropped from ``t`` as soon as it exists, to keep the peak memory low."""
     if t is None:
         return schema.empty(schema.SAMPLES)
     n = table_length(t, path=p, keys=("stack", "time", "timeDeltas", "weight"))
@@ -373,11 +375,13 @@ def _samples(t: Any, p: str, *, n_stacks: int, cpu_scale: float | None) -> pl.Da
         time = column(t, "time", path=p, dtype=pl.Float64, length=n)
     elif t.get("timeDeltas") is not None:
         time = column(t, "timeDeltas", path=p, dtype=pl.Float64, length=n).cum_sum()
+        del t["timeDeltas"]
     else:
         raise ProfileFormatError("missing column 'time' (or 'timeDeltas')", path=p)
     weight = _weights(t, p, n)
     if t.get("threadCPUDelta") is not None and cpu_scale is not None:
         cpu = column(t, "threadCPUDelta", path=p, dtype=pl.Float32, length=n)
+        del t["threadCPUDelta"]
         if cpu_scale != 1.0:
             cpu = cpu * cpu_scale
     else:
