@@ -26,11 +26,12 @@ if TYPE_CHECKING:
     from ..model import Thread
 
 
-def _rows(thread: Thread, keys: np.ndarray, weights: np.ndarray, denom: float) -> pl.DataFrame:
+def _rows(thread: Thread, node_key: np.ndarray) -> pl.DataFrame:
+    """Weight per func keyed by ``node_key`` (a func per call node, -1 = none), once per sample."""
+    cn = call_nodes(thread)
     n = thread.funcs.height
-    total = np.bincount(keys, weights=weights, minlength=n)
-    if weights.dtype.kind == "i":
-        total = np.rint(total).astype(np.int64)
+    _, total = cn.by_key(node_key, n)
+    denom = cn.root_total
     df = pl.DataFrame(
         {
             "function": thread.funcs["name"],
@@ -50,8 +51,7 @@ def callers(thread: Thread, function: Any) -> pl.DataFrame:
     nodes = np.flatnonzero(target & (cn.parent >= 0))
     key = np.full(len(cn.func), -1, dtype=np.int64)
     key[nodes] = cn.func[cn.parent[nodes]]
-    outer = cn.once_per_sample(key)
-    return _rows(thread, key[outer], cn.total[outer], cn.root_total)
+    return _rows(thread, key)
 
 
 def callees(thread: Thread, function: Any) -> pl.DataFrame:
@@ -61,5 +61,4 @@ def callees(thread: Thread, function: Any) -> pl.DataFrame:
     child = np.flatnonzero((cn.parent >= 0) & target[np.maximum(cn.parent, 0)])
     key = np.full(len(cn.func), -1, dtype=np.int64)
     key[child] = cn.func[child]
-    outer = cn.once_per_sample(key)
-    return _rows(thread, key[outer], cn.total[outer], cn.root_total)
+    return _rows(thread, key)

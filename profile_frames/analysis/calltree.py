@@ -53,10 +53,9 @@ class CallNodes:
         """DFS entry index and end (exclusive) of every node's subtree."""
         return dfs_intervals(self.parent, self.depth)
 
-    def once_per_sample(self, key: np.ndarray) -> np.ndarray:
-        """Mask of nodes whose ``key`` (>= 0) does not occur on any ancestor."""
-        tin, tout = self.intervals
-        return outermost(key, tin, tout)
+    def by_key(self, node_key: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+        """Self and total weight per key of ``node_key`` (one key per call node, -1 = none)."""
+        return keyed_totals(node_key, self.self_w, self.total, self.intervals, n_keys)
 
 
 def stack_weights(thread: Thread) -> np.ndarray:
@@ -137,23 +136,51 @@ def call_nodes(thread: Thread) -> CallNodes:
     return nodes
 
 
-def dfs_intervals(parent: np.ndarray, depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Preorder index ``tin`` and ``tout = tin + subtree size`` for a forest."""
+def _preorder(
+    parent: np.ndarray, depth: np.ndarray, order_key: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Preorder position of every node and its subtree size; siblings are visited by
+    ``order_key`` ascending (default: node index), one level at a time."""
     n = len(parent)
     size = subtree_sums(parent, np.ones(n, dtype=np.int64), depth)
-    tin = np.zeros(n, dtype=np.int64)
+    pos = np.zeros(n, dtype=np.int64)
     for d, lvl in enumerate(levels(depth)):
         p = parent[lvl]
-        order = np.lexsort((lvl, p))
+        order = np.lexsort((lvl, p)) if order_key is None else np.lexsort((lvl, order_key[lvl], p))
         lvl_s, p_s, size_s = lvl[order], p[order], size[lvl[order]]
         csum = np.cumsum(size_s) - size_s  # exclusive running sum over the level
         start = np.ones(len(p_s), dtype=bool)
         start[1:] = p_s[1:] != p_s[:-1]
         group_first = np.maximum.accumulate(np.where(start, np.arange(len(p_s)), 0))
         before = csum - csum[group_first]  # sizes of earlier siblings
-        base = np.where(p_s >= 0, tin[np.maximum(p_s, 0)] + 1, 0) if d else 0
-        tin[lvl_s] = base + before
+        base = np.where(p_s >= 0, pos[np.maximum(p_s, 0)] + 1, 0) if d else 0
+        pos[lvl_s] = base + before
+    return pos, size
+
+
+def dfs_intervals(parent: np.ndarray, depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Preorder index ``tin`` and ``tout = tin + subtree size`` for a forest."""
+    tin, size = _preorder(parent, depth)
     return tin, tin + size
+
+
+def keyed_totals(
+    key: np.ndarray,
+    self_w: np.ndarray,
+    total: np.ndarray,
+    intervals: tuple[np.ndarray, np.ndarray],
+    n_keys: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per key (>= 0; -1 = none) over a weighted tree: self = the summed node self weights;
+    total = the summed subtree totals of the outermost nodes with that key, i.e. each sample
+    counted once even when the key repeats along its stack. Integer weights stay integers."""
+    has = key >= 0
+    self_k = np.bincount(key[has], weights=self_w[has], minlength=n_keys)
+    outer = outermost(key, *intervals)
+    total_k = np.bincount(key[outer], weights=total[outer], minlength=n_keys)
+    if self_w.dtype.kind == "i":
+        return np.rint(self_k).astype(np.int64), np.rint(total_k).astype(np.int64)
+    return self_k, total_k
 
 
 def outermost(key: np.ndarray, tin: np.ndarray, tout: np.ndarray) -> np.ndarray:
@@ -227,22 +254,9 @@ def call_tree(thread: Thread, *, inverted: bool = False) -> pl.DataFrame:
 
 def _dfs_order(parent: np.ndarray, depth: np.ndarray, total: np.ndarray) -> np.ndarray:
     """Preorder with children sorted by total descending (ties by node index)."""
-    n = len(parent)
-    if n == 0:
+    if len(parent) == 0:
         return np.zeros(0, dtype=np.int64)
-    size = subtree_sums(parent, np.ones(n, dtype=np.int64), depth)
-    pos = np.zeros(n, dtype=np.int64)
-    for d, lvl in enumerate(levels(depth)):
-        p = parent[lvl]
-        order = np.lexsort((lvl, -total[lvl], p))
-        lvl_s, p_s, size_s = lvl[order], p[order], size[lvl[order]]
-        csum = np.cumsum(size_s) - size_s
-        start = np.ones(len(p_s), dtype=bool)
-        start[1:] = p_s[1:] != p_s[:-1]
-        group_first = np.maximum.accumulate(np.where(start, np.arange(len(p_s)), 0))
-        before = csum - csum[group_first]
-        base = np.where(p_s >= 0, pos[np.maximum(p_s, 0)] + 1, 0) if d else 0
-        pos[lvl_s] = base + before
+    pos, _ = _preorder(parent, depth, -total)
     return np.argsort(pos, kind="stable")
 
 

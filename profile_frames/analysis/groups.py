@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from .calltree import call_nodes
+from ..tree import depths, subtree_sums
+from .calltree import call_nodes, dfs_intervals, keyed_totals, stack_arrays, stack_weights
 from .timing import weights_frame
 
 if TYPE_CHECKING:
@@ -59,12 +60,7 @@ def keyed_weights(
     """Self and total per key, where ``func_key[f]`` is the key of func f (-1 = none)."""
     cn = call_nodes(thread)
     node_key = func_key[cn.func] if len(cn.func) else np.zeros(0, np.int64)
-    has = node_key >= 0
-    self_k = np.bincount(node_key[has], weights=cn.self_w[has], minlength=n_keys)
-    outer = cn.once_per_sample(node_key)
-    total_k = np.bincount(node_key[outer], weights=cn.total[outer], minlength=n_keys)
-    if cn.self_w.dtype.kind == "i":
-        self_k, total_k = np.rint(self_k).astype(np.int64), np.rint(total_k).astype(np.int64)
+    self_k, total_k = cn.by_key(node_key, n_keys)
     return self_k, total_k, cn.root_total
 
 
@@ -146,24 +142,13 @@ def by_namespace(thread: Thread, depth: int = 2) -> pl.DataFrame:
 
 def by_category(thread: Thread) -> pl.DataFrame:
     """Self and total per category of the sampled stacks (the Firefox Profiler's category)."""
-    from ..tree import subtree_sums
-    from .calltree import dfs_intervals, outermost, stack_weights
-
     cats = thread.meta.categories["name"].to_list()
     sw = stack_weights(thread)
-    parent = thread.stacks["parent"].fill_null(-1).to_numpy().astype(np.int64)
+    parent, _ = stack_arrays(thread)
     cat = thread.stacks["category"].fill_null(0).to_numpy().astype(np.int64)
-    from ..tree import depths
-
     d = depths(parent)
     total_s = subtree_sums(parent, sw, d)
-    tin, tout = dfs_intervals(parent, d)
-    outer = outermost(cat, tin, tout)
-    n = len(cats)
-    self_c = np.bincount(cat, weights=sw, minlength=n)
-    total_c = np.bincount(cat[outer], weights=total_s[outer], minlength=n)
-    if sw.dtype.kind == "i":
-        self_c, total_c = np.rint(self_c).astype(np.int64), np.rint(total_c).astype(np.int64)
+    self_c, total_c = keyed_totals(cat, sw, total_s, dfs_intervals(parent, d), len(cats))
     denom = float(np.abs(sw).sum())
     df = weights_frame(
         thread, {"category": pl.Series(cats, dtype=pl.String)}, self_c, total_c, denom

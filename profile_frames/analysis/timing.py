@@ -29,12 +29,7 @@ if TYPE_CHECKING:
 def function_weights(thread: Thread) -> tuple[np.ndarray, np.ndarray, float]:
     """Arrays (self, total) indexed by func, and the denominator."""
     cn = call_nodes(thread)
-    n = thread.funcs.height
-    self_f = np.bincount(cn.func, weights=cn.self_w, minlength=n)
-    outer = cn.once_per_sample(cn.func)
-    total_f = np.bincount(cn.func[outer], weights=cn.total[outer], minlength=n)
-    if cn.self_w.dtype.kind == "i":
-        self_f, total_f = np.rint(self_f).astype(np.int64), np.rint(total_f).astype(np.int64)
+    self_f, total_f = cn.by_key(cn.func, thread.funcs.height)
     return self_f, total_f, cn.root_total
 
 

@@ -302,7 +302,7 @@ def _collapse_library(thread: Thread, tr: CollapseLibrary) -> Thread:
             pl.when(in_lib).then(pl.lit(new_func, pl.Int32)).otherwise(frame_func)
         ).to_series()
     )
-    parent = thread.stacks["parent"].fill_null(-1).to_numpy().astype(np.int64)
+    parent, _ = stack_arrays(thread)
     is_f = frames["func"].to_numpy()[thread.stacks["frame"].to_numpy()] == new_func
     new_parent = _recursion_parent(parent, is_f, direct_only=True)
     return _with(thread, tr, parent=new_parent, funcs=funcs, frames=frames)
