@@ -149,7 +149,7 @@ class NumericCollector:
         self.carry = data[cut + 1 :]
 
     def _parse(self, block: bytes) -> None:
-        """Parse one block in the background (pyarrow releases the GIL), so scanning goes on."""
+        """Parse one block on a worker thread (polars releases the GIL), so scanning goes on."""
         self.blocks.append(_POOL.submit(_parse_block, block, want_float=_looks_float(block)))
         self.raw.append(block)
         self._collect(wait=False)

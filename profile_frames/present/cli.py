@@ -175,12 +175,15 @@ def _function_arg(value: str) -> Any:
     return as_function_key(value)
 
 
-def _thread(profile: Profile, args: argparse.Namespace) -> Thread:
-    key = args.thread
+def _pick_thread(profile: Profile, key: str | None) -> Thread:
+    """``--thread``: an index (digits), else a name, glob or regex; default the main thread."""
     if key is None:
-        t = profile.main_thread()
-    else:
-        t = profile.thread(int(key) if key.lstrip("-").isdigit() else key)
+        return profile.main_thread()
+    return profile.thread(int(key) if key.lstrip("-").isdigit() else key)
+
+
+def _thread(profile: Profile, args: argparse.Namespace) -> Thread:
+    t = _pick_thread(profile, args.thread)
     steps: list[Any] = []
     if args.between:
         try:
@@ -237,15 +240,7 @@ def _diff(args: argparse.Namespace) -> str:
     from ..analysis.diff import diff, summary_markdown
 
     def side(paths: list[str]) -> list[Thread]:
-        out = []
-        for path in paths:
-            p = load(path, progress=args.progress)
-            out.append(
-                p.main_thread()
-                if args.thread is None
-                else p.thread(int(args.thread) if args.thread.isdigit() else args.thread)
-            )
-        return out
+        return [_pick_thread(load(path, progress=args.progress), args.thread) for path in paths]
 
     durations = None
     if args.durations:

@@ -11,6 +11,7 @@ True
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from importlib import resources
@@ -75,7 +76,7 @@ def diagnose(thread: Thread, rules: list[dict] | None = None) -> list[Finding]:
                 member_mask(
                     fn["function"],
                     [
-                        p if p.startswith("re:") else "re:" + _escape(p)
+                        p if p.startswith("re:") else "re:" + re.escape(p)
                         for p in rule.get("patterns", [])
                     ],
                 )
@@ -88,12 +89,6 @@ def diagnose(thread: Thread, rules: list[dict] | None = None) -> list[Finding]:
                 Finding(rule.get("name", "?"), share, rule.get("explanation", ""), evidence)
             )
     return sorted(findings, key=lambda f: -f.share_pct)
-
-
-def _escape(text: str) -> str:
-    import re
-
-    return re.escape(text)
 
 
 @dataclass
