@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,17 @@ def expected_file(name: str, stem: str) -> Path | None:
         if p.exists():
             return p
     return None
+
+
+def weights_by_name(thread) -> tuple[Counter, Counter]:
+    """Our self and total per Firefox Profiler ``nameWithLibrary`` (summed over funcs sharing a
+    name), without zero entries: the form the official CLI's function lists are compared in."""
+    from profile_frames.analysis.calltree import name_with_library
+
+    f = thread.functions()
+    names = name_with_library(thread.funcs).gather(f["func"]).to_list()
+    self_c, total_c = Counter(), Counter()
+    for n, s, t in zip(names, f["self"].to_list(), f["total"].to_list()):
+        self_c[n] += s
+        total_c[n] += t
+    return +self_c, +total_c

@@ -14,22 +14,11 @@ from pathlib import Path
 import pytest
 
 import profile_frames
-from profile_frames.analysis.calltree import name_with_library
 
-from .conftest import PROFILES, needs_shared
+from .conftest import PROFILES, needs_shared, weights_by_name
 
 GOLDEN = Path(__file__).parent / "data" / "cli-filters-samply-0.13-linux-python-t1.json"
 CASES = json.loads(GOLDEN.read_text())["filters"]
-
-
-def _rows(thread):
-    f = thread.functions()
-    names = name_with_library(thread.funcs).gather(f["func"]).to_list()
-    self_c, total_c = Counter(), Counter()
-    for n, s, t in zip(names, f["self"].to_list(), f["total"].to_list()):
-        self_c[n] += s
-        total_c[n] += t
-    return +self_c, +total_c
 
 
 @needs_shared
@@ -48,6 +37,6 @@ def test_transform_matches_cli_filter(case):
     for n, s, t in case["rows"]:
         want_self[n] += s
         want_total[n] += t
-    got_self, got_total = _rows(transformed)
+    got_self, got_total = weights_by_name(transformed)
     assert got_self == +want_self
     assert got_total == +want_total

@@ -10,7 +10,15 @@ import pytest
 import profile_frames
 from profile_frames.analysis.calltree import name_with_library
 
-from .conftest import EXPECTED, all_profiles, expected_file, expected_name, needs_shared, read_json
+from .conftest import (
+    EXPECTED,
+    all_profiles,
+    expected_file,
+    expected_name,
+    needs_shared,
+    read_json,
+    weights_by_name,
+)
 
 pytestmark = needs_shared
 
@@ -56,18 +64,13 @@ def test_functions_match_cli(case):
     path, n = case
     exp = read_json(expected_file(expected_name(path), f"thread-{n}.functions"))
     thread = _load(path).thread(n)
-    fn = thread.functions()
-    got = fn.with_columns(name=name_with_library(thread.funcs).gather(fn["func"]))
-    ours_self, ours_total = Counter(), Counter()
-    for r in got.iter_rows(named=True):
-        ours_self[r["name"]] += r["self"]
-        ours_total[r["name"]] += r["total"]
+    ours_self, ours_total = weights_by_name(thread)
     want_self, want_total = Counter(), Counter()
     for f in exp["functions"]:
         want_self[f["nameWithLibrary"]] += f["selfSamples"]
         want_total[f["nameWithLibrary"]] += f["totalSamples"]
-    assert {k: v for k, v in ours_total.items() if v} == {k: v for k, v in want_total.items() if v}
-    assert {k: v for k, v in ours_self.items() if v} == {k: v for k, v in want_self.items() if v}
+    assert ours_total == +want_total
+    assert ours_self == +want_self
     total = sum(want_self.values())
     assert thread.samples.filter(pl.col("stack").is_not_null())["weight"].sum() == total
 
