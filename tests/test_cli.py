@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import subprocess
@@ -108,6 +109,10 @@ def test_stdin_and_exports(tmp_path):
         cli("export", "--example", "--to", "parquet", "-o", str(tmp_path / "p.pf")).returncode == 0
     )
     assert cli("top", str(tmp_path / "p.pf"), "-n", "1").returncode == 0
+    assert (
+        cli("export", "--example", "--to", "pprof", "-o", str(tmp_path / "a.pb.gz")).returncode == 0
+    )
+    assert gzip.decompress((tmp_path / "a.pb.gz").read_bytes())[:1] == b"\x0a"
     assert cli("flamegraph", "--example", "-o", str(tmp_path / "f.svg")).returncode == 0
     assert (tmp_path / "f.svg").read_text().startswith("<svg")
 

@@ -130,9 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
-    p = sub.add_parser("export", help="write folded stacks, speedscope JSON or a Parquet folder")
+    p = sub.add_parser(
+        "export", help="write folded stacks, speedscope JSON, pprof profile.proto or Parquet"
+    )
     _common(p)
-    p.add_argument("--to", choices=("folded", "speedscope", "parquet"), required=True)
+    p.add_argument("--to", choices=("folded", "speedscope", "pprof", "parquet"), required=True)
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--with-library", action="store_true", help="folded: name functions lib!name")
     p.add_argument(
@@ -267,6 +269,11 @@ def _export(profile: Profile, thread: Thread | None, args: argparse.Namespace) -
         )
     elif args.to == "speedscope":
         write_speedscope(profile, args.output, [args.thread] if args.thread is not None else None)
+    elif args.to == "pprof":
+        from ..export.pprof import write_pprof
+
+        views = [t for t in profile.all_threads() if t.samples.height]
+        write_pprof(thread if args.thread is not None else views, args.output)
     else:
         profile.save(args.output)
     return f"wrote {args.output}"
