@@ -17,7 +17,7 @@ from profile_frames.present.report import diagnose, hotspot_report
 from profile_frames.symbols import parse_breakpad_id, parse_debug_id, sidecar_path
 
 from .builders import load_thread
-from .conftest import PROFILES, needs_shared
+from .conftest import DATA, PROFILES, needs_shared
 
 EXAMPLE = profile_frames.example_path()
 
@@ -235,3 +235,32 @@ def test_speedscope_paths_equal_folded_paths():
     assert len(folded) == len(lines)  # one line per distinct path
     assert paths == folded
     assert prof["endValue"] == sum(prof["weights"]) == p.thread(1).functions()["self"].sum()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "example",
+        "samply/samply-rustup-macos-v68.json",
+        "other-producers/linux-perf-6.12-gecko-python.json",
+    ],
+)
+def test_speedscope_validates_against_the_published_schema(name, tmp_path):
+    import jsonschema
+
+    from profile_frames.export.speedscope import write_speedscope
+
+    if name == "example":
+        p = profile_frames.load(EXAMPLE)
+    elif not PROFILES.is_dir():
+        pytest.skip("../shared/fixtures is not present beside this checkout")
+    else:
+        p = profile_frames.load(PROFILES / name)
+    schema = json.loads((DATA / "speedscope-file-format-schema.json").read_text())
+    write_speedscope(p, tmp_path / "out.json")
+    doc = json.loads((tmp_path / "out.json").read_text())
+    jsonschema.validate(doc, schema)
+    assert doc["profiles"]
+    broken = {**doc, "profiles": [{**doc["profiles"][0], "type": "sampledd"}]}
+    with pytest.raises(jsonschema.ValidationError):  # the schema really constrains the document
+        jsonschema.validate(broken, schema)
