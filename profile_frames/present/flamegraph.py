@@ -116,11 +116,13 @@ def flamegraph(
     title: str | None = None,
     tree: pl.DataFrame | None = None,
     colors: dict[int, str] | None = None,
+    notes: dict[int, str] | None = None,
 ) -> FlameGraph:
     """Lay out ``thread.call_tree(inverted=…)`` (or ``tree``) as an interactive SVG.
 
     ``inverted=False`` draws an icicle (roots at the top); ``inverted=True`` draws the bottom-up
-    tree as a flame, roots at the bottom. ``colors`` may give a fill per tree row (diff graphs).
+    tree as a flame, roots at the bottom. ``colors`` may give a fill per tree node and ``notes``
+    an extra tooltip line per node (diff graphs use both).
     """
     if tree is None:
         tree = thread.call_tree(inverted=inverted)
@@ -170,6 +172,7 @@ def flamegraph(
         label = f"{name} [{r['library']}]" if r["library"] else name
         tip = html.escape(
             f"{label}\n{r['total']:g} {thread.weight_type} ({r['total'] * 100 / total:.2f}%), self {r['self']:g}"
+            + (f"\n{notes[r['node']]}" if notes and r["node"] in notes else "")
         )
         out.append(
             f'<g class="f" data-x="{start:.9f}" data-w="{w:.9f}" data-name="{html.escape(name, quote=True)}" data-fill="{fill}"><title>{tip}</title>'
@@ -179,3 +182,70 @@ def flamegraph(
     out.append(_SCRIPT)
     out.append("</svg>")
     return FlameGraph("\n".join(out))
+
+
+def _diff_color(delta: float, scale: float) -> str:
+    """Grey for no change, towards red for growth and blue for shrinkage. Changes below 1/1000
+    of a percentage point are rounding noise and stay grey."""
+    delta = delta if abs(delta) >= 1e-3 else 0.0
+    i = min(abs(delta) / scale, 1.0) if scale > 0 else 0.0
+    if delta > 0:
+        return f"rgb({230 + round(25 * i)},{230 - round(190 * i)},{230 - round(190 * i)})"
+    if delta < 0:
+        return f"rgb({230 - round(190 * i)},{230 - round(150 * i)},{230 + round(25 * i)})"
+    return "rgb(230,230,230)"
+
+
+def diff_flamegraph(
+    before: Thread,
+    after: Thread,
+    *,
+    by: str = "self",
+    inverted: bool = False,
+    min_width: float = 0.001,
+    title: str | None = None,
+) -> FlameGraph:
+    """A differential flame graph: ``after``'s call tree, each box coloured by how the share of
+    its call path changed since ``before``: red for growth, blue for shrinkage, grey for none.
+
+    ``by="self"`` (the default, as in Brendan Gregg's differential flame graphs) colours by the
+    change of the path's self share; ``by="total"`` by the change of its total share, so the
+    callers of a grown function turn red too. Colour intensity is relative to the largest
+    change drawn; the tooltip gives both shares and the change in percentage points.
+
+    Example
+    -------
+    >>> import profile_frames
+    >>> t = profile_frames.load(profile_frames.example_path()).thread(1)
+    >>> "rgb(230,230,230)" in diff_flamegraph(t, t).svg  # no change anywhere: all grey
+    True
+    """
+    from ..analysis.diff import _path_keys, diff_tree
+
+    if by not in ("self", "total"):
+        raise ValueError(f"by must be 'self' or 'total', got {by!r}")
+    tree = after.call_tree(inverted=inverted)
+    d = diff_tree(before, after, inverted=inverted)
+    b, a = f"{by}_pct_before", f"{by}_pct_after"
+    keyed = _path_keys(tree).select("node", "path", "total").join(d, on="path", how="left")
+    keyed = keyed.with_columns(pl.col(b, a).fill_null(0.0)).with_columns(delta=pl.col(a) - pl.col(b))
+    whole = float(tree.filter(pl.col("parent").is_null())["total"].sum()) or 1.0
+    drawn = keyed.filter(pl.col("total") / whole >= min_width)
+    scale = float(drawn["delta"].abs().max() or 0.0)
+    colors, notes = {}, {}
+    for node, pb, pa, delta in drawn.select("node", b, a, "delta").iter_rows():
+        colors[node] = _diff_color(delta, scale)
+        notes[node] = f"{by} {pb:.2f}% → {pa:.2f}% ({delta:+.2f} pp)"
+    heading = title or (
+        f"{after.name}: {by} share after vs before (red grew, blue shrank; max {scale:.2f} pp)"
+    )
+    return flamegraph(
+        after,
+        inverted=inverted,
+        min_width=min_width,
+        title=heading,
+        tree=tree,
+        colors=colors,
+        notes=notes,
+    )
+

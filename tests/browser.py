@@ -1,0 +1,49 @@
+"""Headless Chromium for the flame graph tests (and docs/make_pictures.py): a screenshot of a
+page, and the page's DOM after its scripts ran."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+CHROMIUM = next(
+    (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None
+)
+# a closed network: no background connections, no first-run work, a throwaway profile
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--force-device-scale-factor=1",
+]
+
+
+def _run(args: list[str]) -> subprocess.CompletedProcess:
+    assert CHROMIUM, "chromium is not installed"
+    with tempfile.TemporaryDirectory() as profile_dir:
+        return subprocess.run(
+            [CHROMIUM, *FLAGS, f"--user-data-dir={profile_dir}", *args],
+            capture_output=True,
+            timeout=120,
+            check=True,
+        )
+
+
+def screenshot(page: Path, png: Path, width: int = 1200, height: int = 900) -> Path:
+    """Render ``page`` (an .html or .svg file) at ``width``×``height`` CSS pixels into ``png``."""
+    _run([f"--window-size={width},{height}", f"--screenshot={png}", page.resolve().as_uri()])
+    assert png.exists(), f"chromium wrote no screenshot for {page}"
+    return png
+
+
+def dom_after_scripts(page: Path) -> str:
+    """The page's serialised DOM once it has loaded and its scripts have run."""
+    return _run(["--dump-dom", page.resolve().as_uri()]).stdout.decode("utf-8")
