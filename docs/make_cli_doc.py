@@ -54,6 +54,10 @@ COMMANDS = [
         "Export a Parquet folder (reopen it with any command)",
         "profile-frames export --example --to parquet -o /tmp/example.pf",
     ),
+    (
+        "Export pprof (read it with go tool pprof -top /tmp/example.pb.gz)",
+        "profile-frames export --example --thread 1 --to pprof -o /tmp/example.pb.gz",
+    ),
     ("Flame graph", "profile-frames flamegraph --example -o /tmp/example.svg"),
 ]
 if FIXTURE.exists():  # two separate recordings of the same workload (../shared/fixtures)
@@ -66,6 +70,10 @@ if FIXTURE.exists():  # two separate recordings of the same workload (../shared/
         (
             "Diff summary, with the time per run",
             f"profile-frames diff {FIXTURE} --after {RUN2} -t 1 -n 3 --summary --durations 2.28:1.31",
+        ),
+        (
+            "Diff with a differential flame graph",
+            f"profile-frames diff {FIXTURE} --after {RUN2} -t 1 -n 3 --flamegraph /tmp/diff.svg",
         ),
     ]
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from .analysis.diff import diff, diff_tree
 from .errors import ProfileFormatError, ProfileKeyError
 from .load import NewerVersionWarning, load
 from .model import Meta, Profile, Thread
+from .present.flamegraph import diff_flamegraph
 
 __version__ = "0.1.0"
 
@@ -27,6 +29,9 @@ __all__ = [
     "ProfileFormatError",
     "ProfileKeyError",
     "Thread",
+    "diff",
+    "diff_flamegraph",
+    "diff_tree",
     "example_path",
     "load",
 ]

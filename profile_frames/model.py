@@ -147,6 +147,22 @@ class Thread:
 
         return hotspot_report(self, top=top, groups=groups, rules=rules)
 
+    def flamegraph(
+        self,
+        *,
+        inverted: bool = False,
+        min_width: float = 0.001,
+        color_by: str = "library",
+        title: str | None = None,
+    ) -> Any:
+        """An interactive flame graph: icicle (top-down), or flame (bottom-up) with ``inverted``.
+        Renders inline in Jupyter; ``.save("out.svg")`` or ``.save("out.html")`` writes it."""
+        from .present.flamegraph import flamegraph
+
+        return flamegraph(
+            self, inverted=inverted, min_width=min_width, color_by=color_by, title=title
+        )
+
     def transform(self, *transforms: Transform) -> Thread:
         """Apply transforms (values from :mod:`profile_frames.analysis.transforms`) in order."""
         from .analysis.transforms import apply

@@ -157,3 +157,17 @@ def test_diff_command():
     assert all(r["delta_self_pct"] == 0 for r in same["rows"])
     md = cli("diff", a, "--after", b, "--summary", "--durations", "2.28:1.31").stdout.decode()
     assert "## Regressions" in md and " ms |" in md
+
+
+def test_diff_flamegraph_option(tmp_path):
+    from profile_frames import example_path
+
+    out = tmp_path / "d.svg"
+    e = str(example_path())
+    r = cli("diff", e, "--after", e, "-t", "1", "--flamegraph", str(out), "-n", "1")
+    assert r.returncode == 0, r.stderr
+    svg = out.read_text()
+    assert svg.startswith("<svg") and "red grew" in svg and "max 0.00 pp" in svg
+    r = cli("diff", e, e, "--after", e, "--flamegraph", str(tmp_path / "x.svg"))
+    assert r.returncode != 0 and b"one profile per side" in r.stderr
+    assert not (tmp_path / "x.svg").exists()

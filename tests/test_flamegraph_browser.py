@@ -66,9 +66,7 @@ def test_top_boxes_are_as_wide_as_their_totals(tmp_path, inverted):
     # into several wide boxes. The flame's roots are the functions with self time.
     wide = tree.filter(pl.col("total") / whole * WIDTH >= 25)
     depth = (
-        0
-        if inverted
-        else wide.group_by("depth").len().filter(pl.col("len") >= 3)["depth"].min()
+        0 if inverted else wide.group_by("depth").len().filter(pl.col("len") >= 3)["depth"].min()
     )
     boxes = wide.filter(pl.col("depth") == depth).sort("total", descending=True).head(len(DISTINCT))
     assert boxes.height >= 3

@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 import profile_frames
+from profile_frames.analysis import transforms as T
 from profile_frames.analysis.diff import diff, summary_markdown
 from profile_frames.export import folded_lines, write_folded
 from profile_frames.present.flamegraph import flamegraph
@@ -264,3 +265,23 @@ def test_speedscope_validates_against_the_published_schema(name, tmp_path):
     broken = {**doc, "profiles": [{**doc["profiles"][0], "type": "sampledd"}]}
     with pytest.raises(jsonschema.ValidationError):  # the schema really constrains the document
         jsonschema.validate(broken, schema)
+
+
+def test_diff_takes_profiles_with_a_thread_key():
+    p = profile_frames.load(EXAMPLE)
+    t = p.thread(1)
+    other = t.transform(T.DropFunction("PyObject_Malloc"))
+    by_profile = profile_frames.diff(p, other, thread=1)
+    assert by_profile.equals(profile_frames.diff(t, other))
+    assert profile_frames.diff_tree(p, other, thread=1).equals(profile_frames.diff_tree(t, other))
+    main = profile_frames.diff(p, p)  # default: each side's main thread
+    assert main["self_before"].sum() == p.main_thread().functions()["self"].sum()
+    with pytest.raises(ValueError, match="one thread per side"):
+        profile_frames.diff_tree([t, t], t)
+
+
+def test_thread_flamegraph_method(tmp_path):
+    fg = profile_frames.load(EXAMPLE).thread(1).flamegraph(inverted=True, min_width=0.01)
+    assert "bottom-up" in fg.svg and fg._repr_svg_() == fg.svg
+    fg.save(tmp_path / "f.svg")
+    assert (tmp_path / "f.svg").read_text() == fg.svg

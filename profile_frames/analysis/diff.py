@@ -25,9 +25,23 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 if TYPE_CHECKING:
-    from ..model import Thread
+    from ..model import Profile, Thread
 
 KEYS = ["function", "library"]
+
+
+def threads_of(side: Thread | Profile | Sequence, thread: str | int | None = None) -> list[Thread]:
+    """The threads of one side of a comparison: Threads as given; for a Profile, its thread
+    ``thread`` (index, name, glob or regex), or its main thread when ``thread`` is None."""
+    items = list(side) if isinstance(side, (list, tuple)) else [side]
+    out = []
+    for x in items:
+        if hasattr(x, "main_thread"):  # a Profile
+            x = x.main_thread() if thread is None else x.thread(thread)
+        out.append(x)
+    if not out:
+        raise ValueError("a side of the comparison has no threads")
+    return out
 
 
 def _shares(thread: Thread, groups: dict | None) -> pl.DataFrame:
@@ -67,18 +81,19 @@ def _side(threads: Sequence[Thread], groups: dict | None, tag: str) -> pl.DataFr
 
 
 def diff(
-    before: Thread | Sequence[Thread],
-    after: Thread | Sequence[Thread],
+    before: Thread | Profile | Sequence[Thread | Profile],
+    after: Thread | Profile | Sequence[Thread | Profile],
     *,
+    thread: str | int | None = None,
     groups: dict | None = None,
     durations: tuple[float, float] | None = None,
 ) -> pl.DataFrame:
     """One row per function (or group): both sides, the change, and appeared/vanished flags.
 
-    Sorted by the absolute change in self share, biggest first.
+    Each side is a Thread, a Profile (its thread ``thread``, default the main thread), or a list
+    of them (repetitions). Sorted by the absolute change in self share, biggest first.
     """
-    b = list(before) if isinstance(before, (list, tuple)) else [before]
-    a = list(after) if isinstance(after, (list, tuple)) else [after]
+    b, a = threads_of(before, thread), threads_of(after, thread)
     left, right = _side(b, groups, "before"), _side(a, groups, "after")
     df = left.join(right, on=KEYS, how="full", coalesce=True, nulls_equal=True)
     for c in (
@@ -164,6 +179,13 @@ def summary_markdown(d: pl.DataFrame, *, top: int = 10) -> str:
     )
 
 
+def _one(side: Thread | Profile, thread: str | int | None) -> list[Thread]:
+    threads = threads_of(side, thread)
+    if len(threads) != 1:
+        raise ValueError(f"a call-path diff compares one thread per side, got {len(threads)}")
+    return threads
+
+
 def _path_keys(tree: pl.DataFrame) -> pl.DataFrame:
     """Add ``path`` (root-first function names joined by ``;``) to a call tree, level by level."""
     out = []
@@ -185,9 +207,17 @@ def _path_keys(tree: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(out) if out else tree.with_columns(path=pl.lit(None, pl.String))
 
 
-def diff_tree(before: Thread, after: Thread, *, inverted: bool = False) -> pl.DataFrame:
+def diff_tree(
+    before: Thread | Profile,
+    after: Thread | Profile,
+    *,
+    thread: str | int | None = None,
+    inverted: bool = False,
+) -> pl.DataFrame:
     """The call-path diff: one row per call path (root first) with both sides' total and self
-    shares and the change, in depth-first order of the union of both trees."""
+    shares and the change, in depth-first order of the union of both trees. A Profile side means
+    its thread ``thread`` (default the main thread)."""
+    (before,), (after,) = _one(before, thread), _one(after, thread)
     sides = []
     for tag, t in (("before", before), ("after", after)):
         tree = _path_keys(t.call_tree(inverted=inverted))

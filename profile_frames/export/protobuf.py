@@ -8,7 +8,7 @@ numpy pass, so millions of records never go through a Python loop.
 Example
 -------
 >>> varints(np.array([1, 150, 300], dtype=np.uint64)).hex()
-'01960116ac02'
+'019601ac02'
 >>> varint_lengths(np.array([0, 127, 128, 2**63], dtype=np.uint64)).tolist()
 [1, 1, 2, 10]
 """

@@ -128,6 +128,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--summary", action="store_true", help="markdown summary of regressions and improvements"
     )
+    p.add_argument(
+        "--flamegraph",
+        metavar="OUT",
+        help="also write a differential flame graph (.svg or .html; one profile per side)",
+    )
+    p.add_argument(
+        "--flamegraph-by",
+        choices=("self", "total"),
+        default="self",
+        help="colour boxes by the change of their self (default) or total share",
+    )
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
     p = sub.add_parser(
@@ -253,7 +264,14 @@ def _diff(args: argparse.Namespace) -> str:
                 f"--durations wants BEFORE_MS:AFTER_MS, got {args.durations!r}"
             ) from None
         durations = (a, b)
-    d = diff(side(args.before), side(args.after), groups=_groups(args) or None, durations=durations)
+    before, after = side(args.before), side(args.after)
+    d = diff(before, after, groups=_groups(args) or None, durations=durations)
+    if args.flamegraph:
+        from .flamegraph import diff_flamegraph
+
+        if len(before) != 1 or len(after) != 1:
+            raise UsageError("--flamegraph compares one profile per side")
+        diff_flamegraph(before[0], after[0], by=args.flamegraph_by).save(args.flamegraph)
     if args.summary:
         return summary_markdown(d, top=args.n).rstrip("\n")
     return _emit(d.head(args.n) if args.n else d, args, before=args.before, after=args.after)

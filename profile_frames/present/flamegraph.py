@@ -28,7 +28,7 @@ import polars as pl
 from ..export.atomic import atomic_write
 
 if TYPE_CHECKING:
-    from ..model import Thread
+    from ..model import Profile, Thread
 
 ROW = 17
 WIDTH = 1200
@@ -197,9 +197,10 @@ def _diff_color(delta: float, scale: float) -> str:
 
 
 def diff_flamegraph(
-    before: Thread,
-    after: Thread,
+    before: Thread | Profile,
+    after: Thread | Profile,
     *,
+    thread: str | int | None = None,
     by: str = "self",
     inverted: bool = False,
     min_width: float = 0.001,
@@ -211,7 +212,8 @@ def diff_flamegraph(
     ``by="self"`` (the default, as in Brendan Gregg's differential flame graphs) colours by the
     change of the path's self share; ``by="total"`` by the change of its total share, so the
     callers of a grown function turn red too. Colour intensity is relative to the largest
-    change drawn; the tooltip gives both shares and the change in percentage points.
+    change drawn; the tooltip gives both shares and the change in percentage points. A Profile
+    side means its thread ``thread`` (default the main thread).
 
     Example
     -------
@@ -220,15 +222,18 @@ def diff_flamegraph(
     >>> "rgb(230,230,230)" in diff_flamegraph(t, t).svg  # no change anywhere: all grey
     True
     """
-    from ..analysis.diff import _path_keys, diff_tree
+    from ..analysis.diff import _one, _path_keys, diff_tree
 
+    (before,), (after,) = _one(before, thread), _one(after, thread)
     if by not in ("self", "total"):
         raise ValueError(f"by must be 'self' or 'total', got {by!r}")
     tree = after.call_tree(inverted=inverted)
     d = diff_tree(before, after, inverted=inverted)
     b, a = f"{by}_pct_before", f"{by}_pct_after"
     keyed = _path_keys(tree).select("node", "path", "total").join(d, on="path", how="left")
-    keyed = keyed.with_columns(pl.col(b, a).fill_null(0.0)).with_columns(delta=pl.col(a) - pl.col(b))
+    keyed = keyed.with_columns(pl.col(b, a).fill_null(0.0)).with_columns(
+        delta=pl.col(a) - pl.col(b)
+    )
     whole = float(tree.filter(pl.col("parent").is_null())["total"].sum()) or 1.0
     drawn = keyed.filter(pl.col("total") / whole >= min_width)
     scale = float(drawn["delta"].abs().max() or 0.0)
@@ -248,4 +253,3 @@ def diff_flamegraph(
         colors=colors,
         notes=notes,
     )
-
