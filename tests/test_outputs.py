@@ -285,3 +285,31 @@ def test_thread_flamegraph_method(tmp_path):
     assert "bottom-up" in fg.svg and fg._repr_svg_() == fg.svg
     fg.save(tmp_path / "f.svg")
     assert (tmp_path / "f.svg").read_text() == fg.svg
+
+
+def test_parquet_folder_answers_the_documented_duckdb_query(tmp_path):
+    duckdb = pytest.importorskip("duckdb", reason="duckdb runs the SQL documented in docs/model.md")
+    p = profile_frames.load(EXAMPLE)
+    folder = tmp_path / "p.pf"
+    p.save(folder)
+    sql = f"""
+        SELECT f.name, sum(s.weight) AS self
+        FROM '{folder}/samples/thread-1.parquet' s
+        JOIN '{folder}/stacks.parquet' st USING (stack)
+        JOIN '{folder}/frames.parquet' fr USING (frame)
+        JOIN '{folder}/funcs.parquet' f USING (func)
+        GROUP BY f.name ORDER BY self DESC, f.name LIMIT 10
+    """
+    rows = duckdb.sql(sql).fetchall()
+    ours = (
+        p.thread(1)
+        .functions()
+        .group_by("function")
+        .agg(pl.col("self").sum())
+        .sort(["self", "function"], descending=[True, False])
+        .head(10)
+    )
+    assert rows == list(zip(ours["function"].to_list(), ours["self"].to_list()))
+    # the manifest says what the folder is, for any reader
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["format"] == "profile_frames" and manifest["table_format"] == "parquet"
