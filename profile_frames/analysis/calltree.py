@@ -19,6 +19,8 @@ Example
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -58,28 +60,55 @@ class CallNodes:
         return keyed_totals(node_key, self.self_w, self.total, self.intervals, n_keys)
 
 
-def stack_weights(thread: Thread) -> np.ndarray:
-    """Summed sample weight per stack (samples with a null stack count nowhere).
+SLICE_ROWS = 1 << 22  # samples counted per numpy call: temporaries stay small, threads share work
 
-    Weights are almost always 1, so samples are counted with ``np.bincount`` and only the
-    samples with another weight add their difference.
-    """
+
+def _bincount_slices(stack: pl.Series, weight: pl.Series, n: int) -> np.ndarray:
+    """Summed ``weight`` per value of ``stack`` (nulls land in slot ``n``), over slices of the
+    columns on up to two threads (bincount releases the GIL), never copying a whole column.
+    Integer weights are nearly all 1: those samples are counted, the rest add their excess."""
+    offsets = list(range(0, len(stack), SLICE_ROWS))
+    floats = weight.dtype.is_float()
+
+    def count(offs: list[int]) -> np.ndarray:
+        out = np.zeros(n + 1, dtype=np.float64 if floats else np.int64)
+        for off in offs:
+            part = stack.slice(off, SLICE_ROWS)
+            idx = (part.fill_null(n) if part.null_count() else part).to_numpy()
+            w = weight.slice(off, SLICE_ROWS)
+            if floats:
+                out += np.bincount(idx, weights=w.to_numpy(), minlength=n + 1)
+                continue
+            out += np.bincount(idx, minlength=n + 1)
+            if w.min() != 1 or w.max() != 1:
+                wn = w.to_numpy()
+                other = np.flatnonzero(wn != 1)
+                extra = np.bincount(idx[other], weights=wn[other] - 1.0, minlength=n + 1)
+                out += np.rint(extra).astype(np.int64)
+        return out
+
+    workers = min(2, os.cpu_count() or 1, len(offsets))
+    if workers <= 1:
+        return count(offsets)
+    with ThreadPoolExecutor(workers) as pool:
+        parts = list(pool.map(count, [offsets[i::workers] for i in range(workers)]))
+    return sum(parts[1:], parts[0])
+
+
+def stack_weights(thread: Thread) -> np.ndarray:
+    """Summed sample weight per stack (samples with a null stack count nowhere); cached on the
+    thread view."""
+    cached = thread.__dict__.get("_stack_weights")
+    if cached is not None:
+        return cached
     n = thread.stacks.height
     stack = thread.samples["stack"]
     weight = thread.samples["weight"]
     if len(stack) == 0 or n == 0:
-        return np.zeros(n, dtype=np.float64 if weight.dtype.is_float() else np.int64)
-    idx = (stack.fill_null(n) if stack.null_count() else stack).to_numpy()
-    if weight.dtype.is_float():
-        return np.bincount(idx, weights=weight.to_numpy(), minlength=n + 1)[:n]
-    out = np.bincount(idx, minlength=n + 1)[:n].astype(np.int64)
-    w = weight.to_numpy()
-    other = np.flatnonzero(w != 1)
-    if len(other):
-        extra = np.bincount(idx[other], weights=(w[other].astype(np.int64) - 1), minlength=n + 1)[
-            :n
-        ]
-        out += np.rint(extra).astype(np.int64)
+        out = np.zeros(n, dtype=np.float64 if weight.dtype.is_float() else np.int64)
+    else:
+        out = _bincount_slices(stack, weight, n)[:n]
+    object.__setattr__(thread, "_stack_weights", out)
     return out
 
 
