@@ -140,18 +140,47 @@ def test_diff_repetitions_have_spread_and_t():
     assert d["f"]["t_stat"] == pytest.approx(30 / ((50 / 2 + 50 / 2) ** 0.5))
 
 
+def _raw_self_by_name(path, thread_index: int) -> dict[str, int]:
+    """Self weight per function name, the seed's way: json.load and a loop over the samples
+    (processed format v55: per-thread tables and stringArray). Independent of profile_frames."""
+    import gzip as gz
+
+    opener = gz.open if str(path).endswith(".gz") else open
+    with opener(path, "rt") as f:
+        t = json.load(f)["threads"][thread_index]
+    frame_func, func_name = t["frameTable"]["func"], t["funcTable"]["name"]
+    out: dict[str, int] = {}
+    weights = t["samples"].get("weight") or [1] * t["samples"]["length"]
+    for stack, w in zip(t["samples"]["stack"], weights):
+        if stack is None:
+            continue
+        name = t["stringArray"][func_name[frame_func[t["stackTable"]["frame"][stack]]]]
+        out[name] = out.get(name, 0) + (1 if w is None else w)
+    return out
+
+
 @needs_shared
 def test_diff_of_two_real_recordings():
-    a = profile_frames.load(PROFILES / "samply" / "samply-0.13-linux-python.json").thread(1)
-    b = profile_frames.load(PROFILES / "samply" / "samply-0.13-linux-python-run2.json.gz").thread(1)
+    pa = PROFILES / "samply" / "samply-0.13-linux-python.json"
+    pb = PROFILES / "samply" / "samply-0.13-linux-python-run2.json.gz"
+    a, b = profile_frames.load(pa).thread(1), profile_frames.load(pb).thread(1)
     d = diff(a, b)
-    # checked by hand: the shares of each side sum to 100 and the deltas to 0
-    assert d["self_pct_before"].sum() == pytest.approx(100) and d[
-        "self_pct_after"
-    ].sum() == pytest.approx(100)
+    # the shares of each side sum to 100 and the deltas to 0
+    assert d["self_pct_before"].sum() == pytest.approx(100)
+    assert d["self_pct_after"].sum() == pytest.approx(100)
     assert d["delta_self_pct"].sum() == pytest.approx(0, abs=1e-9)
-    row = d.filter(pl.col("function") == a.self_time()["function"][0]).row(0, named=True)
-    assert row["self_pct_before"] == pytest.approx(a.self_time()["self_pct"][0])
+    # the biggest movers, recomputed by hand from the raw JSON with a plain loop
+    raw_a, raw_b = _raw_self_by_name(pa, 1), _raw_self_by_name(pb, 1)
+    sum_a, sum_b = sum(raw_a.values()), sum(raw_b.values())
+    by_name = d.group_by("function").agg(
+        pl.col("self_before", "self_after", "delta_self_pct").sum()
+    )
+    top = by_name.sort(pl.col("delta_self_pct").abs(), descending=True).head(10)
+    for name, sb, sa, delta in top.iter_rows():
+        assert sb == raw_a.get(name, 0) and sa == raw_b.get(name, 0), name
+        expected = raw_b.get(name, 0) * 100 / sum_b - raw_a.get(name, 0) * 100 / sum_a
+        assert delta == pytest.approx(expected, abs=1e-9), name
+    assert abs(top["delta_self_pct"][0]) > 0.1  # two real runs do differ
 
 
 # -- flame graphs, merge, report -------------------------------------------------------------
