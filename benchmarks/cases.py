@@ -140,9 +140,11 @@ def run_case(case: str, path: str) -> dict:
         start = time.perf_counter()
         p = _load(path)
         seconds = time.perf_counter() - start
+        peak = peak_rss_mib()  # the load's own peak, before the check below allocates more
         return {
             "case": case,
             "seconds": seconds,
+            "peak_rss_mib": peak,
             "check": {
                 **_check_functions(p.main_thread()),
                 "samples": int(p.threads["samples"].sum()),
