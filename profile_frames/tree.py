@@ -19,21 +19,22 @@ import numpy as np
 
 
 def depths(parent: np.ndarray) -> np.ndarray:
-    """Depth of every node (roots are 0) by pointer doubling."""
+    """Depth of every node (roots are 0) by pointer doubling over whole arrays: a sentinel
+    node ``n`` above every root is its own ancestor at depth 0, so no step needs a mask."""
     n = len(parent)
-    depth = (parent >= 0).astype(np.int32)
-    anc = parent.astype(np.int64, copy=True)
-    for _ in range(64):
-        live = anc >= 0
-        if not live.any():
+    if n == 0:
+        return np.zeros(0, np.int32)
+    anc = np.empty(n + 1, np.int32 if n < 2**31 - 1 else np.int64)
+    anc[:n] = np.where(parent >= 0, parent, n)
+    anc[n] = n
+    depth = np.zeros(n + 1, np.int32)
+    depth[:n] = parent >= 0
+    for _ in range(64):  # 2**64 levels: parents always precede children, so no cycles
+        if (anc[:n] == n).all():
             break
-        idx = np.flatnonzero(live)
-        up = anc[idx]
-        depth_up = depth[up]
-        anc_up = anc[up]
-        depth[idx] += depth_up
-        anc[idx] = anc_up
-    return depth if n else np.zeros(0, np.int32)
+        depth += depth[anc]
+        anc = anc[anc]
+    return depth[:n]
 
 
 def nearest_marked(

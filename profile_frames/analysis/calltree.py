@@ -175,7 +175,12 @@ def _preorder(
     pos = np.zeros(n, dtype=np.int64)
     for d, lvl in enumerate(levels(depth)):
         p = parent[lvl]
-        order = np.lexsort((lvl, p)) if order_key is None else np.lexsort((lvl, order_key[lvl], p))
+        # ``lvl`` is ascending (levels() sorts stably), so a stable sort keeps index order
+        order = (
+            np.argsort(p, kind="stable")
+            if order_key is None
+            else np.lexsort((lvl, order_key[lvl], p))
+        )
         lvl_s, p_s, size_s = lvl[order], p[order], size[lvl[order]]
         csum = np.cumsum(size_s) - size_s  # exclusive running sum over the level
         start = np.ones(len(p_s), dtype=bool)
@@ -218,9 +223,9 @@ def outermost(key: np.ndarray, tin: np.ndarray, tout: np.ndarray) -> np.ndarray:
     out = np.zeros(len(key), dtype=bool)
     if len(idx) == 0:
         return out
-    order = idx[np.lexsort((tin[idx], key[idx]))]
-    k = key[order].astype(np.int64)
     span = int(tout.max()) + 1
+    order = idx[np.argsort(key[idx].astype(np.int64) * span + tin[idx])]  # by key, then tin
+    k = key[order].astype(np.int64)
     # running max of (key * span + tout) restarts naturally at each new key
     running = np.maximum.accumulate(k * span + tout[order])
     prev = np.concatenate(([-1], running[:-1]))
