@@ -106,13 +106,13 @@ def _parse_block(block: bytes, *, want_float: bool) -> pl.Series:
     else:
         text, eol = block, ","
     sep = eol.encode()
-    if not text or text[:1] == sep or text[-1:] == sep or text.find(sep + sep) >= 0:
+    if not text or text[:1] == sep or text[-1:] == sep:
         raise ValueError("an empty element (two commas in a row, or a trailing comma)")
     types = [pl.Float64] if want_float else [pl.Int32, pl.Int64, pl.Float64]
     last_error: Exception | None = None
     for typ in types:
         try:
-            return pl.read_csv(
+            values = pl.read_csv(
                 io.BytesIO(text),
                 has_header=False,
                 new_columns=["v"],
@@ -123,6 +123,11 @@ def _parse_block(block: bytes, *, want_float: bool) -> pl.Series:
             ).to_series()
         except pl.exceptions.PolarsError as e:
             last_error = e
+            continue
+        # the reader takes an empty element for null; only then look for one (rarely needed)
+        if values.null_count() and text.find(sep + sep) >= 0:
+            raise ValueError("an empty element (two commas in a row, or a trailing comma)")
+        return values
     msg = str(last_error).split("\n")[0]
     raise ValueError(f"not a number: {msg}")
 
@@ -138,15 +143,20 @@ class NumericCollector:
         self.unparsed = b""  # raw text that failed to parse as numbers (given back to ijson)
         self.raw: list[bytes] = []  # text of blocks still being parsed
 
-    def feed(self, piece: bytes) -> None:
-        """Parse the complete elements of ``piece``; raises NotNumeric if they are not numbers."""
-        data = self.carry + piece if self.carry else piece
-        cut = data.rfind(b",")
+    def feed(self, data: bytes, start: int = 0, end: int | None = None) -> None:
+        """Parse the complete elements of ``data[start:end]``; raises NotNumeric if they are not
+        numbers. The block handed to the parser is the only copy made of the text."""
+        end = len(data) if end is None else end
+        cut = data.rfind(b",", start, end)
         if cut < 0:
-            self.carry = data
+            self.carry += data[start:end]
             return
-        self._parse(data[:cut])
-        self.carry = data[cut + 1 :]
+        if self.carry:
+            block = b"".join((self.carry, memoryview(data)[start:cut]))
+        else:
+            block = data[start:cut]
+        self._parse(block)
+        self.carry = data[cut + 1 : end]
 
     def _parse(self, block: bytes) -> None:
         """Parse one block on a worker thread (polars releases the GIL), so scanning goes on."""
@@ -407,14 +417,14 @@ class Scanner:
         if bad < end:  # a string, object or array inside: not a numeric array after all
             if self.collector is not None:
                 try:
-                    self.collector.feed(data[pos:bad])
+                    self.collector.feed(data, pos, bad)
                 except NotNumeric:
                     pass
             self._abandon()
             return bad
         if self.collector is not None:
             try:
-                self.collector.feed(data[pos:end])
+                self.collector.feed(data, pos, end)
                 if q >= 0:
                     self._end(base + q)
             except NotNumeric:
@@ -463,7 +473,7 @@ class Scanner:
             self._begin(base + j)
             try:
                 if self.collector is not None:
-                    self.collector.feed(data[k:next_close])
+                    self.collector.feed(data, k, next_close)
                 if next_close == n:  # the array continues in the next chunk
                     return
                 self._end(base + next_close)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import gzip
+import json
 import time
 
 import pytest
@@ -172,6 +173,14 @@ def test_big_numeric_columns_are_validated_too():
         b'"weight": [1, 1, 1', b'"weight": [1, 1, 1x', 1
     )
     _fails_cleanly(text)
+    # compact JSON (samply's) goes to the parser without any rewriting: same checks
+    compact = json.dumps(processed_profile([(["A"], 1)] * n), separators=(",", ":")).encode()
+    for bad in (b'"weight":[1,1,,1', b'"weight":[1,1,1,', b'"weight":[,1,1'):
+        text = compact.replace(b'"weight":[1,1,1', bad, 1)
+        assert text != compact
+        _fails_cleanly(text)
+    with_null = compact.replace(b'"weight":[1,1,1', b'"weight":[1,null,1', 1)
+    assert profile_frames.load(with_null).thread(0).samples["weight"].sum() == n  # null = 1
 
 
 def test_error_names_file_path_and_offset(tmp_path):
