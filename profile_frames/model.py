@@ -340,13 +340,24 @@ class Profile:
         return merge_threads([self.thread(k) for k in keys])
 
 
+def _sum_f64(s: pl.Series) -> float:
+    """Sum (nulls skipped) in float64, chunk by chunk over zero-copy views: no temporary copy
+    of the column, which polars' allocator would keep as resident memory."""
+    return float(sum(np.nansum(c.to_numpy(), dtype=np.float64) for c in s.get_chunks()))
+
+
 def build_threads_table(infos: list[dict], samples: list[pl.DataFrame]) -> pl.DataFrame:
     """The ``threads`` table from header fields and each thread's samples."""
     rows = []
     for info, s in zip(infos, samples):
-        counted = s["stack"].is_not_null()
         cpu = s["cpu_delta"]
         has_cpu = s.height > 0 and cpu.null_count() < s.height
+        # counted weight: null stacks excluded (they are few, so subtract theirs); the first
+        # CPU delta is meaningless (the Firefox Profiler skips it too)
+        weight = _sum_f64(s["weight"]) - _sum_f64(
+            s["weight"].gather(s["stack"].is_null().arg_true())
+        )
+        cpu_us = _sum_f64(cpu.slice(1)) if has_cpu else None
         rows.append(
             {
                 **{
@@ -362,12 +373,9 @@ def build_threads_table(infos: list[dict], samples: list[pl.DataFrame]) -> pl.Da
                     )
                 },
                 "samples": s.height,
-                "weight": float(s["weight"].filter(counted).sum() or 0.0),
+                "weight": weight,
                 "weight_type": info.get("weight_type", "samples"),
-                # the first delta is meaningless (the Firefox Profiler skips it too); sum in float64
-                "cpu_ms": float(np.nansum(cpu.slice(1).to_numpy(), dtype=np.float64)) / 1000.0
-                if has_cpu
-                else None,
+                "cpu_ms": float(cpu_us or 0.0) / 1000.0 if has_cpu else None,
                 "start_ms": s["time"].min(),
                 "end_ms": s["time"].max(),
             }
