@@ -26,13 +26,13 @@ FLAGS = [
 ]
 
 
-def _run(args: list[str]) -> subprocess.CompletedProcess:
+def _run(args: list[str], timeout: float = 120) -> subprocess.CompletedProcess:
     assert CHROMIUM, "chromium is not installed"
     with tempfile.TemporaryDirectory() as profile_dir:
         return subprocess.run(
             [CHROMIUM, *FLAGS, f"--user-data-dir={profile_dir}", *args],
             capture_output=True,
-            timeout=120,
+            timeout=timeout,
             check=True,
         )
 

@@ -1,7 +1,21 @@
 #!/bin/sh
-# System tools two groups of tests use: Chromium (flame graphs rendered in a real browser) and Go
-# (`go tool pprof` reads our pprof export). When one is missing and this runs as root with
-# apt-get, it installs Debian's packages; otherwise it says so, and those tests skip with a reason.
+# Tools some tests use: Chromium (flame graphs rendered in a real browser), Go (`go tool pprof`
+# reads our pprof export) and the speedscope web app from npm (it must import our folded and
+# speedscope files). Debian's packages are installed when missing and this runs as root with
+# apt-get; speedscope is unpacked into tests/.tools/ when npm is there. Otherwise it says so, and
+# those tests skip with a reason.
+SPEEDSCOPE_VERSION=1.25.0
+here=$(dirname "$0")
+if [ ! -f "$here/.tools/speedscope/package/dist/release/index.html" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    mkdir -p "$here/.tools/speedscope" &&
+      (cd "$here/.tools/speedscope" && npm pack -q "speedscope@$SPEEDSCOPE_VERSION" >/dev/null 2>&1 &&
+        tar xzf "speedscope-$SPEEDSCOPE_VERSION.tgz") ||
+      echo "could not fetch speedscope from npm; its tests will skip" >&2
+  else
+    echo "npm is missing: the speedscope import tests will skip" >&2
+  fi
+fi
 need=""
 command -v chromium >/dev/null 2>&1 || need="$need chromium"
 command -v go >/dev/null 2>&1 || need="$need golang-go"
