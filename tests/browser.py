@@ -3,7 +3,9 @@ page, and the page's DOM after its scripts ran."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -27,14 +29,23 @@ FLAGS = [
 
 
 def _run(args: list[str], timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run Chromium; on timeout its whole process group is killed (a renderer left behind
+    would keep writing into the throwaway profile while it is removed)."""
     assert CHROMIUM, "chromium is not installed"
-    with tempfile.TemporaryDirectory() as profile_dir:
-        return subprocess.run(
-            [CHROMIUM, *FLAGS, f"--user-data-dir={profile_dir}", *args],
-            capture_output=True,
-            timeout=timeout,
-            check=True,
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile_dir:
+        cmd = [CHROMIUM, *FLAGS, f"--user-data-dir={profile_dir}", *args]
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
         )
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise
+        if proc.returncode:
+            raise subprocess.CalledProcessError(proc.returncode, cmd, out, err)
+        return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
 def screenshot(page: Path, png: Path, width: int = 1200, height: int = 900) -> Path:
