@@ -375,7 +375,7 @@ def build_threads_table(infos: list[dict], samples: list[pl.DataFrame]) -> pl.Da
                 "samples": s.height,
                 "weight": weight,
                 "weight_type": info.get("weight_type", "samples"),
-                "cpu_ms": float(cpu_us or 0.0) / 1000.0 if has_cpu else None,
+                "cpu_ms": cpu_us / 1000.0 if cpu_us is not None else None,
                 "start_ms": s["time"].min(),
                 "end_ms": s["time"].max(),
             }

@@ -37,6 +37,23 @@ def depths(parent: np.ndarray) -> np.ndarray:
     return depth[:n]
 
 
+def ancestors(parent: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+    """Row ``i`` holds ``nodes[i]``, its parent, its grandparent, … up to its root (leaf
+    first), padded with -1 to the longest path: one numpy pass per level.
+
+    >>> ancestors(np.array([-1, 0, 1, 0]), np.array([2, 3])).tolist()
+    [[2, 1, 0], [3, 0, -1]]
+    """
+    columns = []
+    anc = np.asarray(nodes, dtype=np.int64)
+    while len(anc) and (anc >= 0).any():
+        columns.append(anc)
+        anc = np.where(anc >= 0, parent[np.maximum(anc, 0)], -1)
+    if not columns:
+        return np.full((len(anc), 0), -1, dtype=np.int64)
+    return np.column_stack(columns)
+
+
 def nearest_marked(
     parent: np.ndarray, marked: np.ndarray, *, include_self: bool = True
 ) -> np.ndarray:

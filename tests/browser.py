@@ -28,7 +28,7 @@ FLAGS = [
 ]
 
 
-def _run(args: list[str], timeout: float = 120) -> subprocess.CompletedProcess:
+def run_chromium(args: list[str], timeout: float = 120) -> subprocess.CompletedProcess:
     """Run Chromium; on timeout its whole process group is killed (a renderer left behind
     would keep writing into the throwaway profile while it is removed)."""
     assert CHROMIUM, "chromium is not installed"
@@ -50,11 +50,13 @@ def _run(args: list[str], timeout: float = 120) -> subprocess.CompletedProcess:
 
 def screenshot(page: Path, png: Path, width: int = 1200, height: int = 900) -> Path:
     """Render ``page`` (an .html or .svg file) at ``width``×``height`` CSS pixels into ``png``."""
-    _run([f"--window-size={width},{height}", f"--screenshot={png}", page.resolve().as_uri()])
+    run_chromium(
+        [f"--window-size={width},{height}", f"--screenshot={png}", page.resolve().as_uri()]
+    )
     assert png.exists(), f"chromium wrote no screenshot for {page}"
     return png
 
 
 def dom_after_scripts(page: Path) -> str:
     """The page's serialised DOM once it has loaded and its scripts have run."""
-    return _run(["--dump-dom", page.resolve().as_uri()]).stdout.decode("utf-8")
+    return run_chromium(["--dump-dom", page.resolve().as_uri()]).stdout.decode("utf-8")

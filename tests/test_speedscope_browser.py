@@ -17,7 +17,7 @@ import profile_frames
 from profile_frames.export import write_folded
 from profile_frames.export.speedscope import write_speedscope
 
-from .browser import CHROMIUM, _run
+from .browser import CHROMIUM, run_chromium
 
 APP = Path(__file__).resolve().parent / ".tools" / "speedscope" / "package" / "dist" / "release"
 
@@ -48,7 +48,7 @@ def speedscope_page(folder: Path, profile_name: str, timeout: float = 60) -> str
         base = f"http://127.0.0.1:{server.server_address[1]}"
         url = f"{base}/index.html#profileURL={urllib.parse.quote(f'{base}/{profile_name}')}"
         try:
-            return _run(
+            return run_chromium(
                 ["--virtual-time-budget=15000", "--dump-dom", url], timeout=timeout
             ).stdout.decode()
         except subprocess.TimeoutExpired:

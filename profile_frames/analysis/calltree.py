@@ -63,7 +63,7 @@ class CallNodes:
 SLICE_ROWS = 1 << 22  # samples counted per numpy call: temporaries stay small, threads share work
 
 
-def _bincount_slices(stack: pl.Series, weight: pl.Series, n: int) -> np.ndarray:
+def sum_by_stack(stack: pl.Series, weight: pl.Series, n: int) -> np.ndarray:
     """Summed ``weight`` per value of ``stack`` (nulls land in slot ``n``), over slices of the
     columns on up to two threads (bincount releases the GIL), never copying a whole column.
     Integer weights are nearly all 1: those samples are counted, the rest add their excess."""
@@ -107,7 +107,7 @@ def stack_weights(thread: Thread) -> np.ndarray:
     if len(stack) == 0 or n == 0:
         out = np.zeros(n, dtype=np.float64 if weight.dtype.is_float() else np.int64)
     else:
-        out = _bincount_slices(stack, weight, n)[:n]
+        out = sum_by_stack(stack, weight, n)[:n]
     object.__setattr__(thread, "_stack_weights", out)
     return out
 

@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
-from ..analysis.calltree import stack_weights
-from ..tree import depths
+from ..analysis.calltree import stack_weights, sum_by_stack
+from ..tree import ancestors
 from .atomic import atomic_write
 from .protobuf import length_delimited, records, tag, varint_lengths, varints
 
@@ -139,27 +139,17 @@ def _samples(
         return
     parent = t.stacks["parent"].fill_null(-1).to_numpy().astype(np.int64)
     location = t.stacks["frame"].to_numpy().astype(np.int64) + frame_offset + 1
-    depth = depths(parent)
     values = [np.rint(sw * scale).astype(np.int64)]
     if with_cpu:
-        cpu = t.samples.select("stack", (pl.col("cpu_delta").cast(pl.Float64) * 1000).alias("ns"))
-        cpu = cpu.drop_nulls()
-        per_stack = np.bincount(
-            cpu["stack"].to_numpy(), weights=cpu["ns"].to_numpy(), minlength=len(parent)
-        )
+        ns = (t.samples["cpu_delta"].cast(pl.Float64) * 1000).fill_null(0.0)
+        per_stack = sum_by_stack(t.samples["stack"], ns, len(parent))[: len(parent)]
         values.append(np.rint(per_stack).astype(np.int64))
     for start in range(0, len(used), BLOCK):
         rows = used[start : start + BLOCK]
         n = len(rows)
-        width = int(depth[rows].max()) + 1
-        locs = np.zeros((n, width), np.uint64)
-        present = np.zeros((n, width), bool)
-        anc = rows.copy()
-        for k in range(width):  # leaf first: column k is the k-th ancestor
-            ok = anc >= 0
-            present[:, k] = ok
-            locs[ok, k] = location[anc[ok]]
-            anc = np.where(ok, parent[np.maximum(anc, 0)], -1)
+        path = ancestors(parent, rows)  # leaf first: column k is the k-th ancestor
+        present = path >= 0
+        locs = np.where(present, location[np.maximum(path, 0)], 0).astype(np.uint64)
         loc_len = np.where(present, varint_lengths(locs), 0).sum(axis=1)
         vals = np.column_stack([v[rows] for v in values]).astype(np.uint64)
         val_len = varint_lengths(vals).sum(axis=1)
@@ -183,8 +173,7 @@ def _samples(
 def _locations(tables: _Tables) -> Iterator[bytes]:
     for frames, _funcs, frame_off, func_off in tables.tables:
         n = frames.height
-        lib = frames["lib"].to_numpy(allow_copy=True)
-        has_lib = ~np.isnan(lib.astype(np.float64))
+        lib = frames["lib"].fill_null(-1).to_numpy()
         address = frames["address"].fill_null(-1).to_numpy()
         line = frames["line"].fill_null(0).to_numpy()
         line_cols, line_masks, line_size = _messages(
@@ -197,7 +186,7 @@ def _locations(tables: _Tables) -> Iterator[bytes]:
         )
         loc = [
             (1, np.arange(frame_off + 1, frame_off + n + 1), None),
-            (2, np.where(has_lib, np.nan_to_num(lib.astype(np.float64)) + 1, 0), has_lib),
+            (2, lib + 1, lib >= 0),
             (3, np.maximum(address, 0), address >= 0),
         ]
         cols, masks = _fields(loc, n)

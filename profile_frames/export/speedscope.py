@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..analysis.calltree import stack_arrays, stack_weights
-from ..tree import depths
+from ..tree import ancestors
 from .atomic import atomic_write
 
 if TYPE_CHECKING:
@@ -31,16 +31,8 @@ def _thread_profile(t: Thread) -> dict:
     sw = stack_weights(t)
     used = np.flatnonzero(sw != 0)
     parent, func = stack_arrays(t)
-    d = depths(parent)
-    du = d[used]
-    width = int(du.max()) + 1 if len(used) else 0
-    paths = np.full((len(used), width), -1, dtype=np.int64)
-    anc = used.copy()
-    for k in range(width):  # k-th ancestor of every used stack, one numpy pass per depth level
-        ok = anc >= 0
-        paths[np.flatnonzero(ok), (du - k)[ok]] = func[anc[ok]]
-        anc = np.where(ok, parent[np.maximum(anc, 0)], -1)
-    samples = [row[:n].tolist() for row, n in zip(paths, (du + 1).tolist())]
+    paths = ancestors(parent, used)  # leaf first, -1 beyond the root
+    samples = [func[row[row >= 0][::-1]].tolist() for row in paths]
     weights = sw[used].tolist()
     unit = (
         "none"
