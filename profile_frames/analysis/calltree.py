@@ -60,39 +60,77 @@ class CallNodes:
         return keyed_totals(node_key, self.self_w, self.total, self.intervals, n_keys)
 
 
-SLICE_ROWS = 1 << 22  # samples counted per numpy call: temporaries stay small, threads share work
+WINDOW_ROWS = 1 << 24  # samples per bincount call: few 2M-bin outputs, bounded buffers
 
 
 def sum_by_stack(stack: pl.Series, weight: pl.Series, n: int) -> np.ndarray:
-    """Summed ``weight`` per value of ``stack`` (nulls land in slot ``n``), over slices of the
-    columns on up to two threads (bincount releases the GIL), never copying a whole column.
-    Integer weights are nearly all 1: those samples are counted, the rest add their excess."""
-    offsets = list(range(0, len(stack), SLICE_ROWS))
-    floats = weight.dtype.is_float()
+    """Summed ``weight`` per value of ``stack`` (nulls land in slot ``n``).
 
-    def count(offs: list[int]) -> np.ndarray:
-        out = np.zeros(n + 1, dtype=np.float64 if floats else np.int64)
-        for off in offs:
-            part = stack.slice(off, SLICE_ROWS)
-            idx = (part.fill_null(n) if part.null_count() else part).to_numpy()
-            w = weight.slice(off, SLICE_ROWS)
-            if floats:
-                out += np.bincount(idx, weights=w.to_numpy(), minlength=n + 1)
+    Row windows of the stack column are copied into one reused index buffer per thread (nulls
+    written as ``n``) and counted by ``np.bincount`` on up to two threads (it releases the
+    GIL); no column is copied whole. Integer weights are nearly all 1: every sample is counted,
+    then the few others add their excess.
+    """
+    floats = weight.dtype.is_float()
+    windows = list(range(0, len(stack), WINDOW_ROWS))
+    workers = min(2, os.cpu_count() or 1, len(windows))
+
+    def count(offsets: list[int]) -> np.ndarray:
+        out = np.zeros(n + 1, dtype=np.float64)
+        idx = np.empty(min(WINDOW_ROWS, len(stack)), dtype=np.intp)
+        wbuf = np.empty(len(idx), dtype=np.float64) if floats else None
+        for off in offsets:
+            k = _copy_indexes(stack.slice(off, WINDOW_ROWS), idx, null_as=n)
+            pos = 0
+            if wbuf is not None:
+                for c in weight.slice(off, WINDOW_ROWS).get_chunks():
+                    wbuf[pos : pos + len(c)] = c.to_numpy()
+                    pos += len(c)
+                out += np.bincount(idx[:k], weights=wbuf[:k], minlength=n + 1)
                 continue
-            out += np.bincount(idx, minlength=n + 1)
-            if w.min() != 1 or w.max() != 1:
-                wn = w.to_numpy()
-                other = np.flatnonzero(wn != 1)
-                extra = np.bincount(idx[other], weights=wn[other] - 1.0, minlength=n + 1)
-                out += np.rint(extra).astype(np.int64)
+            out += np.bincount(idx[:k], minlength=n + 1)
+            at, excess = [], []
+            for c in weight.slice(off, WINDOW_ROWS).get_chunks():
+                w = c.to_numpy()
+                other = np.flatnonzero(w != 1)
+                at.append(idx[pos + other])
+                excess.append(w[other] - 1.0)
+                pos += len(c)
+            if at:
+                out += np.bincount(
+                    np.concatenate(at), weights=np.concatenate(excess), minlength=n + 1
+                )
         return out
 
-    workers = min(2, os.cpu_count() or 1, len(offsets))
     if workers <= 1:
-        return count(offsets)
-    with ThreadPoolExecutor(workers) as pool:
-        parts = list(pool.map(count, [offsets[i::workers] for i in range(workers)]))
-    return sum(parts[1:], parts[0])
+        out = count(windows)
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            parts = list(pool.map(count, [windows[i::workers] for i in range(workers)]))
+        out = sum(parts[1:], parts[0])
+    return out if floats else np.rint(out).astype(np.int64)
+
+
+def _copy_indexes(part: pl.Series, buf: np.ndarray, *, null_as: int) -> int:
+    """Copy an integer column slice into ``buf`` chunk by chunk, nulls as ``null_as``; return
+    the number of rows. Each chunk is read through zero-copy views of its Arrow buffers."""
+    pos = 0
+    for c in part.get_chunks():
+        arr = c.to_arrow()
+        m = len(arr)
+        dst = buf[pos : pos + m]
+        validity, values = arr.buffers()[:2]
+        if arr.null_count == m:
+            dst[:] = null_as
+        else:
+            dtype = np.dtype(arr.type.to_pandas_dtype())
+            dst[:] = np.frombuffer(values, dtype=dtype, count=arr.offset + m)[arr.offset :]
+            if arr.null_count:
+                bits = np.frombuffer(validity, dtype=np.uint8)
+                valid = np.unpackbits(bits, count=arr.offset + m, bitorder="little")
+                dst[valid[arr.offset :] == 0] = null_as
+        pos += m
+    return pos
 
 
 def stack_weights(thread: Thread) -> np.ndarray:
@@ -123,46 +161,60 @@ def stack_arrays(thread: Thread) -> tuple[np.ndarray, np.ndarray]:
 
 
 def call_nodes(thread: Thread) -> CallNodes:
-    """Build the call node table for ``thread`` (cached on the thread view)."""
+    """Build the call node table for ``thread`` (cached on the thread view).
+
+    The samples are counted per stack on worker threads while this thread builds the call
+    nodes of every stack; the nodes no sample reaches are then dropped (keeping the order, so
+    numbering is as if only reached stacks had been used).
+    """
     cached = thread.__dict__.get("_call_nodes")
     if cached is not None:
         return cached
-    sw = stack_weights(thread)
-    stack_parent, stack_func = stack_arrays(thread)
-    sdepth = depths(stack_parent)
-    # keep only stacks some sample reaches (directly or through a descendant)
-    reached = subtree_sums(stack_parent, (sw != 0).astype(np.int64), sdepth) > 0
-    node_of = np.full(len(stack_parent), -1, dtype=np.int64)
-    funcs: list[np.ndarray] = []
-    parents: list[np.ndarray] = []
-    node_depths: list[np.ndarray] = []
-    count = 0
-    n_funcs = max(int(thread.funcs.height), 1)
-    for d, lvl in enumerate(levels(sdepth)):
-        lvl = lvl[reached[lvl]]
-        if len(lvl) == 0:
-            continue
-        pnode = node_of[stack_parent[lvl]] if d else np.full(len(lvl), -1, dtype=np.int64)
-        if d:
-            pnode = np.where(stack_parent[lvl] >= 0, pnode, -1)
-        key = (pnode + 1) * n_funcs + stack_func[lvl]
-        uniq, inv = np.unique(key, return_inverse=True)
-        node_of[lvl] = count + inv
-        funcs.append((uniq % n_funcs).astype(np.int64))
-        parents.append(uniq // n_funcs - 1)
-        node_depths.append(np.full(len(uniq), d, dtype=np.int32))
-        count += len(uniq)
-    func = np.concatenate(funcs) if funcs else np.zeros(0, np.int64)
-    parent = np.concatenate(parents) if parents else np.zeros(0, np.int64)
-    depth = np.concatenate(node_depths) if node_depths else np.zeros(0, np.int32)
-    has = node_of >= 0
-    self_w = np.bincount(node_of[has], weights=sw[has], minlength=count)
-    if sw.dtype.kind == "i":
-        self_w = np.rint(self_w).astype(np.int64)
+    with ThreadPoolExecutor(1) as pool:
+        counting = pool.submit(stack_weights, thread)
+        stack_parent, stack_func = stack_arrays(thread)
+        node_of, func, parent, depth = _all_call_nodes(stack_parent, stack_func)
+        sw = counting.result()
+    count = len(func)
+    self_all = np.bincount(node_of, weights=sw, minlength=count)
+    hit = np.bincount(node_of, weights=(sw != 0), minlength=count)
+    keep = np.flatnonzero(subtree_sums(parent, hit, depth) > 0)
+    if len(keep) < count:  # drop nodes no sample reaches, renumbering in order
+        remap = np.full(count, -1, dtype=np.int64)
+        remap[keep] = np.arange(len(keep))
+        func, depth, self_all = func[keep], depth[keep], self_all[keep]
+        parent = parent[keep]
+        parent = np.where(parent >= 0, remap[np.maximum(parent, 0)], -1)
+        node_of = remap[node_of] if len(node_of) else node_of
+    self_w = np.rint(self_all).astype(np.int64) if sw.dtype.kind == "i" else self_all
     total = subtree_sums(parent, self_w, depth)
     nodes = CallNodes(func, parent, depth, self_w, total, float(np.abs(self_w).sum()), node_of)
     object.__setattr__(thread, "_call_nodes", nodes)
     return nodes
+
+
+def _all_call_nodes(
+    stack_parent: np.ndarray, stack_func: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Call nodes of every stack: (node of each stack, func, parent node, depth), numbered
+    level by level in (parent node, func) order; one ``np.unique`` per depth."""
+    node_of = np.empty(len(stack_parent), dtype=np.int64)
+    n_funcs = int(stack_func.max()) + 1 if len(stack_func) else 1
+    funcs: list[np.ndarray] = []
+    parents: list[np.ndarray] = []
+    node_depths: list[np.ndarray] = []
+    count = 0
+    for d, lvl in enumerate(levels(depths(stack_parent))):
+        pnode = node_of[stack_parent[lvl]] if d else np.full(len(lvl), -1, dtype=np.int64)
+        uniq, inv = np.unique((pnode + 1) * n_funcs + stack_func[lvl], return_inverse=True)
+        node_of[lvl] = count + inv
+        funcs.append(uniq % n_funcs)
+        parents.append(uniq // n_funcs - 1)
+        node_depths.append(np.full(len(uniq), d, dtype=np.int32))
+        count += len(uniq)
+    if not funcs:
+        return node_of, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int32)
+    return node_of, np.concatenate(funcs), np.concatenate(parents), np.concatenate(node_depths)
 
 
 def _preorder(
