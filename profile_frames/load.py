@@ -21,6 +21,7 @@ import polars as pl
 import pyarrow as pa
 
 from .errors import ProfileFormatError
+from .formats.conversions import block_converter
 from .formats.gecko import is_gecko, read_gecko
 from .formats.processed import ProfileParts, read_processed
 from .formats.upgrade import CURRENT_VERSION
@@ -114,7 +115,9 @@ def load(
             if src.kind == "jslb":
                 tree = decode_jslb(src.read_all(), name=src.name, skip=skip)
             else:
-                tree = parse_json_chunks(src.chunks(), name=src.name, skip=skip)
+                tree = parse_json_chunks(
+                    src.chunks(), name=src.name, skip=skip, convert=block_converter
+                )
         finally:
             src.close()
         try:

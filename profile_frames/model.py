@@ -342,8 +342,14 @@ class Profile:
 
 def _sum_f64(s: pl.Series) -> float:
     """Sum (nulls skipped) in float64, chunk by chunk over zero-copy views: no temporary copy
-    of the column, which polars' allocator would keep as resident memory."""
-    return float(sum(np.nansum(c.to_numpy(), dtype=np.float64) for c in s.get_chunks()))
+    of the column, which polars' allocator would keep as resident memory. Only a chunk with
+    nulls (NaN in its numpy view) pays for ``nansum``'s masked copy."""
+    total = 0.0
+    for c in s.get_chunks():
+        values = c.to_numpy()
+        part = values.sum(dtype=np.float64)
+        total += float(np.nansum(values, dtype=np.float64) if np.isnan(part) else part)
+    return total
 
 
 def build_threads_table(infos: list[dict], samples: list[pl.DataFrame]) -> pl.DataFrame:

@@ -135,9 +135,10 @@ def _parse_block(block: bytes, *, want_float: bool) -> pl.Series:
 class NumericCollector:
     """Parses one numeric JSON array, fed as raw content pieces (without the brackets)."""
 
-    def __init__(self, *, path: str, offset: int) -> None:
+    def __init__(self, *, path: str, offset: int, convert: Any = None) -> None:
         self.path = path
         self.offset = offset
+        self.convert = convert  # applied to each parsed block in order (see TreeBuilder)
         self.blocks: list = []  # parsed pl.Series, or futures of them
         self.carry = b""
         self.unparsed = b""  # raw text that failed to parse as numbers (given back to ijson)
@@ -171,7 +172,7 @@ class NumericCollector:
                 if not wait and not b.done():
                     return
                 try:
-                    self.blocks[i] = b.result()
+                    block = b.result()
                 except ValueError:
                     bad = self.raw[i]
                     rest = b",".join(self.raw[i + 1 :])
@@ -184,6 +185,7 @@ class NumericCollector:
                     self.carry = b""
                     self.raw = []
                     raise NotNumeric from None
+                self.blocks[i] = block if self.convert is None else self.convert(block)
                 self.raw[i] = b""
 
     def finish(self) -> pl.Series:
@@ -197,14 +199,14 @@ class NumericCollector:
             )
         self._collect(wait=True)
         if not self.blocks:
-            return pl.Series("v", [], dtype=pl.Int32)
-        if len(self.blocks) == 1:
-            return self.blocks[0]
+            series = pl.Series("v", [], dtype=pl.Int32)
+            return series if self.convert is None else self.convert.finish(self.convert(series))
         types = {b.dtype for b in self.blocks}
         if len(types) > 1:
             target = pl.Float64 if any(t.is_float() for t in types) else pl.Int64
             self.blocks = [b.cast(target) for b in self.blocks]
-        return pl.concat(self.blocks, rechunk=False)
+        series = self.blocks[0] if len(self.blocks) == 1 else pl.concat(self.blocks, rechunk=False)
+        return series if self.convert is None else self.convert.finish(series)
 
     def as_json_text(self) -> bytes:
         """Re-serialise what was parsed so far (used when the array turns out not to be numeric)."""
@@ -229,7 +231,9 @@ class TreeBuilder:
     """Builds Python objects from ijson basic events; numeric columns arrive as Arrow arrays.
 
     ``skip(path, containers)`` is asked before a captured numeric array is parsed; returning
-    True stores :data:`SKIPPED` instead. ``on_object(dict)`` may return a replacement for every
+    True stores :data:`SKIPPED` instead. ``convert(path, containers)`` may return a converter
+    for the array: it is called on every parsed block in order, as blocks arrive, and its
+    ``finish(series)`` gives the value stored (the array must then hold only numbers). ``on_object(dict)`` may return a replacement for every
     completed object (JSLB uses it for ``{"$s": N}`` slab references).
     """
 
@@ -238,6 +242,7 @@ class TreeBuilder:
         *,
         skip: Callable[[list, list], bool] | None = None,
         on_object: Callable[[dict], Any] | None = None,
+        convert: Callable[[list, list], Any] | None = None,
         max_depth: int = MAX_DEPTH,
     ) -> None:
         self.containers: list[Any] = []
@@ -246,6 +251,7 @@ class TreeBuilder:
         self.has_root = False
         self.skip = skip
         self.on_object = on_object
+        self.convert = convert
         self.max_depth = max_depth
         self.pending: list[Any] = []
 
@@ -277,7 +283,8 @@ class TreeBuilder:
         path = self.path(next_value=True)
         if self.skip is not None and self.skip(path, self.containers):
             return None
-        return NumericCollector(path=format_path(path), offset=offset)
+        convert = self.convert(path, self.containers) if self.convert is not None else None
+        return NumericCollector(path=format_path(path), offset=offset, convert=convert)
 
     def captured(self, value: Any) -> None:
         """The next scalar event is the placeholder of a captured array: use ``value`` instead."""
@@ -389,6 +396,12 @@ class Scanner:
             raise ProfileFormatError(
                 "an array mixing numbers with other values in a thread not selected by threads=; "
                 "load without threads= to read it",
+                offset=self.capture_start,
+            )
+        if self.collector is not None and self.collector.convert is not None:
+            raise ProfileFormatError(
+                "expected an array of numbers (or null)",
+                path=self.collector.path,
                 offset=self.capture_start,
             )
         text = b"[" + self.collector.as_json_text()  # type: ignore[union-attr]
@@ -537,10 +550,12 @@ def parse_json_chunks(
     name: str,
     skip: Callable[[list, list], bool] | None = None,
     on_object: Callable[[dict], Any] | None = None,
+    convert: Callable[[list, list], Any] | None = None,
     min_capture: int = MIN_CAPTURE,
 ) -> Any:
-    """Parse a JSON document given as byte chunks; big numeric arrays become Arrow arrays."""
-    builder = TreeBuilder(skip=skip, on_object=on_object)
+    """Parse a JSON document given as byte chunks; big numeric arrays become Arrow arrays
+    (``skip`` and ``convert``: see :class:`TreeBuilder`)."""
+    builder = TreeBuilder(skip=skip, on_object=on_object, convert=convert)
     scanner = Scanner(builder, min_capture=min_capture)
     try:
         for chunk in chunks:

@@ -7,6 +7,7 @@ import json
 import os
 import threading
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -223,3 +224,67 @@ def test_progress_bar_draws_only_when_enabled(capsys):
     assert capsys.readouterr().err == ""
     profile_frames.load(EXAMPLE, progress=False)
     assert capsys.readouterr().err == ""
+
+
+class _SmallReads(io.RawIOBase):
+    """A binary stream handing out at most ``size`` bytes per read: many scanner chunks."""
+
+    def __init__(self, data: bytes, size: int) -> None:
+        self.data, self.pos, self.size = data, 0, size
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        n = self.size if n < 0 else min(n, self.size)
+        out = self.data[self.pos : self.pos + n]
+        self.pos += len(out)
+        return out
+
+
+@pytest.mark.parametrize("read_size", [1 << 20, 997])
+def test_time_and_cpu_converted_while_reading_equal_a_plain_loop(read_size):
+    """Big timeDeltas / threadCPUDelta arrays are converted block by block as the scanner reads
+    them (many blocks when the file arrives in small reads): same numbers as a sequential loop,
+    nulls kept, integer and float deltas mixed, ns converted to float32 µs."""
+    n = 30_000
+    profile = processed_profile([(["A"], 1)] * n)
+    samples = profile["threads"][0]["samples"]
+    del samples["time"]
+    deltas = [None if i % 997 == 5 else (i % 7 if i % 3 else 0.1 * (i % 11)) for i in range(n)]
+    cpu_ns = [None if i % 1009 == 3 else 1000 + 37 * (i % 101) for i in range(n)]
+    samples["timeDeltas"] = deltas
+    samples["threadCPUDelta"] = cpu_ns
+    profile["meta"]["sampleUnits"] = {"time": "ms", "threadCPUDelta": "ns"}
+    data = to_bytes(profile)
+    assert len(json.dumps(deltas)) > 4096  # captured by the scanner, not read by ijson
+    t = profile_frames.load(_SmallReads(data, read_size)).thread(0)
+    want_time, running = [], 0.0
+    for d in deltas:
+        if d is None:
+            want_time.append(None)
+        else:
+            running = running + d
+            want_time.append(running)
+    assert t.samples["time"].to_list() == want_time
+    want_cpu = [None if c is None else float(np.float32(c) * np.float32(0.001)) for c in cpu_ns]
+    assert t.samples["cpu_delta"].dtype == pl.Float32
+    assert t.samples["cpu_delta"].to_list() == want_cpu
+
+
+@pytest.mark.parametrize(
+    "read_size, message",
+    [
+        (1 << 20, "expected numbers, got strings"),  # seen before capturing: ijson reads it
+        (997, "expected an array of numbers"),  # seen in a later chunk, mid-capture
+    ],
+)
+def test_a_converted_column_with_a_string_is_a_clear_error(read_size, message):
+    profile = processed_profile([(["A"], 1)] * 3000)
+    samples = profile["threads"][0]["samples"]
+    del samples["time"]
+    samples["timeDeltas"] = [1.5] * 2000 + ["x"] + [1.5] * 999
+    with pytest.raises(profile_frames.ProfileFormatError) as err:
+        profile_frames.load(_SmallReads(to_bytes(profile), read_size))
+    msg = str(err.value)
+    assert "threads[0].samples.timeDeltas" in msg and message in msg

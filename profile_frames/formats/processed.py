@@ -31,9 +31,8 @@ from ..errors import ProfileFormatError
 from ..scan import SKIPPED
 from ..tree import nearest_marked
 from .columns import check_index, column, table_length
+from .conversions import CpuMicros, RunningTime, convert_column, cpu_factor
 from .upgrade import upgrade
-
-CPU_UNIT_TO_US = {"µs": 1.0, "us": 1.0, "ns": 0.001, "ms": 1000.0}
 
 
 @dataclass
@@ -84,7 +83,7 @@ def read_v70(tree: dict, *, keep: set[int] | None = None) -> ProfileParts:
             path="shared.frameTable.nativeSymbol",
             what="native symbol",
         )
-    cpu_scale = CPU_UNIT_TO_US.get(((meta.get("sampleUnits") or {}).get("threadCPUDelta")) or "µs")
+    cpu_scale = cpu_factor(meta)
     threads = []
     raw_threads = tree.get("threads")
     if not isinstance(raw_threads, list):
@@ -374,58 +373,15 @@ def _samples(t: Any, p: str, *, n_stacks: int, cpu_scale: float | None) -> pl.Da
     if t.get("time") is not None:
         time = column(t, "time", path=p, dtype=pl.Float64, length=n)
     elif t.get("timeDeltas") is not None:
-        time = _convert_chunks(t, "timeDeltas", p, n, pl.Float64, _RunningSum())
+        time = convert_column(t, "timeDeltas", p, n, RunningTime())
     else:
         raise ProfileFormatError("missing column 'time' (or 'timeDeltas')", path=p)
     weight = _weights(t, p, n)
     if t.get("threadCPUDelta") is not None and cpu_scale is not None:
-
-        def to_us(c: pl.Series) -> pl.Series:
-            c = c.cast(pl.Float32)
-            return c * cpu_scale if cpu_scale != 1.0 else c
-
-        cpu = _convert_chunks(t, "threadCPUDelta", p, n, pl.Float32, to_us)
+        cpu = convert_column(t, "threadCPUDelta", p, n, CpuMicros(cpu_scale))
     else:
         cpu = pl.repeat(None, n, dtype=pl.Float32, eager=True)
     return pl.DataFrame({"time": time, "stack": stack, "weight": weight, "cpu_delta": cpu})
-
-
-class _RunningSum:
-    """Chunk-by-chunk cumulative sum with the same rounding as one sequential pass
-    (``time[i] = time[i-1] + delta[i]``, as the Firefox Profiler computes it)."""
-
-    def __init__(self) -> None:
-        self.last = 0.0
-
-    def __call__(self, chunk: pl.Series) -> pl.Series:
-        head = pl.Series([self.last], dtype=pl.Float64)
-        out = pl.concat([head, chunk.cast(pl.Float64)]).cum_sum().slice(1)
-        valid = out.drop_nulls() if out.null_count() else out
-        if len(valid):
-            self.last = valid[-1]
-        return out
-
-
-def _convert_chunks(
-    t: dict, key: str, p: str, n: int, dtype: pl.DataType, convert: Any
-) -> pl.Series:
-    """``convert`` applied to column ``key`` chunk by chunk (the scanner's parse blocks). The raw
-    column leaves ``t`` first and each raw chunk is released once converted, so the raw and the
-    converted column never both exist whole: this is the peak of the load otherwise.
-
-    >>> t = {"d": pl.concat([pl.Series([1.0, 2.0]), pl.Series([3.0])], rechunk=False)}
-    >>> _convert_chunks(t, "d", "samples", 3, pl.Float64, _RunningSum()).to_list(), t
-    ([1.0, 3.0, 6.0], {})
-    """
-    raw = t.get(key)
-    keep = raw.dtype if isinstance(raw, pl.Series) and raw.dtype.is_numeric() else dtype
-    chunks = column(t, key, path=p, dtype=keep, length=n).get_chunks()
-    del t[key], raw
-    out = []
-    for i in range(len(chunks)):
-        out.append(convert(chunks[i]))
-        chunks[i] = None  # type: ignore[call-overload]
-    return pl.concat(out, rechunk=False).alias(key) if out else pl.Series(key, [], dtype=dtype)
 
 
 def _weights(t: dict, p: str, n: int) -> pl.Series:

@@ -1,0 +1,136 @@
+"""Raw sample columns that become other canonical columns: ``timeDeltas`` → ``time`` (a running
+sum) and ``threadCPUDelta`` → ``cpu_delta`` (float32 µs).
+
+The same converter objects run in two places, so the arithmetic exists once:
+
+- while the file is read: the scanner asks :func:`block_converter` for each big numeric array
+  and converts every parsed block in order as it arrives (on the reading thread, which otherwise
+  waits for the parser threads). Each raw block is freed at once, so the raw column never
+  exists whole; the tree then holds a :class:`Converted` column.
+- afterwards, for columns the scanner did not capture (small arrays, JSLB, dicts):
+  :func:`convert_column`.
+
+Example
+-------
+>>> t = {"d": pl.concat([pl.Series([1.0, None]), pl.Series([3.0])], rechunk=False)}
+>>> convert_column(t, "d", "samples", 3, RunningTime()).to_list(), t
+([1.0, None, 4.0], {})
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from ..errors import ProfileFormatError
+from .columns import column
+
+CPU_UNIT_TO_US = {"µs": 1.0, "us": 1.0, "ns": 0.001, "ms": 1000.0}
+
+
+@dataclass
+class Converted:
+    """A raw column already converted block by block while the file was read."""
+
+    series: pl.Series
+
+    def __len__(self) -> int:
+        return len(self.series)
+
+
+class BlockConverter:
+    """Converts consecutive blocks of one column, in order; nulls stay null."""
+
+    dtype: type = np.float64
+
+    def __call__(self, block: pl.Series) -> pl.Series:
+        nulls = block.is_null() if block.null_count() else None
+        values = (block.fill_null(0) if nulls is not None else block).to_numpy()
+        out = values.astype(self.dtype, copy=True)
+        self.convert(out)
+        series = pl.Series(block.name, out)
+        return series.set(nulls, None) if nulls is not None else series
+
+    def convert(self, out: np.ndarray) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def finish(self, series: pl.Series) -> Converted:
+        return Converted(series)
+
+
+class RunningTime(BlockConverter):
+    """``time[i] = time[i-1] + delta[i]`` with the rounding of one sequential pass, as the
+    Firefox Profiler computes it. A null delta gives a null time and adds nothing (it is
+    filled with 0, and ``x + 0.0 == x``)."""
+
+    dtype = np.float64
+
+    def __init__(self) -> None:
+        self.last = 0.0
+
+    def convert(self, out: np.ndarray) -> None:
+        if len(out):
+            out[0] += self.last
+            np.cumsum(out, out=out)  # numpy's accumulate is sequential, like JavaScript's loop
+            self.last = float(out[-1])
+
+
+class CpuMicros(BlockConverter):
+    """CPU deltas in float32 microseconds, from the unit's factor (ns → µs is × 0.001)."""
+
+    dtype = np.float32
+
+    def __init__(self, factor: float) -> None:
+        self.factor = factor
+
+    def convert(self, out: np.ndarray) -> None:
+        if self.factor != 1.0:
+            out *= out.dtype.type(self.factor)
+
+
+def cpu_factor(meta: Any) -> float | None:
+    """µs per unit of ``meta.sampleUnits.threadCPUDelta`` (default µs); None if unknown."""
+    units = meta.get("sampleUnits") if isinstance(meta, dict) else None
+    unit = units.get("threadCPUDelta") if isinstance(units, dict) else None
+    return CPU_UNIT_TO_US.get(unit or "µs") if isinstance(unit, (str, type(None))) else None
+
+
+def block_converter(path: list, containers: list) -> BlockConverter | None:
+    """The scanner's hook: a converter for ``threads[i].samples.timeDeltas`` and, when ``meta``
+    was already read (samply writes it first), ``threads[i].samples.threadCPUDelta``."""
+    if len(path) != 4 or path[0] != "threads" or path[2] != "samples":
+        return None
+    if path[3] == "timeDeltas":
+        return RunningTime()
+    if path[3] == "threadCPUDelta" and containers and isinstance(containers[0], dict):
+        meta = containers[0].get("meta")
+        factor = cpu_factor(meta) if isinstance(meta, dict) else None
+        return CpuMicros(factor) if factor is not None else None
+    return None
+
+
+def convert_column(t: dict, key: str, p: str, n: int, converter: BlockConverter) -> pl.Series:
+    """Column ``key`` of table ``t`` converted: taken as it is when the scanner converted it
+    already, else chunk by chunk. The raw column leaves ``t`` first and each chunk is released
+    once converted, so the raw and the converted column never both exist whole."""
+    raw = t.pop(key)
+    if isinstance(raw, Converted):
+        if len(raw) != n:
+            raise ProfileFormatError(
+                f"column '{key}' has {len(raw)} rows but the table has {n}", path=p
+            )
+        return raw.series.alias(key)
+    t[key] = raw
+    keep = raw.dtype if isinstance(raw, pl.Series) and raw.dtype.is_numeric() else pl.Float64
+    chunks = column(t, key, path=p, dtype=keep, length=n).get_chunks()
+    del t[key], raw
+    out = []
+    for i in range(len(chunks)):
+        out.append(converter(chunks[i]))
+        chunks[i] = None  # type: ignore[call-overload]
+    if not out:
+        return pl.Series(key, [], dtype=pl.from_numpy(np.zeros(0, converter.dtype)).dtype)
+    return pl.concat(out, rechunk=False).alias(key)
