@@ -89,30 +89,22 @@ def format_path(path: Iterable[Any]) -> str:
     return out or "(root)"
 
 
+FLOAT_SNIFF_BYTES = 1 << 16
+
+
 def _looks_float(block: bytes) -> bool:
-    return block.find(b".") >= 0 or block.find(b"e") >= 0 or block.find(b"E") >= 0
+    """Whether the block's first 64 KiB hold a fraction or an exponent (then the block is
+    parsed as floats first; a float further on only costs a second parse)."""
+    head = block[:FLOAT_SNIFF_BYTES]
+    return head.find(b".") >= 0 or head.find(b"e") >= 0 or head.find(b"E") >= 0
 
 
-def _parse_block(block: bytes, *, want_float: bool) -> pl.Series:
-    """Parse comma-separated JSON numbers/nulls (no brackets) with polars' CSV reader.
-
-    Compact arrays (samply's output) are read with ``,`` as the line end, straight from the
-    bytes. Arrays with whitespace (pretty-printed files) first lose their blanks and newlines and
-    get their commas turned into newlines. Either way an empty element is invalid JSON and is
-    rejected, since the CSV reader would read it as null.
-    """
-    if any(block.find(ws) >= 0 for ws in (b" ", b"\n", b"\r", b"\t")):
-        text, eol = block.translate(_COMMA_TO_NEWLINE, b" \t\r\n"), "\n"
-    else:
-        text, eol = block, ","
-    sep = eol.encode()
-    if not text or text[:1] == sep or text[-1:] == sep:
-        raise ValueError("an empty element (two commas in a row, or a trailing comma)")
+def _read_numbers(text: bytes, eol: str, want_float: bool) -> pl.Series:
     types = [pl.Float64] if want_float else [pl.Int32, pl.Int64, pl.Float64]
     last_error: Exception | None = None
     for typ in types:
         try:
-            values = pl.read_csv(
+            return pl.read_csv(
                 io.BytesIO(text),
                 has_header=False,
                 new_columns=["v"],
@@ -123,13 +115,36 @@ def _parse_block(block: bytes, *, want_float: bool) -> pl.Series:
             ).to_series()
         except pl.exceptions.PolarsError as e:
             last_error = e
-            continue
-        # the reader takes an empty element for null; only then look for one (rarely needed)
-        if values.null_count() and text.find(sep + sep) >= 0:
-            raise ValueError("an empty element (two commas in a row, or a trailing comma)")
-        return values
     msg = str(last_error).split("\n")[0]
     raise ValueError(f"not a number: {msg}")
+
+
+def _parse_block(block: bytes, *, want_float: bool) -> pl.Series:
+    """Parse comma-separated JSON numbers/nulls (no brackets) with polars' CSV reader.
+
+    Compact arrays (samply's output) are read with ``,`` as the line end, straight from the
+    bytes. Only when that fails and the block has blanks or newlines (a pretty-printed file) do
+    they go, and the commas become newlines, before a second try. Either way an empty element
+    is invalid JSON and is rejected, since the CSV reader would read it as null.
+    """
+    if not block or block[:1] == b"," or block[-1:] == b",":
+        raise ValueError("an empty element (two commas in a row, or a trailing comma)")
+    text, sep = block, b","
+    try:
+        values = _read_numbers(block, ",", want_float)
+    except ValueError:
+        if not any(block.find(ws) >= 0 for ws in (b" ", b"\n", b"\r", b"\t")):
+            raise
+        text, sep = block.translate(_COMMA_TO_NEWLINE, b" \t\r\n"), b"\n"
+        if not text or text[:1] == sep or text[-1:] == sep:
+            raise ValueError(
+                "an empty element (two commas in a row, or a trailing comma)"
+            ) from None
+        values = _read_numbers(text, "\n", want_float)
+    # the reader takes an empty element for null; only then look for one (rarely needed)
+    if values.null_count() and text.find(sep + sep) >= 0:
+        raise ValueError("an empty element (two commas in a row, or a trailing comma)")
+    return values
 
 
 class NumericCollector:
