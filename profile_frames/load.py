@@ -26,7 +26,7 @@ from .formats.gecko import is_gecko, read_gecko
 from .formats.processed import ProfileParts, read_processed
 from .formats.upgrade import CURRENT_VERSION
 from .jslb import decode_jslb
-from .model import Meta, Profile, build_threads_table
+from .model import Meta, Profile, build_threads_table, count_by_stack
 from .progress import ProgressBar
 from .scan import parse_json_chunks
 from .selectors import match_names, name_may_match
@@ -254,9 +254,11 @@ def _profile(parts: ProfileParts, *, fmt: str, version: int, name: str) -> Profi
     )
     infos = [t.info for t in parts.threads]
     samples = [t.samples for t in parts.threads]
+    counts = [count_by_stack(s, parts.stacks.height) for s in samples]
     return Profile(
         meta=meta,
-        threads=build_threads_table(infos, samples),
+        threads=build_threads_table(infos, samples, counts),
+        stack_counts=counts,
         samples=samples,
         markers=[t.markers for t in parts.threads],
         stacks=parts.stacks,

@@ -75,8 +75,13 @@ class Thread:
         return self.profile.meta
 
     def with_tables(self, **changes: Any) -> Thread:
-        """A copy with some tables replaced (used by transforms)."""
-        return replace(self, **changes)
+        """A copy with some tables replaced (used by transforms). The per-stack sample sums
+        carry over while neither the samples nor the stack table change."""
+        view = replace(self, **changes)
+        counted = self.__dict__.get("_stack_weights")
+        if counted is not None and "samples" not in changes and "stacks" not in changes:
+            object.__setattr__(view, "_stack_weights", counted)
+        return view
 
     # -- analysis (see profile_frames.analysis) -----------------------------------------------
     def functions(self) -> pl.DataFrame:
@@ -246,6 +251,7 @@ class Profile:
         funcs: pl.DataFrame,
         native_symbols: pl.DataFrame,
         source: str = "",
+        stack_counts: list[StackCounts | None] | None = None,
     ) -> None:
         self.meta = meta
         self.threads = threads
@@ -256,6 +262,11 @@ class Profile:
         self.source = source
         self._samples = samples
         self._markers = markers
+        self._stack_counts = (
+            stack_counts
+            if stack_counts is not None
+            else [count_by_stack(t, stacks.height) for t in samples]
+        )
 
     def __repr__(self) -> str:
         return (
@@ -265,7 +276,7 @@ class Profile:
 
     def _view(self, row: int) -> Thread:
         info = self.threads.row(row, named=True)
-        return Thread(
+        view = Thread(
             profile=self,
             index=info["index"],
             name=info["name"],
@@ -276,6 +287,13 @@ class Profile:
             markers=self._markers[row],
             weight_type=info["weight_type"],
         )
+        counted = self._stack_counts[row]
+        if counted is not None:  # the samples grouped by stack when the profile was built
+            stack, weight = counted
+            dense = np.zeros(self.stacks.height, dtype=weight.dtype)
+            dense[stack] = weight
+            object.__setattr__(view, "_stack_weights", dense)
+        return view
 
     def thread(self, key: int | str | re.Pattern) -> Thread:
         """The one thread matching ``key``: a file index, an exact name, a glob or a regex.
@@ -340,6 +358,22 @@ class Profile:
         return merge_threads([self.thread(k) for k in keys])
 
 
+StackCounts = tuple[np.ndarray, np.ndarray]
+
+
+def count_by_stack(samples: pl.DataFrame, n_stacks: int) -> StackCounts | None:
+    """The samples grouped by stack once, when the profile is built: (stack, summed weight)
+    of every stack with weight, or None for a thread without samples. Every analysis starts
+    from these sums; only the sample-level transforms (time range, sample filter) recount."""
+    if samples.height == 0 or n_stacks == 0:
+        return None
+    from .analysis.calltree import sum_by_stack
+
+    dense = sum_by_stack(samples["stack"], samples["weight"], n_stacks)[:n_stacks]
+    stack = np.flatnonzero(dense).astype(np.int32)
+    return stack, dense[stack]
+
+
 def _sum_f64(s: pl.Series) -> float:
     """Sum (nulls skipped) in float64, chunk by chunk over zero-copy views: no temporary copy
     of the column, which polars' allocator would keep as resident memory. Only a chunk with
@@ -352,17 +386,18 @@ def _sum_f64(s: pl.Series) -> float:
     return total
 
 
-def build_threads_table(infos: list[dict], samples: list[pl.DataFrame]) -> pl.DataFrame:
-    """The ``threads`` table from header fields and each thread's samples."""
+def build_threads_table(
+    infos: list[dict], samples: list[pl.DataFrame], counts: list[StackCounts | None]
+) -> pl.DataFrame:
+    """The ``threads`` table from header fields, each thread's samples and their sums per
+    stack (:func:`count_by_stack`)."""
     rows = []
-    for info, s in zip(infos, samples):
+    for info, s, counted in zip(infos, samples, counts):
         cpu = s["cpu_delta"]
         has_cpu = s.height > 0 and cpu.null_count() < s.height
-        # counted weight: null stacks excluded (they are few, so subtract theirs); the first
-        # CPU delta is meaningless (the Firefox Profiler skips it too)
-        weight = _sum_f64(s["weight"]) - _sum_f64(
-            s["weight"].gather(s["stack"].is_null().arg_true())
-        )
+        # counted weight: null stacks excluded; the first CPU delta is meaningless (the
+        # Firefox Profiler skips it too)
+        weight = float(counted[1].sum()) if counted is not None else 0.0
         cpu_us = _sum_f64(cpu.slice(1)) if has_cpu else None
         rows.append(
             {

@@ -8,6 +8,7 @@ Parquet export that DuckDB or any Parquet reader can query. Layout (``docs/model
     stacks.parquet, frames.parquet, funcs.parquet, native_symbols.parquet,
     categories.parquet, libs.parquet
     samples/thread-<index>.parquet, markers/thread-<index>.parquet
+    stack_weights/thread-<index>.parquet   the samples summed per stack (stack, weight)
 
 The folder is written next to its destination and renamed into place, so a crash never leaves
 a half-written profile.
@@ -37,7 +38,7 @@ import polars as pl
 from .errors import ProfileFormatError
 
 if TYPE_CHECKING:
-    from .model import Profile
+    from .model import Profile, StackCounts
 
 MANIFEST = "manifest.json"
 INDEX_COLUMNS = {
@@ -81,8 +82,8 @@ def save_profile(profile: Profile, path: str | os.PathLike, *, format: str = "pa
         tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent if str(dest.parent) else ".")
     )
     try:
-        (tmp / "samples").mkdir()
-        (tmp / "markers").mkdir()
+        for folder in ("samples", "markers", "stack_weights"):
+            (tmp / folder).mkdir()
         tables = {
             "threads": profile.threads,
             "stacks": profile.stacks,
@@ -101,6 +102,10 @@ def save_profile(profile: Profile, path: str | os.PathLike, *, format: str = "pa
         for row, index in enumerate(profile.threads["index"].to_list()):
             _write(profile._samples[row], tmp / "samples" / f"thread-{index}.{ext}", format)
             _write(profile._markers[row], tmp / "markers" / f"thread-{index}.{ext}", format)
+            counted = profile._stack_counts[row]
+            if counted is not None:
+                sums = pl.DataFrame({"stack": counted[0], "weight": counted[1]})
+                _write(sums, tmp / "stack_weights" / f"thread-{index}.{ext}", format)
         m = profile.meta
         manifest = {
             "format": STORE_FORMAT,
@@ -132,6 +137,16 @@ def save_profile(profile: Profile, path: str | os.PathLike, *, format: str = "pa
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _stack_counts(folder: Path, index: int, ext: str, fmt: str) -> StackCounts | None:
+    """The saved per-stack sums of one thread, or None (no samples, or a folder saved before
+    they were stored): a thread view without them counts its samples when first asked)."""
+    path = folder / f"thread-{index}.{ext}"
+    if not path.exists():
+        return None
+    sums = _read(path, fmt)
+    return sums["stack"].to_numpy(), sums["weight"].to_numpy()
 
 
 def is_saved_profile(path: Any) -> bool:
@@ -192,6 +207,8 @@ def open_saved(path: str | os.PathLike, *, keep: Any = None) -> Profile:
             funcs=_read(root / f"funcs.{ext}", fmt).drop("func"),
             native_symbols=_read(root / f"native_symbols.{ext}", fmt).drop("native_symbol"),
             source=manifest.get("source") or name,
+            stack_counts=[_stack_counts(root / "stack_weights", i, ext, fmt) for i in indexes],
+            # (a folder from before these were saved gives None each: counted when asked)
         )
     except (OSError, KeyError, pl.exceptions.PolarsError) as e:
         raise ProfileFormatError(

@@ -288,3 +288,44 @@ def test_a_converted_column_with_a_string_is_a_clear_error(read_size, message):
         profile_frames.load(_SmallReads(to_bytes(profile), read_size))
     msg = str(err.value)
     assert "threads[0].samples.timeDeltas" in msg and message in msg
+
+
+def _recount(t):
+    from profile_frames.analysis.calltree import sum_by_stack
+
+    return sum_by_stack(t.samples["stack"], t.samples["weight"], t.stacks.height)[: t.stacks.height]
+
+
+@pytest.mark.parametrize("source", ["example", "weighted"])
+def test_samples_grouped_by_stack_at_load_equal_a_recount(source, tmp_path):
+    """The per-stack sums made while the profile is built are what counting the samples of
+    each thread view gives; they survive the cache (and an old cache without them recounts);
+    a transform that changes the samples or stacks does not inherit them."""
+    if source == "example":
+        p = profile_frames.load(EXAMPLE)
+    else:
+        p = profile_frames.load(
+            to_bytes(processed_profile([(["A"], 3), (None, 10), (["A", "B"], 2), (["C"], 1)]))
+        )
+    threads = [t for t in p.all_threads() if t.samples.height]
+    for t in threads:
+        assert np.array_equal(t.__dict__["_stack_weights"], _recount(t))
+        assert t.functions().equals(t.with_tables(samples=t.samples).functions())
+    sums = p.threads["weight"].to_list()
+    assert sums == [float(_recount(t).sum()) for t in p.all_threads()]
+    p.save(tmp_path / "p.pf")
+    q = profile_frames.load(tmp_path / "p.pf")
+    for t, u in zip(threads, [q.thread(t.index) for t in threads]):
+        assert np.array_equal(u.__dict__["_stack_weights"], t.__dict__["_stack_weights"])
+        assert u.functions().equals(t.functions())
+    import shutil
+
+    shutil.rmtree(tmp_path / "p.pf" / "stack_weights")
+    old = profile_frames.load(tmp_path / "p.pf")
+    for t in threads:
+        u = old.thread(t.index)
+        assert "_stack_weights" not in u.__dict__
+        assert u.functions().equals(t.functions())
+    t = threads[-1]
+    assert "_stack_weights" in t.with_tables(markers=t.markers).__dict__
+    assert "_stack_weights" not in t.between(0, 1).__dict__
