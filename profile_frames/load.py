@@ -21,7 +21,7 @@ import polars as pl
 import pyarrow as pa
 
 from .errors import ProfileFormatError
-from .formats.conversions import block_converter
+from .formats.conversions import BlockConverters
 from .formats.gecko import is_gecko, read_gecko
 from .formats.processed import ProfileParts, read_processed
 from .formats.upgrade import CURRENT_VERSION
@@ -111,17 +111,16 @@ def load(
     try:
         src = open_source(source, on_progress=bar.update)
         skip = _skipper(keys) if keys is not None else None
+        converters = BlockConverters()
         try:
             if src.kind == "jslb":
                 tree = decode_jslb(src.read_all(), name=src.name, skip=skip)
             else:
-                tree = parse_json_chunks(
-                    src.chunks(), name=src.name, skip=skip, convert=block_converter
-                )
+                tree = parse_json_chunks(src.chunks(), name=src.name, skip=skip, convert=converters)
         finally:
             src.close()
         try:
-            profile = _build(tree, keys, name=src.name)
+            profile = _build(tree, keys, name=src.name, counted=converters)
         except ProfileFormatError as e:
             raise e.located(source=src.name) from None
         except (
@@ -184,7 +183,7 @@ def _selected(names: list[str], keys: list | None) -> set[int] | None:
     return chosen
 
 
-def _build(tree: Any, keys: list | None, *, name: str) -> Profile:
+def _build(tree: Any, keys: list | None, *, name: str, counted: Any = None) -> Profile:
     if not isinstance(tree, dict):
         raise ProfileFormatError(
             "not a profile: expected a JSON object at the top level", source=name
@@ -211,7 +210,7 @@ def _build(tree: Any, keys: list | None, *, name: str) -> Profile:
             for i in range(len(raw_threads)):
                 if i not in keep:
                     raw_threads[i] = {"name": names[i]}
-        parts = read_processed(tree, version=version, keep=keep)
+        parts = read_processed(tree, version=version, keep=keep, counted=counted)
         fmt = "processed"
     elif is_gecko(tree):
         version = int(tree["meta"]["version"])
@@ -254,7 +253,7 @@ def _profile(parts: ProfileParts, *, fmt: str, version: int, name: str) -> Profi
     )
     infos = [t.info for t in parts.threads]
     samples = [t.samples for t in parts.threads]
-    counts = [count_by_stack(s, parts.stacks.height) for s in samples]
+    counts = [count_by_stack(t.samples, parts.stacks.height, t.stack_counts) for t in parts.threads]
     return Profile(
         meta=meta,
         threads=build_threads_table(infos, samples, counts),

@@ -361,15 +361,36 @@ class Profile:
 StackCounts = tuple[np.ndarray, np.ndarray]
 
 
-def count_by_stack(samples: pl.DataFrame, n_stacks: int) -> StackCounts | None:
+def count_by_stack(
+    samples: pl.DataFrame, n_stacks: int, counted: np.ndarray | None = None
+) -> StackCounts | None:
     """The samples grouped by stack once, when the profile is built: (stack, summed weight)
     of every stack with weight, or None for a thread without samples. Every analysis starts
-    from these sums; only the sample-level transforms (time range, sample filter) recount."""
+    from these sums; only the sample-level transforms (time range, sample filter) recount.
+
+    ``counted`` holds samples per stack (weight 1, nulls left out) counted while the file was
+    read; then only the samples weighing more than 1 are added (integer weights).
+    """
     if samples.height == 0 or n_stacks == 0:
         return None
     from .analysis.calltree import sum_by_stack
 
-    dense = sum_by_stack(samples["stack"], samples["weight"], n_stacks)[:n_stacks]
+    weight = samples["weight"]
+    if counted is None or weight.dtype.is_float() or len(counted) > n_stacks:
+        dense = sum_by_stack(samples["stack"], weight, n_stacks)[:n_stacks]
+    else:
+        dense = np.zeros(n_stacks, dtype=np.int64)
+        dense[: len(counted)] = counted
+        if weight.min() != 1 or weight.max() != 1:
+            other = (weight != 1).arg_true()
+            heavier = pl.DataFrame(
+                {"stack": samples["stack"].gather(other), "excess": weight.gather(other) - 1}
+            ).drop_nulls("stack")
+            dense += np.bincount(
+                heavier["stack"].to_numpy(),
+                weights=heavier["excess"].cast(pl.Float64).to_numpy(),
+                minlength=n_stacks,
+            ).astype(np.int64)
     stack = np.flatnonzero(dense).astype(np.int32)
     return stack, dense[stack]
 

@@ -329,3 +329,28 @@ def test_samples_grouped_by_stack_at_load_equal_a_recount(source, tmp_path):
     t = threads[-1]
     assert "_stack_weights" in t.with_tables(markers=t.markers).__dict__
     assert "_stack_weights" not in t.between(0, 1).__dict__
+
+
+@pytest.mark.parametrize("read_size", [1 << 20, 997])
+def test_samples_counted_per_stack_while_reading(read_size, monkeypatch):
+    """A big ``samples.stack`` column is counted per stack block by block as it is read (null
+    stacks left out, weights above 1 added after): the sums equal a plain loop, and the
+    samples are not counted a second time."""
+    paths = [["A"], ["A", "B"], ["A", "B", "C"], ["D"], None]
+    rows = [(paths[i % 5], 1 if i % 13 else 1 + i % 4) for i in range(40_000)]
+    profile = processed_profile(rows)
+    import profile_frames.analysis.calltree as calltree
+
+    recounts = []
+    real = calltree.sum_by_stack
+    monkeypatch.setattr(calltree, "sum_by_stack", lambda *a: recounts.append(len(a[0])) or real(*a))
+    p = profile_frames.load(_SmallReads(to_bytes(profile), read_size))
+    assert recounts == []
+    t = p.thread(0)
+    stacks = profile["threads"][0]["samples"]["stack"]
+    want = np.zeros(t.stacks.height, dtype=np.int64)
+    for s, (_, w) in zip(stacks, rows):
+        if s is not None:
+            want[s] += w
+    assert np.array_equal(t.__dict__["_stack_weights"], want)
+    assert p.threads["weight"][0] == want.sum()

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
+from ..indexes import copy_indexes
 from ..tree import depths, levels, subtree_sums
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ class CallNodes:
         return keyed_totals(node_key, self.self_w, self.total, self.intervals, n_keys)
 
 
-WINDOW_ROWS = 1 << 24  # samples per bincount call: few 2M-bin outputs, bounded buffers
+WINDOW_ROWS = 1 << 22  # samples per bincount call: few 2M-bin outputs, bounded buffers
 
 
 def sum_by_stack(stack: pl.Series, weight: pl.Series, n: int) -> np.ndarray:
@@ -80,7 +81,7 @@ def sum_by_stack(stack: pl.Series, weight: pl.Series, n: int) -> np.ndarray:
         idx = np.empty(min(WINDOW_ROWS, len(stack)), dtype=np.intp)
         wbuf = np.empty(len(idx), dtype=np.float64) if floats else None
         for off in offsets:
-            k = _copy_indexes(stack.slice(off, WINDOW_ROWS), idx, null_as=n)
+            k = copy_indexes(stack.slice(off, WINDOW_ROWS), idx, null_as=n)
             pos = 0
             if wbuf is not None:
                 for c in weight.slice(off, WINDOW_ROWS).get_chunks():
@@ -109,28 +110,6 @@ def sum_by_stack(stack: pl.Series, weight: pl.Series, n: int) -> np.ndarray:
             parts = list(pool.map(count, [windows[i::workers] for i in range(workers)]))
         out = sum(parts[1:], parts[0])
     return out if floats else np.rint(out).astype(np.int64)
-
-
-def _copy_indexes(part: pl.Series, buf: np.ndarray, *, null_as: int) -> int:
-    """Copy an integer column slice into ``buf`` chunk by chunk, nulls as ``null_as``; return
-    the number of rows. Each chunk is read through zero-copy views of its Arrow buffers."""
-    pos = 0
-    for c in part.get_chunks():
-        arr = c.to_arrow()
-        m = len(arr)
-        dst = buf[pos : pos + m]
-        validity, values = arr.buffers()[:2]
-        if arr.null_count == m:
-            dst[:] = null_as
-        else:
-            dtype = np.dtype(arr.type.to_pandas_dtype())
-            dst[:] = np.frombuffer(values, dtype=dtype, count=arr.offset + m)[arr.offset :]
-            if arr.null_count:
-                bits = np.frombuffer(validity, dtype=np.uint8)
-                valid = np.unpackbits(bits, count=arr.offset + m, bitorder="little")
-                dst[valid[arr.offset :] == 0] = null_as
-        pos += m
-    return pos
 
 
 def stack_weights(thread: Thread) -> np.ndarray:

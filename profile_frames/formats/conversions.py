@@ -1,12 +1,13 @@
-"""Raw sample columns that become other canonical columns: ``timeDeltas`` → ``time`` (a running
-sum) and ``threadCPUDelta`` → ``cpu_delta`` (float32 µs).
+"""Work on sample columns done while the file is read: ``timeDeltas`` → ``time`` (a running
+sum), ``threadCPUDelta`` → ``cpu_delta`` (float32 µs), and the samples counted per stack.
 
 The same converter objects run in two places, so the arithmetic exists once:
 
-- while the file is read: the scanner asks :func:`block_converter` for each big numeric array
+- while the file is read: the scanner asks :class:`BlockConverters` for each big numeric array
   and converts every parsed block in order as it arrives (on the reading thread, which otherwise
   waits for the parser threads). Each raw block is freed at once, so the raw column never
-  exists whole; the tree then holds a :class:`Converted` column.
+  exists whole; the tree then holds a :class:`Converted` column. ``samples.stack`` blocks pass
+  through unchanged but are counted per stack (:class:`StackCounter`).
 - afterwards, for columns the scanner did not capture (small arrays, JSLB, dicts):
   :func:`convert_column`.
 
@@ -26,6 +27,7 @@ import numpy as np
 import polars as pl
 
 from ..errors import ProfileFormatError
+from ..indexes import copy_indexes
 from .columns import column
 
 CPU_UNIT_TO_US = {"µs": 1.0, "us": 1.0, "ns": 0.001, "ms": 1000.0}
@@ -98,18 +100,80 @@ def cpu_factor(meta: Any) -> float | None:
     return CPU_UNIT_TO_US.get(unit or "µs") if isinstance(unit, (str, type(None))) else None
 
 
-def block_converter(path: list, containers: list) -> BlockConverter | None:
-    """The scanner's hook: a converter for ``threads[i].samples.timeDeltas`` and, when ``meta``
-    was already read (samply writes it first), ``threads[i].samples.threadCPUDelta``."""
-    if len(path) != 4 or path[0] != "threads" or path[2] != "samples":
+class StackCounter:
+    """Counts samples per stack (weight 1 each, nulls left out) as the blocks of a
+    ``samples.stack`` column arrive, which pass through unchanged. ``series`` is the column the
+    counts belong to: a reader uses them only if the table still holds that very object (an
+    upgrade step that renumbers stacks replaces it)."""
+
+    WINDOW = 1 << 22  # samples per bincount call
+
+    def __init__(self) -> None:
+        self.counts = np.zeros(0, dtype=np.int64)
+        self.series: pl.Series | None = None
+        self._buf = np.empty(0, dtype=np.intp)
+        self._filled = 0
+        self._nulls = 0
+
+    def __call__(self, block: pl.Series) -> pl.Series:
+        pos = 0
+        while pos < len(block):
+            if self._filled == len(self._buf):
+                self._flush()
+                if not len(self._buf):
+                    self._buf = np.empty(self.WINDOW, dtype=np.intp)
+            part = block.slice(pos, len(self._buf) - self._filled)
+            self._filled += copy_indexes(part, self._buf[self._filled :], null_as=0)
+            self._nulls += part.null_count()
+            pos += len(part)
+        return block
+
+    def _flush(self) -> None:
+        if not self._filled:
+            return
+        counted = np.bincount(self._buf[: self._filled])
+        counted[0] -= self._nulls  # nulls were written as stack 0
+        if len(counted) > len(self.counts):
+            counted[: len(self.counts)] += self.counts
+            self.counts = counted
+        else:
+            self.counts[: len(counted)] += counted
+        self._filled = self._nulls = 0
+
+    def finish(self, series: pl.Series) -> pl.Series:
+        self._flush()
+        self._buf = np.empty(0, dtype=np.intp)
+        self.series = series
+        return series
+
+
+class BlockConverters:
+    """The scanner's hook (``parse_json_chunks(convert=…)``): a converter for
+    ``threads[i].samples.timeDeltas``, for ``threads[i].samples.threadCPUDelta`` when ``meta``
+    was already read (samply writes it first), and a :class:`StackCounter` for
+    ``threads[i].samples.stack`` (kept in ``stack_counters`` by thread index)."""
+
+    def __init__(self) -> None:
+        self.stack_counters: dict[int, StackCounter] = {}
+
+    def __call__(self, path: list, containers: list) -> Any:
+        if len(path) != 4 or path[0] != "threads" or path[2] != "samples":
+            return None
+        if path[3] == "timeDeltas":
+            return RunningTime()
+        if path[3] == "stack" and isinstance(path[1], int):
+            counter = self.stack_counters[path[1]] = StackCounter()
+            return counter
+        if path[3] == "threadCPUDelta" and containers and isinstance(containers[0], dict):
+            meta = containers[0].get("meta")
+            factor = cpu_factor(meta) if isinstance(meta, dict) else None
+            return CpuMicros(factor) if factor is not None else None
         return None
-    if path[3] == "timeDeltas":
-        return RunningTime()
-    if path[3] == "threadCPUDelta" and containers and isinstance(containers[0], dict):
-        meta = containers[0].get("meta")
-        factor = cpu_factor(meta) if isinstance(meta, dict) else None
-        return CpuMicros(factor) if factor is not None else None
-    return None
+
+    def stack_counts(self, thread: int, column: Any) -> np.ndarray | None:
+        """Samples per stack of thread ``thread``, if ``column`` is the column they counted."""
+        counter = self.stack_counters.get(thread)
+        return counter.counts if counter is not None and counter.series is column else None
 
 
 def convert_column(t: dict, key: str, p: str, n: int, converter: BlockConverter) -> pl.Series:

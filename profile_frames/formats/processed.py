@@ -42,6 +42,7 @@ class ThreadParts:
     info: dict
     samples: pl.DataFrame
     markers: pl.DataFrame
+    stack_counts: np.ndarray | None = None  # samples per stack (weight 1), counted while read
 
 
 @dataclass
@@ -58,13 +59,16 @@ class ProfileParts:
     threads: list[ThreadParts] = field(default_factory=list)
 
 
-def read_processed(tree: Any, *, version: int, keep: set[int] | None = None) -> ProfileParts:
-    """Upgrade ``tree`` and build canonical tables; ``keep`` limits which thread indexes are read."""
+def read_processed(
+    tree: Any, *, version: int, keep: set[int] | None = None, counted: Any = None
+) -> ProfileParts:
+    """Upgrade ``tree`` and build canonical tables; ``keep`` limits which thread indexes are read;
+    ``counted`` is the scanner's :class:`~.conversions.BlockConverters`, if it read the file."""
     upgrade(tree, version)
-    return read_v70(tree, keep=keep)
+    return read_v70(tree, keep=keep, counted=counted)
 
 
-def read_v70(tree: dict, *, keep: set[int] | None = None) -> ProfileParts:
+def read_v70(tree: dict, *, keep: set[int] | None = None, counted: Any = None) -> ProfileParts:
     meta = tree.get("meta") or {}
     shared = tree.get("shared") or {}
     if not isinstance(shared, dict):
@@ -93,7 +97,14 @@ def read_v70(tree: dict, *, keep: set[int] | None = None) -> ProfileParts:
             continue
         if not isinstance(t, dict):
             raise ProfileFormatError("expected a thread object", path=f"threads[{i}]")
+        samples = t.get("samples")
+        pre = (
+            counted.stack_counts(i, samples.get("stack"))
+            if counted is not None and isinstance(samples, dict)
+            else None
+        )
         threads.append(_thread(t, i, strings, n_stacks=len(stacks), cpu_scale=cpu_scale))
+        threads[-1].stack_counts = pre
     return ProfileParts(meta, categories, libs, stacks, frames, funcs, native, threads)
 
 

@@ -1,0 +1,36 @@
+"""Integer index columns (polars, possibly chunked and with nulls) copied into numpy buffers.
+
+Example
+-------
+>>> import polars as pl
+>>> buf = np.empty(4, dtype=np.intp)
+>>> copy_indexes(pl.Series([3, None, 1], dtype=pl.Int32), buf, null_as=9), buf[:3].tolist()
+(3, [3, 9, 1])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+
+def copy_indexes(part: pl.Series, buf: np.ndarray, *, null_as: int) -> int:
+    """Copy an integer column slice into ``buf`` chunk by chunk, nulls as ``null_as``; return
+    the number of rows. Each chunk is read through zero-copy views of its Arrow buffers."""
+    pos = 0
+    for c in part.get_chunks():
+        arr = c.to_arrow()
+        m = len(arr)
+        dst = buf[pos : pos + m]
+        validity, values = arr.buffers()[:2]
+        if arr.null_count == m:
+            dst[:] = null_as
+        else:
+            dtype = np.dtype(arr.type.to_pandas_dtype())
+            dst[:] = np.frombuffer(values, dtype=dtype, count=arr.offset + m)[arr.offset :]
+            if arr.null_count:
+                bits = np.frombuffer(validity, dtype=np.uint8)
+                valid = np.unpackbits(bits, count=arr.offset + m, bitorder="little")
+                dst[valid[arr.offset :] == 0] = null_as
+        pos += m
+    return pos
