@@ -150,12 +150,13 @@ def run_case(case: str, path: str) -> dict:
                 "samples": int(p.threads["samples"].sum()),
             },
         }
-    if case == "cache_reopen":
+    if case in ("cache_reopen", "cache_reopen_ipc"):
         import profile_frames
 
-        cache = path + ".pf"
+        fmt = "ipc" if case.endswith("_ipc") else "parquet"
+        cache = path + (".ipc.pf" if fmt == "ipc" else ".pf")
         p = _load(path)
-        p.save(cache)
+        p.save(cache, format=fmt)
         start = time.perf_counter()
         q = profile_frames.load(cache)
         seconds = time.perf_counter() - start

@@ -32,7 +32,14 @@ from .generate import main as generate_main
 
 ROOT = Path(__file__).resolve().parent
 LOAD_CASES = ["read", "gunzip", "load", "seed_json_loop", "orjson_polars", "ijson_kvitems_polars"]
-ANALYSIS_CASES = ["self_time", "functions", "group_time", "call_tree", "cache_reopen"]
+ANALYSIS_CASES = [
+    "self_time",
+    "functions",
+    "group_time",
+    "call_tree",
+    "cache_reopen",
+    "cache_reopen_ipc",
+]
 BASELINES = {"seed_json_loop", "orjson_polars", "ijson_kvitems_polars"}
 
 

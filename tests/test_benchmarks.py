@@ -44,4 +44,5 @@ def test_smoke_run_20mb(tmp_path):
         assert by_case["load"]["peak_rss_mib"] > 0 and f["tables_mib"] > 0
     first = {r["case"]: r for r in report["files"][0]["results"]}
     assert first["cache_reopen"]["check"] == {"equal_to_fresh_load": True}
+    assert first["cache_reopen_ipc"]["check"] == {"equal_to_fresh_load": True}
     assert {"self_time", "functions", "group_time", "call_tree"} <= set(first)
