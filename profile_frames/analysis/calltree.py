@@ -113,8 +113,8 @@ def sum_by_stack(stack: pl.Series, weight: pl.Series, n: int) -> np.ndarray:
 
 
 def stack_weights(thread: Thread) -> np.ndarray:
-    """Summed sample weight per stack (samples with a null stack count nowhere); cached on the
-    thread view."""
+    """Summed sample weight per stack (samples with a null stack count nowhere). A view made
+    by ``Profile.thread`` has them from the load already; other views count once and cache."""
     cached = thread.__dict__.get("_stack_weights")
     if cached is not None:
         return cached
