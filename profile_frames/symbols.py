@@ -19,6 +19,7 @@ True
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from dataclasses import dataclass
@@ -107,7 +108,8 @@ def _read_sidecar(path: Path) -> dict:
 
 
 def apply_sidecar(profile: Profile, path: str | os.PathLike) -> Profile:
-    """Return ``profile`` with functions named from the sidecar at ``path``."""
+    """A copy of ``profile`` with functions named from the sidecar at ``path`` (``profile``
+    itself is left as it was)."""
     path = Path(path)
     doc = _read_sidecar(path)
     strings: list[Any] = doc["string_table"]
@@ -200,6 +202,7 @@ def _regroup(profile: Profile, names: list, files: list, lines: list) -> Profile
         pl.lit(False).alias("relevant_for_js"),
         "resource",
     ).cast(dict(funcs.schema))
-    profile.funcs = pl.concat([funcs, extra])
-    profile.frames = frames.with_columns(func=pl.Series(func, dtype=pl.Int32))
-    return profile
+    named = copy.copy(profile)  # the tables are immutable; only the two replaced ones differ
+    named.funcs = pl.concat([funcs, extra])
+    named.frames = frames.with_columns(func=pl.Series(func, dtype=pl.Int32))
+    return named

@@ -15,7 +15,7 @@ from profile_frames.analysis.diff import diff, summary_markdown
 from profile_frames.export import folded_lines, write_folded
 from profile_frames.present.flamegraph import flamegraph
 from profile_frames.present.report import diagnose, hotspot_report
-from profile_frames.symbols import parse_breakpad_id, parse_debug_id, sidecar_path
+from profile_frames.symbols import apply_sidecar, parse_breakpad_id, parse_debug_id, sidecar_path
 
 from .builders import load_thread
 from .conftest import DATA, PROFILES, needs_shared
@@ -52,6 +52,11 @@ def test_presymbolicated_recording_gets_real_names(tmp_path):
     shutil.copy(src, tmp_path / "p.json")
     p = profile_frames.load(tmp_path / "p.json", symbols=src.with_suffix(".syms.json"))
     assert p.unsymbolicated_frames == 0
+    # applying a sidecar to a loaded profile gives a new one and leaves the original alone
+    named = apply_sidecar(raw, src.with_suffix(".syms.json"))
+    assert named is not raw and named.unsymbolicated_frames == 0
+    assert raw.unsymbolicated_frames == 2728
+    assert named.main_thread().self_time().equals(after)
 
 
 def test_bad_sidecar_is_a_clear_error(tmp_path):
