@@ -64,6 +64,7 @@ class NotNumeric(Exception):
 
 
 _COMMA_TO_NEWLINE = bytes.maketrans(b",", b"\n")
+_BLANK_INSIDE = re.compile(rb"[^\s,][ \t\r\n]+[^\s,]")  # blanks between two tokens, no comma
 
 
 class Skipped:
@@ -129,20 +130,18 @@ def _parse_block(block: bytes, *, want_float: bool) -> pl.Series:
     """
     if not block or block[:1] == b"," or block[-1:] == b",":
         raise ValueError("an empty element (two commas in a row, or a trailing comma)")
-    text, sep = block, b","
+    text = block
     try:
         values = _read_numbers(block, ",", want_float)
     except ValueError:
         if not any(block.find(ws) >= 0 for ws in (b" ", b"\n", b"\r", b"\t")):
             raise
-        text, sep = block.translate(_COMMA_TO_NEWLINE, b" \t\r\n"), b"\n"
-        if not text or text[:1] == sep or text[-1:] == sep:
-            raise ValueError(
-                "an empty element (two commas in a row, or a trailing comma)"
-            ) from None
+        text = block.translate(_COMMA_TO_NEWLINE, b" \t\r\n")
         values = _read_numbers(text, "\n", want_float)
-    # the reader takes an empty element for null; only then look for one (rarely needed)
-    if values.null_count() and text.find(sep + sep) >= 0:
+        if _BLANK_INSIDE.search(block):  # "1 2" lost its blank and became 12
+            raise ValueError("two numbers without a comma between them") from None
+    # the reader takes an empty (or blank) element for null: every null must be a "null"
+    if values.null_count() and text.count(b"null") != values.null_count():
         raise ValueError("an empty element (two commas in a row, or a trailing comma)")
     return values
 

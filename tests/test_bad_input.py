@@ -173,6 +173,10 @@ def test_big_numeric_columns_are_validated_too():
         b'"weight": [1, 1, 1', b'"weight": [1, 1, 1x', 1
     )
     _fails_cleanly(text)
+    # invalid JSON that dropping blanks would have turned into numbers (12) or nulls
+    for bad in (b'"weight": [1, 1 1', b'"weight": [1, , 1', b'"weight": [1,\n 1\n 1'):
+        text = to_bytes(processed_profile([(["A"], 1)] * n)).replace(b'"weight": [1, 1, 1', bad, 1)
+        _fails_cleanly(text)
     # compact JSON (samply's) goes to the parser without any rewriting: same checks
     compact = json.dumps(processed_profile([(["A"], 1)] * n), separators=(",", ":")).encode()
     for bad in (b'"weight":[1,1,,1', b'"weight":[1,1,1,', b'"weight":[,1,1'):
