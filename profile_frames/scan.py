@@ -247,8 +247,9 @@ class TreeBuilder:
     ``skip(path, containers)`` is asked before a captured numeric array is parsed; returning
     True stores :data:`SKIPPED` instead. ``convert(path, containers)`` may return a converter
     for the array: it is called on every parsed block in order, as blocks arrive, and its
-    ``finish(series)`` gives the value stored (the array must then hold only numbers). ``on_object(dict)`` may return a replacement for every
-    completed object (JSLB uses it for ``{"$s": N}`` slab references).
+    ``finish(series)`` gives the value stored (the array must then hold only numbers).
+    ``on_object(dict)`` may return a replacement for every completed object (JSLB uses it for
+    ``{"$s": N}`` slab references).
     """
 
     def __init__(

@@ -71,9 +71,9 @@ READ_AHEAD = 2  # chunks read (and decompressed) ahead of the consumer
 
 
 def read_ahead(chunks: Iterator[bytes], depth: int = READ_AHEAD) -> Iterator[bytes]:
-    """Yield ``chunks`` while a thread produces the next ones: reading a file, and above all
-    gunzip, overlaps with the work done on each chunk (both release the GIL). Errors come out
-    where the chunk would have; stopping early stops the thread.
+    """Yield ``chunks`` while a thread produces the next ones, so that producing them (gunzip,
+    which releases the GIL) overlaps with the work done on each chunk. Errors come out where
+    the chunk would have; stopping early stops the thread.
 
     >>> list(read_ahead(iter([b"a", b"b"])))
     [b'a', b'b']

@@ -147,7 +147,7 @@ def save_profile(profile: Profile, path: str | os.PathLike, *, format: str = "pa
 
 def _stack_counts(folder: Path, index: int, ext: str, fmt: str) -> StackCounts | None:
     """The saved per-stack sums of one thread, or None (no samples, or a folder saved before
-    they were stored): a thread view without them counts its samples when first asked)."""
+    they were stored: a thread view without them counts its samples when first asked)."""
     path = folder / f"thread-{index}.{ext}"
     if not path.exists():
         return None

@@ -103,8 +103,9 @@ def read_v70(tree: dict, *, keep: set[int] | None = None, counted: Any = None) -
             if counted is not None and isinstance(samples, dict)
             else None
         )
-        threads.append(_thread(t, i, strings, n_stacks=len(stacks), cpu_scale=cpu_scale))
-        threads[-1].stack_counts = pre
+        threads.append(
+            _thread(t, i, strings, n_stacks=len(stacks), cpu_scale=cpu_scale, stack_counts=pre)
+        )
     return ProfileParts(meta, categories, libs, stacks, frames, funcs, native, threads)
 
 
@@ -352,7 +353,13 @@ def _native_symbols(t: dict, strings: pl.Series) -> pl.DataFrame:
 
 
 def _thread(
-    t: dict, i: int, strings: pl.Series, *, n_stacks: int, cpu_scale: float | None
+    t: dict,
+    i: int,
+    strings: pl.Series,
+    *,
+    n_stacks: int,
+    cpu_scale: float | None,
+    stack_counts: np.ndarray | None = None,
 ) -> ThreadParts:
     p = f"threads[{i}]"
     samples = _samples(t.get("samples"), f"{p}.samples", n_stacks=n_stacks, cpu_scale=cpu_scale)
@@ -370,7 +377,7 @@ def _thread(
         "process_type": _str(t.get("processType")),
         "weight_type": str((t.get("samples") or {}).get("weightType") or "samples"),
     }
-    return ThreadParts(info, samples, markers)
+    return ThreadParts(info, samples, markers, stack_counts)
 
 
 def _samples(t: Any, p: str, *, n_stacks: int, cpu_scale: float | None) -> pl.DataFrame:
