@@ -452,6 +452,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-o", "--output", required=True, help="file to write (.json or .json.gz)")
     args = ap.parse_args(argv)
     tmp = args.output + ".tmp"
+    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
     if args.output.endswith(".gz"):
         try:
             from isal import igzip as gz
