@@ -17,17 +17,18 @@ Example
 
 from __future__ import annotations
 
-import io
 import re
 import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from typing import Any
 
 import ijson
 import polars as pl
 
 from .errors import ProfileFormatError
+from .numbers import ScratchPool, parse_block
 
 try:
     _backend = ijson.get_backend("yajl2_c")
@@ -39,6 +40,7 @@ except Exception as _e:  # pragma: no cover - depends on the installation
 
 MIN_CAPTURE = 4096
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="profile_frames-parse")
+MAX_IN_FLIGHT = 4  # blocks handed to the parser threads and not yet collected
 MAX_DEPTH = 512
 
 if sys.version_info >= (3, 11):  # possessive quantifiers: ~4x faster over string runs
@@ -61,10 +63,6 @@ def _floatify_big_ints(piece: bytes) -> bytes:
 
 class NotNumeric(Exception):
     """Internal: a captured array holds something other than numbers (e.g. booleans)."""
-
-
-_COMMA_TO_NEWLINE = bytes.maketrans(b",", b"\n")
-_BLANK_INSIDE = re.compile(rb"[^\s,][ \t\r\n]+[^\s,]")  # blanks between two tokens, no comma
 
 
 class Skipped:
@@ -90,68 +88,15 @@ def format_path(path: Iterable[Any]) -> str:
     return out or "(root)"
 
 
-FLOAT_SNIFF_BYTES = 1 << 16
-
-
-def _looks_float(block: bytes) -> bool:
-    """Whether the block's first 64 KiB hold a fraction or an exponent (then the block is
-    parsed as floats first; a float further on only costs a second parse)."""
-    head = block[:FLOAT_SNIFF_BYTES]
-    return head.find(b".") >= 0 or head.find(b"e") >= 0 or head.find(b"E") >= 0
-
-
-def _read_numbers(text: bytes, eol: str, want_float: bool) -> pl.Series:
-    types = [pl.Float64] if want_float else [pl.Int32, pl.Int64, pl.Float64]
-    last_error: Exception | None = None
-    for typ in types:
-        try:
-            return pl.read_csv(
-                io.BytesIO(text),
-                has_header=False,
-                new_columns=["v"],
-                schema={"v": typ},
-                null_values="null",
-                quote_char=None,
-                eol_char=eol,
-            ).to_series()
-        except pl.exceptions.PolarsError as e:
-            last_error = e
-    msg = str(last_error).split("\n")[0]
-    raise ValueError(f"not a number: {msg}")
-
-
-def _parse_block(block: bytes, *, want_float: bool) -> pl.Series:
-    """Parse comma-separated JSON numbers/nulls (no brackets) with polars' CSV reader.
-
-    Compact arrays (samply's output) are read with ``,`` as the line end, straight from the
-    bytes. Only when that fails and the block has blanks or newlines (a pretty-printed file) do
-    they go, and the commas become newlines, before a second try. Either way an empty element
-    is invalid JSON and is rejected, since the CSV reader would read it as null.
-    """
-    if not block or block[:1] == b"," or block[-1:] == b",":
-        raise ValueError("an empty element (two commas in a row, or a trailing comma)")
-    text = block
-    try:
-        values = _read_numbers(block, ",", want_float)
-    except ValueError:
-        if not any(block.find(ws) >= 0 for ws in (b" ", b"\n", b"\r", b"\t")):
-            raise
-        text = block.translate(_COMMA_TO_NEWLINE, b" \t\r\n")
-        values = _read_numbers(text, "\n", want_float)
-        if _BLANK_INSIDE.search(block):  # "1 2" lost its blank and became 12
-            raise ValueError("two numbers without a comma between them") from None
-    # the reader takes an empty (or blank) element for null: every null must be a "null"
-    if values.null_count() and text.count(b"null") != values.null_count():
-        raise ValueError("an empty element (two commas in a row, or a trailing comma)")
-    return values
-
-
 class NumericCollector:
     """Parses one numeric JSON array, fed as raw content pieces (without the brackets)."""
 
-    def __init__(self, *, path: str, offset: int, convert: Any = None) -> None:
+    def __init__(
+        self, *, path: str, offset: int, convert: Any = None, scratch: ScratchPool | None = None
+    ) -> None:
         self.path = path
         self.offset = offset
+        self.scratch = scratch
         self.convert = convert  # applied to each parsed block in order (see TreeBuilder)
         self.blocks: list = []  # parsed pl.Series, or futures of them
         self.carry = b""
@@ -164,18 +109,23 @@ class NumericCollector:
         end = len(data) if end is None else end
         cut = data.rfind(b",", start, end)
         if cut < 0:
-            self.carry += data[start:end]
+            self.carry += memoryview(data)[start:end]
             return
         if self.carry:
             block = b"".join((self.carry, memoryview(data)[start:cut]))
         else:
-            block = data[start:cut]
+            block = bytes(memoryview(data)[start:cut])
         self._parse(block)
-        self.carry = data[cut + 1 : end]
+        self.carry = bytes(memoryview(data)[cut + 1 : end])
 
     def _parse(self, block: bytes) -> None:
-        """Parse one block on a worker thread (polars releases the GIL), so scanning goes on."""
-        self.blocks.append(_POOL.submit(_parse_block, block, want_float=_looks_float(block)))
+        """Parse one block on a worker thread (the parsers release the GIL), so scanning goes
+        on."""
+        in_flight = [b for b in self.blocks if isinstance(b, Future)]
+        if len(in_flight) >= MAX_IN_FLIGHT:  # the reader is ahead: wait, so memory stays bounded
+            wait_for(in_flight[:1])
+        dtype = getattr(self.convert, "parse_dtype", None)
+        self.blocks.append(_POOL.submit(parse_block, block, dtype=dtype, scratch=self.scratch))
         self.raw.append(block)
         self._collect(wait=False)
 
@@ -199,7 +149,9 @@ class NumericCollector:
                     self.carry = b""
                     self.raw = []
                     raise NotNumeric from None
-                self.blocks[i] = block if self.convert is None else self.convert(block)
+                self.blocks[i] = (
+                    pl.Series("v", block) if self.convert is None else self.convert(block)
+                )
                 self.raw[i] = b""
 
     def finish(self) -> pl.Series:
@@ -269,6 +221,7 @@ class TreeBuilder:
         self.convert = convert
         self.max_depth = max_depth
         self.pending: list[Any] = []
+        self.scratch = ScratchPool()  # the parsers' work buffers, freed with the builder
 
     # -- position -------------------------------------------------------------------------
     def path(self, *, next_value: bool = False) -> list:
@@ -299,7 +252,9 @@ class TreeBuilder:
         if self.skip is not None and self.skip(path, self.containers):
             return None
         convert = self.convert(path, self.containers) if self.convert is not None else None
-        return NumericCollector(path=format_path(path), offset=offset, convert=convert)
+        return NumericCollector(
+            path=format_path(path), offset=offset, convert=convert, scratch=self.scratch
+        )
 
     def captured(self, value: Any) -> None:
         """The next scalar event is the placeholder of a captured array: use ``value`` instead."""
@@ -364,12 +319,12 @@ class Scanner:
         self.capture_start = 0
 
     # -- ijson ----------------------------------------------------------------------------
-    def _send(self, data: bytes, end_offset: int) -> None:
+    def _send(self, data: bytes | bytearray, end_offset: int) -> None:
         self.sent_end = end_offset
         if not data:
             return
         try:
-            self._coro.send(_floatify_big_ints(data))
+            self._coro.send(_floatify_big_ints(bytes(data)))
         except (ijson.JSONError, UnicodeDecodeError, ValueError) as e:
             raise self._json_error(e) from None
         if self._events:
@@ -424,8 +379,8 @@ class Scanner:
         self._send(text, self.offset)
 
     # -- main loop ------------------------------------------------------------------------
-    def feed(self, chunk: bytes) -> None:
-        """Scan the next chunk of the document."""
+    def feed(self, chunk: bytes | bytearray) -> None:
+        """Scan the next chunk of the document (kept nowhere: the caller may reuse it)."""
         data = self.carry + chunk if self.carry else chunk
         self.carry = b""
         base = self.offset

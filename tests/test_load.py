@@ -85,8 +85,8 @@ def test_unselected_threads_are_not_parsed(monkeypatch):
     other["name"] = "other"
     prof["threads"].append(other)
     calls = []
-    real = scan._parse_block
-    monkeypatch.setattr(scan, "_parse_block", lambda b, **k: calls.append(len(b)) or real(b, **k))
+    real = scan.parse_block
+    monkeypatch.setattr(scan, "parse_block", lambda b, **k: calls.append(len(b)) or real(b, **k))
     profile_frames.load(to_bytes(prof))
     both = len(calls)
     calls.clear()

@@ -1,0 +1,205 @@
+"""The bulk number parser: its Arrow fast path must give exactly what polars' CSV reader gives
+(the slow path, which also words the errors), and fall back whenever the text is not compact
+non-negative numbers and literal nulls."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pytest
+
+import profile_frames
+from profile_frames import numbers, scan, source
+from profile_frames.formats.conversions import CpuMicros, RunningTime
+from tests.builders import processed_profile, to_bytes
+
+
+def _text(values: list) -> bytes:
+    return ",".join("null" if v is None else str(v) for v in values).encode()
+
+
+def _reference(block: bytes, dtype=None) -> pl.Series:
+    types = [dtype] if dtype else [pl.Float64] if numbers.looks_float(block) else numbers._INT_TYPES
+    return numbers._parse_with_csv_reader(block, types)
+
+
+@pytest.fixture
+def fast_only(monkeypatch):
+    """Make the slow path fail loudly: a test using this proves the fast path did the work."""
+
+    def refuse(block, types):
+        raise AssertionError("fell back to the CSV reader")
+
+    monkeypatch.setattr(numbers, "_parse_with_csv_reader", refuse)
+
+
+def _random_columns(rng: np.random.Generator) -> dict[str, list]:
+    n = 300_000  # several comma-search windows
+    ints = rng.integers(0, 3_000_000, n).tolist()
+    with_nulls = [None if rng.random() < 0.01 else v for v in ints]
+    with_nulls[0] = with_nulls[-1] = None  # at both ends, too
+    floats = [
+        round(float(x), int(d)) for x, d in zip(rng.exponential(1.0, n), rng.integers(0, 7, n))
+    ]
+    return {
+        "ints": ints,
+        "ints with nulls": with_nulls,
+        "small ints": rng.integers(1, 30, n).tolist(),
+        "big ints": rng.integers(2**31, 2**40, n).tolist(),
+        "floats": floats,
+        "floats with nulls": [None if i % 97 == 0 else v for i, v in enumerate(floats)],
+        "exponents": [f"{v:.3e}" for v in floats[:1000]],
+    }
+
+
+@pytest.mark.parametrize("name", list(_random_columns(np.random.default_rng(0))))
+def test_fast_path_equals_csv_reader(name, monkeypatch):
+    values = _random_columns(np.random.default_rng(0))[name]
+    block = _text(values)
+    want = _reference(block)
+    monkeypatch.setattr(numbers, "_parse_with_csv_reader", None)  # must not be needed
+    got = pl.Series("v", numbers.parse_block(block, scratch=numbers.ScratchPool()))
+    assert got.dtype == want.dtype
+    assert got.to_list() == want.to_list()
+
+
+def test_fast_path_parses_as_asked(fast_only):
+    block = b"1,null,3000000,4"
+    for dtype in (pl.Int64, pl.Float32, pl.Float64):
+        got = pl.Series("v", numbers.parse_block(block, dtype=dtype))
+        assert got.dtype == dtype
+        assert got.to_list() == [1, None, 3000000, 4]
+
+
+def test_a_null_cut_by_the_search_window_is_found(fast_only, monkeypatch):
+    monkeypatch.setattr(numbers, "WINDOW", 8)
+    for cut in range(12):
+        block = b"1," * cut + b"null,22,null"
+        got = numbers.parse_block(block, scratch=numbers.ScratchPool()).to_pylist()
+        assert got == [1] * cut + [None, 22, None]
+
+
+def test_scratch_buffers_are_reused_and_grow():
+    pool = numbers.ScratchPool()
+    assert numbers.parse_block(b"1,2", scratch=pool).to_pylist() == [1, 2]
+    with pool.borrow() as first:
+        pass
+    big = _text(list(range(100_000)))
+    assert numbers.parse_block(big, scratch=pool).to_pylist() == list(range(100_000))
+    with pool.borrow() as again:
+        assert again is first
+        assert len(again.text(len(big))) == len(big)
+    assert numbers.parse_block(b"7,8", scratch=pool).to_pylist() == [7, 8]  # no stale bytes
+
+
+@pytest.mark.parametrize(
+    "block, want",
+    [
+        (b"1,-2,3", [1, -2, 3]),  # negative: the slow path reads it
+        (b"1, 2,\n3", [1, 2, 3]),  # pretty-printed
+        (b"1.5,-0.25", [1.5, -0.25]),
+        (b"nan,1", None),  # whatever polars makes of it; not the fast path
+    ],
+)
+def test_other_text_falls_back_to_the_csv_reader(block, want):
+    got = numbers.parse_block(block).to_pylist()
+    ref = _reference(block).to_list()
+    assert got[1:] == ref[1:] and (want is None or got == want)
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        b"1null",  # a null glued to a number
+        b"1,nul",  # cut short
+        b"1,nulll",
+        b"nullnull",
+        b"1,,2",  # empty element
+        b"0x10,1",  # Arrow would read hexadecimal
+        b"1,2 3",  # two numbers without a comma
+        b"1,true",
+        b"1,null ,2x",
+    ],
+)
+def test_malformed_blocks_are_errors(block):
+    with pytest.raises(ValueError):
+        numbers.parse_block(block)
+
+
+def test_converters_work_in_the_parsed_memory():
+    parsed = numbers.parse_block(b"1.5,null,2.25,4")
+    address = parsed.buffers()[1].address
+    out = RunningTime()(parsed)
+    assert out.to_list() == [1.5, None, 3.75, 7.75]
+    assert out.to_arrow().buffers()[1].address == address  # converted in place
+
+    ints = numbers.parse_block(_text(list(range(200_000))))  # int32 → float32 in place
+    address = ints.buffers()[1].address
+    cpu = CpuMicros(0.001)(ints)
+    assert cpu.to_arrow().buffers()[1].address == address
+    want = np.arange(200_000).astype(np.float32) * np.float32(0.001)
+    assert np.array_equal(cpu.to_numpy(), want)
+
+
+def test_converters_copy_memory_they_do_not_own():
+    theirs = pl.Series("v", [1.0, 2.0, None, 3.0])
+    before = theirs.to_list()
+    assert RunningTime()(theirs).to_list() == [1.0, 3.0, None, 6.0]
+    assert theirs.to_list() == before
+    sliced = pa.array([5, 1, None, 2], pa.int32()).slice(1)
+    assert CpuMicros(1.0)(sliced).to_list() == [1.0, None, 2.0]
+
+
+def test_parsing_waits_when_the_reader_is_ahead(monkeypatch):
+    """At most MAX_IN_FLIGHT blocks wait for the parser threads: memory stays bounded."""
+    seen = []
+    real = scan.NumericCollector._parse
+
+    def parse(self, block):
+        real(self, block)
+        seen.append(sum(1 for b in self.blocks if isinstance(b, scan.Future)))
+
+    def slow_parse_block(block, **kw):
+        time.sleep(0.002)
+        return real_parse_block(block, **kw)
+
+    real_parse_block = scan.parse_block
+    monkeypatch.setattr(scan, "parse_block", slow_parse_block)
+    monkeypatch.setattr(scan.NumericCollector, "_parse", parse)
+    monkeypatch.setattr(source, "READ_SIZE", 4096)
+    prof = processed_profile([(["A"], 1), (["A", "B"], 2)] * 20_000)
+    p = profile_frames.load(io.BytesIO(to_bytes(prof)))
+    assert len(seen) > 3 * scan.MAX_IN_FLIGHT
+    assert max(seen) <= scan.MAX_IN_FLIGHT
+    assert p.thread(0).samples.height == 40_000
+
+
+class _ReadOnly:
+    """A stream with ``read`` only (no ``readinto``)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._f = io.BytesIO(data)
+
+    def read(self, n: int = -1) -> bytes:
+        return self._f.read(n)
+
+
+def test_a_file_read_in_reused_buffers_equals_bytes(tmp_path, monkeypatch):
+    monkeypatch.setattr(source, "READ_SIZE", 4096)  # many full chunks in the one buffer
+    prof = processed_profile([(["A"], 1), (["A", "B"], 2), (["C"], 1)] * 5000)
+    prof["threads"][0]["name"] = "x" * 5000  # a string longer than a chunk
+    path = tmp_path / "p.json"
+    path.write_bytes(to_bytes(prof))
+    src = source.open_source(path)
+    chunks = [bytes(c) for c in src.chunks()]
+    assert len(chunks) > 10 and b"".join(chunks) == path.read_bytes()
+    assert source.open_source(path).read_all() == path.read_bytes()
+    a = profile_frames.load(path).thread(0)
+    b = profile_frames.load(_ReadOnly(path.read_bytes())).thread(0)  # fresh bytes per read
+    assert a.name == "x" * 5000
+    assert a.self_time().equals(b.self_time())
+    assert a.samples.equals(b.samples)
