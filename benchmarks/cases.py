@@ -8,7 +8,6 @@ to verify correctness. The parent (``benchmarks.run``) measures wall time, CPU a
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from collections import defaultdict
@@ -202,11 +201,6 @@ def _preload(case: str) -> None:
 
 
 if __name__ == "__main__":
-    limit = os.environ.get("PF_BENCH_MEM_LIMIT_GB")
-    if limit:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (int(float(limit) * (1 << 30)),) * 2)
     _preload(sys.argv[1])
     result = run_case(sys.argv[1], sys.argv[2])
     result.setdefault("peak_rss_mib", peak_rss_mib())

@@ -67,3 +67,21 @@ def test_both_generated_layouts_give_the_same_numbers(tmp_path):
         f_old = t_old.functions().select("function", "self", "total").sort("function", "self")
         f_new = t_new.functions().select("function", "self", "total").sort("function", "self")
         assert f_old.equals(f_new)
+
+
+def test_a_baseline_using_too_much_memory_is_killed():
+    from benchmarks.run import _MemoryWatch, default_memory_limit_gb
+
+    grow = "b = bytearray(300 << 20); import time; time.sleep(30)"  # 300 MiB, touched
+    proc = subprocess.Popen([sys.executable, "-c", grow])
+    watch = _MemoryWatch(proc, 0.1)
+    assert proc.wait(timeout=20) != 0  # killed long before its 30 s sleep ends
+    watch.stop()
+    assert watch.fired
+
+    calm = subprocess.Popen([sys.executable, "-c", "pass"])
+    watch = _MemoryWatch(calm, 0.1)
+    assert calm.wait(timeout=20) == 0
+    watch.stop()
+    assert not watch.fired
+    assert 0 < default_memory_limit_gb() < 10_000
