@@ -3,8 +3,9 @@
 ijson (yajl2_c) walks the document structure, but it never sees the huge numeric columns
 (``samples.stack``, ``timeDeltas``, ``stackTable.prefix`` …): the scanner finds every array whose
 content is only numbers and ``null`` and is longer than ``min_capture`` bytes, hands its bytes to
-:class:`NumericCollector` (parsed in bulk by polars' CSV reader on worker threads, block by block, so memory stays
-bounded), and feeds ijson a placeholder ``0`` in its place. :class:`TreeBuilder` turns ijson's
+:class:`NumericCollector` (parsed in bulk by :mod:`profile_frames.numbers` on two worker
+threads, block by block, at most ``MAX_IN_FLIGHT`` blocks at a time, so memory stays bounded),
+and feeds ijson a placeholder ``0`` in its place. :class:`TreeBuilder` turns ijson's
 events into Python objects and puts the parsed polars Series where the placeholder lands.
 
 Example
