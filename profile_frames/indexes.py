@@ -10,6 +10,8 @@ Example
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import polars as pl
 
@@ -29,8 +31,20 @@ def copy_indexes(part: pl.Series, buf: np.ndarray, *, null_as: int) -> int:
             dtype = np.dtype(arr.type.to_pandas_dtype())
             dst[:] = np.frombuffer(values, dtype=dtype, count=arr.offset + m)[arr.offset :]
             if arr.null_count:
-                bits = np.frombuffer(validity, dtype=np.uint8)
-                valid = np.unpackbits(bits, count=arr.offset + m, bitorder="little")
-                dst[valid[arr.offset :] == 0] = null_as
+                dst[~valid_rows(validity, arr.offset, m)] = null_as
         pos += m
     return pos
+
+
+def valid_rows(validity: Any, first: int, n: int) -> np.ndarray:
+    """Rows ``first … first + n`` of an Arrow validity bitmap (a ``pyarrow.Buffer``, or None
+    for no nulls) as booleans.
+
+    >>> import pyarrow as pa
+    >>> valid_rows(pa.array([1, None, 3]).buffers()[0], 1, 2).tolist()
+    [False, True]
+    """
+    if validity is None:
+        return np.ones(n, dtype=bool)
+    bits = np.unpackbits(np.frombuffer(validity, np.uint8), count=first + n, bitorder="little")
+    return bits[first:].astype(bool)

@@ -28,7 +28,7 @@ import polars as pl
 import pyarrow as pa
 
 from ..errors import ProfileFormatError
-from ..indexes import copy_indexes
+from ..indexes import copy_indexes, valid_rows
 from .columns import column
 
 _WINDOW = 1 << 16  # items converted in place at a time (numpy copies each overlapping window)
@@ -68,7 +68,7 @@ class BlockConverter:
             out, validity, first = values.astype(self.dtype), _rebased(validity, first, n), 0
             data = pa.py_buffer(out)
         if arr.null_count:  # a null adds nothing to a running sum
-            out[~_valid(validity, first, n)] = 0
+            out[~valid_rows(validity, first, n)] = 0
         self.convert(out)
         result = pa.Array.from_buffers(
             pa.from_numpy_dtype(self.dtype), n, [validity, data], arr.null_count, first
@@ -82,19 +82,11 @@ class BlockConverter:
         return Converted(series)
 
 
-def _valid(validity: pa.Buffer | None, first: int, n: int) -> np.ndarray:
-    """The validity bits ``first … first + n`` as booleans (all True without a bitmap)."""
-    if validity is None:
-        return np.ones(n, dtype=bool)
-    bits = np.unpackbits(np.frombuffer(validity, np.uint8), count=first + n, bitorder="little")
-    return bits[first:].astype(bool)
-
-
 def _rebased(validity: pa.Buffer | None, first: int, n: int) -> pa.Buffer | None:
     """The validity bitmap of rows ``first … first + n``, starting at bit 0."""
     if validity is None or first == 0:
         return validity
-    return pa.py_buffer(np.packbits(_valid(validity, first, n), bitorder="little"))
+    return pa.py_buffer(np.packbits(valid_rows(validity, first, n), bitorder="little"))
 
 
 class RunningTime(BlockConverter):
