@@ -26,7 +26,8 @@ from .formats.gecko import is_gecko, read_gecko
 from .formats.processed import ProfileParts, read_processed
 from .formats.upgrade import CURRENT_VERSION
 from .jslb import decode_jslb
-from .model import Meta, Profile, build_threads_table, count_by_stack
+from .model import Meta, Profile, build_threads_table
+from .stack_sums import count_by_stack
 from .progress import ProgressBar
 from .scan import parse_json_chunks
 from .selectors import match_names, name_may_match
@@ -253,7 +254,12 @@ def _profile(parts: ProfileParts, *, fmt: str, version: int, name: str) -> Profi
     )
     infos = [t.info for t in parts.threads]
     samples = [t.samples for t in parts.threads]
-    counts = [count_by_stack(t.samples, parts.stacks.height, t.stack_counts) for t in parts.threads]
+    counts = [
+        count_by_stack(
+            t.samples, parts.stacks.height, t.stack_counts, counted_offset=t.stack_offset
+        )
+        for t in parts.threads
+    ]
     return Profile(
         meta=meta,
         threads=build_threads_table(infos, samples, counts),

@@ -15,6 +15,8 @@ Example
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +26,8 @@ import polars as pl
 from . import schema
 from .errors import ProfileKeyError
 from .selectors import match_names
+from .stack_sums import StackCounts, count_by_stack, sum_counts
+from .tree import ancestor_closure
 
 if TYPE_CHECKING:
     from .analysis.transforms import Transform
@@ -48,9 +52,82 @@ class Meta:
     raw: dict = field(default_factory=dict, repr=False)
 
 
+class SampleSource:
+    """A thread's samples table, made when first asked for: analyses start from the per-stack
+    sums, so a view whose stacks were renumbered (compacted, or mapped by a transform) remaps
+    its samples only if something reads them.
+
+    >>> src = SampleSource.of(pl.DataFrame({"stack": [0, 1, None], "weight": [1, 1, 1]}))
+    >>> src.remapped(np.array([1, -1])).table()["stack"].to_list()
+    [1, None, None]
+    """
+
+    def __init__(self, height: int, make: Callable[[], pl.DataFrame]) -> None:
+        self.height = height
+        self._make: Callable[[], pl.DataFrame] | None = make
+        self._table: pl.DataFrame | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def of(cls, table: pl.DataFrame) -> SampleSource:
+        src = cls(table.height, lambda: table)
+        src._table, src._make = table, None
+        return src
+
+    def table(self) -> pl.DataFrame:
+        if self._table is None:
+            with self._lock:
+                if self._table is None:
+                    assert self._make is not None
+                    self._table = self._make()
+                    self._make = None
+        return self._table
+
+    def remapped(self, stack_map: np.ndarray) -> SampleSource:
+        """These samples with each stack replaced by ``stack_map[stack]`` (-1 = no stack)."""
+        return SampleSource(self.height, lambda: remap_stacks(self.table(), stack_map))
+
+
+def remap_stacks(samples: pl.DataFrame, stack_map: np.ndarray) -> pl.DataFrame:
+    """Replace each sample's stack by ``stack_map[stack]`` (-1 becomes null).
+
+    >>> remap_stacks(pl.DataFrame({"stack": [2, None, 0]}), np.array([-1, 5, 1]))["stack"].to_list()
+    [1, None, None]
+    """
+    if samples.height == 0:
+        return samples
+    old = samples["stack"]
+    mapping = pl.Series("m", stack_map, dtype=pl.Int64)
+    new = mapping.gather(old.fill_null(0)) if len(stack_map) else old.cast(pl.Int64)
+    new = pl.select(pl.when(old.is_null() | (new < 0)).then(None).otherwise(new)).to_series()
+    return samples.with_columns(stack=new.cast(pl.Int32))
+
+
+def _into_closure(samples: pl.DataFrame, closure: np.ndarray) -> pl.DataFrame:
+    """Samples whose stacks are rows of the shared table, renumbered to their rank in the
+    ascending ``closure`` (which holds every one of them)."""
+    old = samples["stack"]
+    if old.null_count() == len(old):
+        return samples
+    valid = old.is_not_null().to_numpy()
+    values = old.fill_null(0).to_numpy()
+    rank = np.minimum(np.searchsorted(closure, values), max(len(closure) - 1, 0))
+    if len(closure) == 0 or not np.array_equal(closure[rank][valid], values[valid]):
+        raise ProfileKeyError("a sample's stack is outside the stacks its thread was counted on")
+    new = pl.Series("stack", rank, dtype=pl.Int32)
+    new = pl.select(pl.when(pl.Series(valid)).then(new)).to_series()
+    return samples.with_columns(stack=new)
+
+
 @dataclass(frozen=True, eq=False)
 class Thread:
-    """One thread's samples over (possibly shared) stack, frame and func tables.
+    """One thread's samples over its own stack table, and the profile's frame and func tables.
+
+    ``stacks`` holds only the stacks this thread's samples reach and their ancestors (renumbered
+    in the shared table's order), unless they are most of the shared table, which is then used
+    as it is: either way ``samples["stack"]`` indexes ``stacks``, and ``stack_rows`` gives the
+    shared table's row of each (None = the same rows). ``frames`` and ``funcs`` are the
+    profile's, so func indexes mean the same in every thread.
 
     A Thread never changes: transforms return a new one. ``transforms`` lists what was applied.
     """
@@ -58,28 +135,51 @@ class Thread:
     profile: Profile = field(repr=False)
     index: int
     name: str
-    samples: pl.DataFrame = field(repr=False)
     stacks: pl.DataFrame = field(repr=False)
     frames: pl.DataFrame = field(repr=False)
     funcs: pl.DataFrame = field(repr=False)
     markers: pl.DataFrame = field(repr=False)
+    sample_source: SampleSource = field(repr=False)
     weight_type: str = "samples"
     transforms: tuple = ()
+    stack_rows: np.ndarray | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         t = f", transforms={[str(x) for x in self.transforms]}" if self.transforms else ""
-        return f"Thread(index={self.index}, name={self.name!r}, samples={self.samples.height}{t})"
+        return f"Thread(index={self.index}, name={self.name!r}, samples={self.n_samples}{t})"
+
+    @property
+    def samples(self) -> pl.DataFrame:
+        """The samples: time, stack (a row of ``stacks``), weight, cpu_delta."""
+        return self.sample_source.table()
+
+    @property
+    def n_samples(self) -> int:
+        """Sample rows (null stacks included), without building the samples table."""
+        return self.sample_source.height
 
     @property
     def meta(self) -> Meta:
         return self.profile.meta
 
-    def with_tables(self, **changes: Any) -> Thread:
-        """A copy with some tables replaced (used by transforms). The per-stack sample sums
-        carry over while neither the samples nor the stack table change."""
-        view = replace(self, **changes)
+    def with_tables(self, *, stack_map: np.ndarray | None = None, **changes: Any) -> Thread:
+        """A copy with some tables replaced (used by transforms). ``samples`` replaces the
+        samples (they are counted again when asked); ``stack_map`` moves every sample from
+        stack ``s`` to ``stack_map[s]`` (-1 = dropped), applied to the per-stack sums at once
+        and to the samples table only when it is read. A new ``stacks`` keeps the rows."""
         counted = self.__dict__.get("_stack_weights")
-        if counted is not None and "samples" not in changes and "stacks" not in changes:
+        if "samples" in changes:
+            changes["sample_source"] = SampleSource.of(changes.pop("samples"))
+            counted = None
+        elif stack_map is not None:
+            changes["sample_source"] = self.sample_source.remapped(stack_map)
+            if counted is not None:
+                hit = np.flatnonzero((stack_map >= 0) & (counted != 0))
+                n = changes.get("stacks", self.stacks).height
+                moved = np.bincount(stack_map[hit], weights=counted[hit], minlength=n)
+                counted = moved if counted.dtype.kind == "f" else np.rint(moved).astype(np.int64)
+        view = replace(self, **changes)
+        if counted is not None:
             object.__setattr__(view, "_stack_weights", counted)
         return view
 
@@ -231,12 +331,19 @@ class Thread:
 class Profile:
     """A loaded profile: ``meta``, a ``threads`` table, and per-thread views.
 
+    ``stacks``, ``frames`` and ``funcs`` are the tables every thread's stacks come from; a
+    thread view keeps only the stacks its samples reach (see :class:`Thread`), so asking about
+    one thread costs that thread's size, not the whole profile's.
+
     Example
     -------
     >>> import profile_frames
     >>> p = profile_frames.load(profile_frames.example_path())
     >>> p.main_thread().index, p.thread(2).index
     (1, 2)
+    >>> t = p.thread(2)
+    >>> t.stacks.height < p.stacks.height, t.stack_rows is not None
+    (True, True)
     """
 
     def __init__(
@@ -262,11 +369,14 @@ class Profile:
         self.source = source
         self._samples = samples
         self._markers = markers
-        self._stack_counts = (
-            stack_counts
-            if stack_counts is not None
-            else [count_by_stack(t, stacks.height) for t in samples]
-        )
+        counts = stack_counts if stack_counts is not None else [None] * len(samples)
+        self._stack_counts = [
+            c if c is not None else count_by_stack(t, stacks.height)
+            for c, t in zip(counts, samples)
+        ]
+        self._parents: np.ndarray | None = None
+        self._seen: np.ndarray | None = None
+        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return (
@@ -274,24 +384,64 @@ class Profile:
             f"{self.threads.height} threads, {self.funcs.height} funcs)"
         )
 
-    def _view(self, row: int) -> Thread:
-        info = self.threads.row(row, named=True)
+    def _shared_parents(self) -> np.ndarray:
+        """The shared stack table's parent column (-1 = root), made once per profile."""
+        with self._lock:
+            if self._parents is None:
+                self._parents = self.stacks["parent"].fill_null(-1).to_numpy().astype(np.int64)
+                self._seen = np.zeros(self.stacks.height, dtype=bool)
+            return self._parents
+
+    def _closure(self, reached: np.ndarray) -> np.ndarray:
+        """The shared stack rows in ``reached`` and their ancestors, ascending."""
+        parents = self._shared_parents()
+        with self._lock:
+            assert self._seen is not None
+            return ancestor_closure(parents, reached, self._seen)
+
+    def _view(self, rows: list[int]) -> Thread:
+        """The view of one thread row, or of several merged (samples in time order)."""
+        infos = [self.threads.row(r, named=True) for r in rows]
+        counts = sum_counts([self._stack_counts[r] for r in rows])
+        n = sum(self._samples[r].height for r in rows)
+        if len(rows) == 1:
+            base = SampleSource.of(self._samples[rows[0]])
+            markers = self._markers[rows[0]]
+        else:
+            parts = [self._samples[r] for r in rows]
+            base = SampleSource(n, lambda: pl.concat(parts).sort("time", maintain_order=True))
+            markers = pl.concat([self._markers[r] for r in rows])
+        n_shared = self.stacks.height
+        reached = counts.stack if counts is not None else np.zeros(0, np.int64)
+        closure = self._closure(reached) if 2 * len(reached) <= n_shared else None
+        if closure is not None and 2 * len(closure) > n_shared:
+            closure = None
+        if closure is None:  # most of the shared table: use it as it is
+            stacks, rows_of, source, at, size = self.stacks, None, base, reached, n_shared
+        else:
+            parent = self._shared_parents()[closure]
+            new_parent = np.where(parent >= 0, np.searchsorted(closure, np.maximum(parent, 0)), -1)
+            stacks = self.stacks[closure].with_columns(
+                parent=pl.Series(new_parent, dtype=pl.Int64).replace(-1, None).cast(pl.Int32)
+            )
+            rows_of, size = closure, len(closure)
+            at = np.searchsorted(closure, reached)
+            source = SampleSource(n, lambda: _into_closure(base.table(), closure))
         view = Thread(
             profile=self,
-            index=info["index"],
-            name=info["name"],
-            samples=self._samples[row],
-            stacks=self.stacks,
+            index=infos[0]["index"],
+            name=" + ".join(i["name"] for i in infos),
+            stacks=stacks,
             frames=self.frames,
             funcs=self.funcs,
-            markers=self._markers[row],
-            weight_type=info["weight_type"],
+            markers=markers,
+            sample_source=source,
+            weight_type=infos[0]["weight_type"],
+            stack_rows=rows_of,
         )
-        counted = self._stack_counts[row]
-        if counted is not None:  # the samples grouped by stack when the profile was built
-            stack, weight = counted
-            dense = np.zeros(self.stacks.height, dtype=weight.dtype)
-            dense[stack] = weight
+        if counts is not None:  # the samples grouped by stack when the profile was built
+            dense = np.zeros(size, dtype=counts.weight.dtype)
+            dense[at] = counts.weight
             object.__setattr__(view, "_stack_weights", dense)
         return view
 
@@ -300,12 +450,15 @@ class Profile:
 
         Raises :class:`ProfileKeyError` listing the candidates when none or several match.
         """
+        return self._view([self._row(key)])
+
+    def _row(self, key: int | str | re.Pattern) -> int:
         if isinstance(key, int) and not isinstance(key, bool):
             rows = self.threads["index"].eq(key).arg_true().to_list()
         else:
             rows = match_names(self.threads["name"].to_list(), key)
         if len(rows) == 1:
-            return self._view(rows[0])
+            return rows[0]
         listing = self.describe_threads(rows if rows else None)
         if not rows:
             raise ProfileKeyError(f"no thread matches {key!r}; threads are:\n{listing}")
@@ -326,7 +479,7 @@ class Profile:
         order = self.threads.with_row_index("_row").sort(
             ["weight", "is_main", "index"], descending=[True, True, False], nulls_last=True
         )
-        return self._view(int(order["_row"][0]))
+        return self._view([int(order["_row"][0])])
 
     @property
     def unsymbolicated_frames(self) -> int:
@@ -343,7 +496,7 @@ class Profile:
 
     def all_threads(self) -> list[Thread]:
         """Every thread, in file order."""
-        return [self._view(i) for i in range(self.threads.height)]
+        return [self._view([i]) for i in range(self.threads.height)]
 
     def functions(self, threads: Any = None) -> pl.DataFrame:
         """``functions()`` of several threads (default: all with samples) with a ``thread`` column."""
@@ -352,47 +505,14 @@ class Profile:
         return profile_functions(self, threads)
 
     def merged(self, keys: list) -> Thread:
-        """One thread view combining the samples of several threads (same shared tables)."""
-        from .analysis.merge import merge_threads
-
-        return merge_threads([self.thread(k) for k in keys])
-
-
-StackCounts = tuple[np.ndarray, np.ndarray]
-
-
-def count_by_stack(
-    samples: pl.DataFrame, n_stacks: int, counted: np.ndarray | None = None
-) -> StackCounts | None:
-    """The samples grouped by stack once, when the profile is built: (stack, summed weight)
-    of every stack with weight, or None for a thread without samples. Every analysis starts
-    from these sums; only the sample-level transforms (time range, sample filter) recount.
-
-    ``counted`` holds samples per stack (weight 1, nulls left out) counted while the file was
-    read; then only the samples weighing more than 1 are added (integer weights).
-    """
-    if samples.height == 0 or n_stacks == 0:
-        return None
-    from .analysis.calltree import sum_by_stack
-
-    weight = samples["weight"]
-    if counted is None or weight.dtype.is_float() or len(counted) > n_stacks:
-        dense = sum_by_stack(samples["stack"], weight, n_stacks)[:n_stacks]
-    else:
-        dense = np.zeros(n_stacks, dtype=np.int64)
-        dense[: len(counted)] = counted
-        if weight.min() != 1 or weight.max() != 1:
-            other = (weight != 1).arg_true()
-            heavier = pl.DataFrame(
-                {"stack": samples["stack"].gather(other), "excess": weight.gather(other) - 1}
-            ).drop_nulls("stack")
-            dense += np.bincount(
-                heavier["stack"].to_numpy(),
-                weights=heavier["excess"].cast(pl.Float64).to_numpy(),
-                minlength=n_stacks,
-            ).astype(np.int64)
-    stack = np.flatnonzero(dense).astype(np.int32)
-    return stack, dense[stack]
+        """One thread view combining the samples of several threads (in time order)."""
+        if not keys:
+            raise ProfileKeyError("merge needs at least one thread")
+        rows = [self._row(k) for k in keys]
+        weight_types = {self.threads["weight_type"][r] for r in rows}
+        if len(weight_types) > 1:
+            raise ProfileKeyError(f"cannot merge weight types {' and '.join(sorted(weight_types))}")
+        return self._view(rows)
 
 
 def _sum_f64(s: pl.Series) -> float:
@@ -418,7 +538,7 @@ def build_threads_table(
         has_cpu = s.height > 0 and cpu.null_count() < s.height
         # counted weight: null stacks excluded; the first CPU delta is meaningless (the
         # Firefox Profiler skips it too)
-        weight = float(counted[1].sum()) if counted is not None else 0.0
+        weight = counted.total if counted is not None else 0.0
         cpu_us = _sum_f64(cpu.slice(1)) if has_cpu else None
         rows.append(
             {

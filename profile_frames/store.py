@@ -35,13 +35,16 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
 from .errors import ProfileFormatError
 
+from .stack_sums import StackCounts
+
 if TYPE_CHECKING:
-    from .model import Profile, StackCounts
+    from .model import Profile
 
 MANIFEST = "manifest.json"
 INDEX_COLUMNS = {
@@ -51,7 +54,9 @@ INDEX_COLUMNS = {
     "native_symbols": "native_symbol",
 }
 STORE_FORMAT = "profile_frames"
-STORE_VERSION = 1
+STORE_VERSION = 2
+# version 1 stored only the stacks whose weights sum to non-zero: its sums are recounted
+READABLE_VERSIONS = (1, 2)
 
 
 def _write(df: pl.DataFrame, path: Path, fmt: str) -> None:
@@ -110,7 +115,7 @@ def save_profile(profile: Profile, path: str | os.PathLike, *, format: str = "pa
             _write(profile._markers[row], tmp / "markers" / f"thread-{index}.{ext}", format)
             counted = profile._stack_counts[row]
             if counted is not None:
-                sums = pl.DataFrame({"stack": counted[0], "weight": counted[1]})
+                sums = pl.DataFrame({"stack": counted.stack, "weight": counted.weight})
                 _write(sums, tmp / "stack_weights" / f"thread-{index}.{ext}", format)
         m = profile.meta
         manifest = {
@@ -152,7 +157,7 @@ def _stack_counts(folder: Path, index: int, ext: str, fmt: str) -> StackCounts |
     if not path.exists():
         return None
     sums = _read(path, fmt)
-    return sums["stack"].to_numpy(), sums["weight"].to_numpy()
+    return StackCounts(sums["stack"].to_numpy().astype(np.int64), sums["weight"].to_numpy())
 
 
 def is_saved_profile(path: Any) -> bool:
@@ -173,7 +178,7 @@ def open_saved(path: str | os.PathLike, *, keep: Any = None) -> Profile:
         raise ProfileFormatError(
             "not a saved profile_frames profile (manifest format)", source=name
         )
-    if manifest.get("schema_version") != STORE_VERSION:
+    if manifest.get("schema_version") not in READABLE_VERSIONS:
         raise ProfileFormatError(
             f"saved with schema version {manifest.get('schema_version')}, this library reads {STORE_VERSION}",
             source=name,
@@ -213,8 +218,12 @@ def open_saved(path: str | os.PathLike, *, keep: Any = None) -> Profile:
             funcs=_read(root / f"funcs.{ext}", fmt).drop("func"),
             native_symbols=_read(root / f"native_symbols.{ext}", fmt).drop("native_symbol"),
             source=manifest.get("source") or name,
-            stack_counts=[_stack_counts(root / "stack_weights", i, ext, fmt) for i in indexes],
-            # (a folder from before these were saved gives None each: counted when asked)
+            stack_counts=[
+                _stack_counts(root / "stack_weights", i, ext, fmt)
+                if manifest["schema_version"] >= 2
+                else None  # recounted from the samples
+                for i in indexes
+            ],
         )
     except (OSError, KeyError, pl.exceptions.PolarsError) as e:
         raise ProfileFormatError(

@@ -54,6 +54,31 @@ def ancestors(parent: np.ndarray, nodes: np.ndarray) -> np.ndarray:
     return np.column_stack(columns)
 
 
+def ancestor_closure(parent: np.ndarray, nodes: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """``nodes`` and all their ancestors, ascending. One numpy pass per level, each node
+    visited once: ``seen`` is a caller-owned all-False scratch array as long as ``parent``,
+    given back all-False, so the cost follows the closure, not the size of the tree.
+
+    >>> parent = np.array([-1, 0, 1, 0, -1, 4])
+    >>> seen = np.zeros(6, dtype=bool)
+    >>> ancestor_closure(parent, np.array([2, 3]), seen).tolist(), bool(seen.any())
+    ([0, 1, 2, 3], False)
+    """
+    frontier = np.unique(np.asarray(nodes, dtype=np.int64))
+    found = [frontier]
+    seen[frontier] = True
+    while len(frontier):
+        up = parent[frontier]
+        up = up[up >= 0]
+        up = np.unique(up[~seen[up]])
+        seen[up] = True
+        found.append(up)
+        frontier = up
+    closure = np.sort(np.concatenate(found))
+    seen[closure] = False
+    return closure
+
+
 def nearest_marked(
     parent: np.ndarray, marked: np.ndarray, *, include_self: bool = True
 ) -> np.ndarray:

@@ -19,8 +19,6 @@ Example
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -28,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
-from ..indexes import copy_indexes
+from ..stack_sums import count_by_stack
 from ..tree import depths, levels, subtree_sums
 
 if TYPE_CHECKING:
@@ -61,57 +59,6 @@ class CallNodes:
         return keyed_totals(node_key, self.self_w, self.total, self.intervals, n_keys)
 
 
-WINDOW_ROWS = 1 << 22  # samples per bincount call: few 2M-bin outputs, bounded buffers
-
-
-def sum_by_stack(stack: pl.Series, weight: pl.Series, n: int) -> np.ndarray:
-    """Summed ``weight`` per value of ``stack`` (nulls land in slot ``n``).
-
-    Row windows of the stack column are copied into one reused index buffer per thread (nulls
-    written as ``n``) and counted by ``np.bincount`` on up to two threads (it releases the
-    GIL); no column is copied whole. Integer weights are nearly all 1: every sample is counted,
-    then the few others add their excess.
-    """
-    floats = weight.dtype.is_float()
-    windows = list(range(0, len(stack), WINDOW_ROWS))
-    workers = min(2, os.cpu_count() or 1, len(windows))
-
-    def count(offsets: list[int]) -> np.ndarray:
-        out = np.zeros(n + 1, dtype=np.float64)
-        idx = np.empty(min(WINDOW_ROWS, len(stack)), dtype=np.intp)
-        wbuf = np.empty(len(idx), dtype=np.float64) if floats else None
-        for off in offsets:
-            k = copy_indexes(stack.slice(off, WINDOW_ROWS), idx, null_as=n)
-            pos = 0
-            if wbuf is not None:
-                for c in weight.slice(off, WINDOW_ROWS).get_chunks():
-                    wbuf[pos : pos + len(c)] = c.to_numpy()
-                    pos += len(c)
-                out += np.bincount(idx[:k], weights=wbuf[:k], minlength=n + 1)
-                continue
-            out += np.bincount(idx[:k], minlength=n + 1)
-            at, excess = [], []
-            for c in weight.slice(off, WINDOW_ROWS).get_chunks():
-                w = c.to_numpy()
-                other = np.flatnonzero(w != 1)
-                at.append(idx[pos + other])
-                excess.append(w[other] - 1.0)
-                pos += len(c)
-            if at:
-                out += np.bincount(
-                    np.concatenate(at), weights=np.concatenate(excess), minlength=n + 1
-                )
-        return out
-
-    if workers <= 1:
-        out = count(windows)
-    else:
-        with ThreadPoolExecutor(workers) as pool:
-            parts = list(pool.map(count, [windows[i::workers] for i in range(workers)]))
-        out = sum(parts[1:], parts[0])
-    return out if floats else np.rint(out).astype(np.int64)
-
-
 def stack_weights(thread: Thread) -> np.ndarray:
     """Summed sample weight per stack (samples with a null stack count nowhere). A view made
     by ``Profile.thread`` has them from the load already; other views count once and cache."""
@@ -119,12 +66,11 @@ def stack_weights(thread: Thread) -> np.ndarray:
     if cached is not None:
         return cached
     n = thread.stacks.height
-    stack = thread.samples["stack"]
-    weight = thread.samples["weight"]
-    if len(stack) == 0 or n == 0:
-        out = np.zeros(n, dtype=np.float64 if weight.dtype.is_float() else np.int64)
-    else:
-        out = sum_by_stack(stack, weight, n)[:n]
+    counts = count_by_stack(thread.samples, n)
+    floats = thread.samples["weight"].dtype.is_float()
+    out = np.zeros(n, dtype=np.float64 if floats else np.int64)
+    if counts is not None:
+        out[counts.stack] = counts.weight
     object.__setattr__(thread, "_stack_weights", out)
     return out
 
@@ -134,9 +80,9 @@ def stack_arrays(thread: Thread) -> tuple[np.ndarray, np.ndarray]:
     parent = thread.stacks["parent"].fill_null(-1).to_numpy().astype(np.int64)
     if not thread.stacks.height:
         return parent, np.zeros(0, np.int64)
-    return parent, thread.frames["func"].to_numpy().astype(np.int64)[
-        thread.stacks["frame"].to_numpy()
-    ]
+    # gather before widening: the frame table may be far bigger than this thread's stacks
+    frame_func = thread.frames["func"].to_numpy()
+    return parent, frame_func[thread.stacks["frame"].to_numpy()].astype(np.int64)
 
 
 def call_nodes(thread: Thread) -> CallNodes:

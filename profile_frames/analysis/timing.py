@@ -36,8 +36,14 @@ def function_weights(thread: Thread) -> tuple[np.ndarray, np.ndarray, float]:
 def weights_frame(
     thread: Thread, key_cols: dict[str, Any], self_w: np.ndarray, total_w: np.ndarray, denom: float
 ) -> pl.DataFrame:
-    """A result table with self/total, percentages and ms columns; rows with no weight dropped."""
-    df = pl.DataFrame({**key_cols, "self": self_w, "total": total_w})
+    """A result table with self/total, percentages and ms columns; rows with no weight dropped
+    before the table is built (a thread touches few of a big profile's functions)."""
+    keep = np.flatnonzero(total_w != 0)
+    cols = {
+        k: (v.gather(keep) if isinstance(v, pl.Series) else np.asarray(v)[keep])
+        for k, v in key_cols.items()
+    }
+    df = pl.DataFrame({**cols, "self": self_w[keep], "total": total_w[keep]})
     df = df.with_columns(
         self_pct=pl.col("self") * 100.0 / denom if denom else pl.lit(0.0),
         total_pct=pl.col("total") * 100.0 / denom if denom else pl.lit(0.0),
@@ -47,7 +53,7 @@ def weights_frame(
         df = df.with_columns(self_ms=pl.col("self") * iv, total_ms=pl.col("total") * iv)
     else:
         df = df.with_columns(self_ms=pl.lit(None, pl.Float64), total_ms=pl.lit(None, pl.Float64))
-    return df.filter(pl.col("total") != 0)
+    return df
 
 
 def functions(thread: Thread) -> pl.DataFrame:
@@ -59,7 +65,7 @@ def functions(thread: Thread) -> pl.DataFrame:
         {
             "function": thread.funcs["name"],
             "library": thread.funcs["library"],
-            "func": pl.int_range(0, thread.funcs.height, dtype=pl.Int32, eager=True),
+            "func": np.arange(thread.funcs.height, dtype=np.int32),
         },
         self_f,
         total_f,
@@ -92,7 +98,7 @@ def total_time(thread: Thread) -> pl.DataFrame:
 def profile_functions(profile: Profile, threads: Any = None) -> pl.DataFrame:
     """``functions()`` of several threads stacked, with ``thread`` (index) and ``thread_name``."""
     if threads is None:
-        views = [t for t in profile.all_threads() if t.samples.height]
+        views = [t for t in profile.all_threads() if t.n_samples]
     else:
         keys = threads if isinstance(threads, (list, tuple)) else [threads]
         views = [profile.thread(k) for k in keys]

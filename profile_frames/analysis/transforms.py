@@ -192,20 +192,9 @@ def _with(
         changes["stacks"] = stacks.with_columns(
             parent=pl.Series(parent, dtype=pl.Int64).replace(-1, None).cast(pl.Int32)
         )
-    if stack_map is not None:
-        changes["samples"] = remap_samples(thread.samples, stack_map)
-    return thread.with_tables(**changes, transforms=(*thread.transforms, transform))
-
-
-def remap_samples(samples: pl.DataFrame, stack_map: np.ndarray) -> pl.DataFrame:
-    """Replace each sample's stack by ``stack_map[stack]`` (-1 becomes null)."""
-    if len(stack_map) == 0:
-        return samples
-    mapping = pl.Series("m", stack_map, dtype=pl.Int64)
-    old = samples["stack"]
-    new = mapping.gather(old.fill_null(0))
-    new = pl.select(pl.when(old.is_null() | (new < 0)).then(None).otherwise(new)).to_series()
-    return samples.with_columns(stack=new.cast(pl.Int32))
+    return thread.with_tables(
+        stack_map=stack_map, **changes, transforms=(*thread.transforms, transform)
+    )
 
 
 # -- the transforms --------------------------------------------------------------------------

@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
-from ..analysis.calltree import stack_weights, sum_by_stack
+from ..analysis.calltree import stack_weights
+from ..stack_sums import sum_by_stack
 from ..tree import ancestors
 from .atomic import atomic_write
 from .protobuf import length_delimited, records, tag, varint_lengths, varints

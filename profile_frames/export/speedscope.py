@@ -55,7 +55,7 @@ def speedscope_document(profile: Profile, threads: list | None = None) -> dict:
     views = (
         [profile.thread(k) for k in threads]
         if threads
-        else [t for t in profile.all_threads() if t.samples.height]
+        else [t for t in profile.all_threads() if t.n_samples]
     )
     funcs = profile.funcs
     frames = [

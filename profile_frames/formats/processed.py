@@ -43,6 +43,7 @@ class ThreadParts:
     samples: pl.DataFrame
     markers: pl.DataFrame
     stack_counts: np.ndarray | None = None  # samples per stack (weight 1), counted while read
+    stack_offset: int = 0  # what the counted stack numbers have been shifted by since
 
 
 @dataclass
@@ -98,14 +99,15 @@ def read_v70(tree: dict, *, keep: set[int] | None = None, counted: Any = None) -
         if not isinstance(t, dict):
             raise ProfileFormatError("expected a thread object", path=f"threads[{i}]")
         samples = t.get("samples")
-        pre = (
-            counted.stack_counts(i, samples.get("stack"))
-            if counted is not None and isinstance(samples, dict)
-            else None
+        # a v55 thread's stack column was shifted when its table joined the shared one
+        column, offset = t.pop("_countedStack", None) or (
+            samples.get("stack") if isinstance(samples, dict) else None,
+            0,
         )
-        threads.append(
-            _thread(t, i, strings, n_stacks=len(stacks), cpu_scale=cpu_scale, stack_counts=pre)
-        )
+        pre = counted.stack_counts(i, column) if counted is not None else None
+        part = _thread(t, i, strings, n_stacks=len(stacks), cpu_scale=cpu_scale, stack_counts=pre)
+        part.stack_offset = offset
+        threads.append(part)
     return ProfileParts(meta, categories, libs, stacks, frames, funcs, native, threads)
 
 

@@ -280,6 +280,8 @@ def _v60_shared_tables(tree: dict) -> None:
                 continue
             tab = t.get(table)
             if isinstance(tab, dict) and tab.get(col) is not None:
+                if table == "samples" and col == "stack":  # the scanner may have counted it
+                    t["_countedStack"] = (tab[col], starts[target])
                 tab[col] = _offset(tab[col], starts[target], path=f"threads[{i}].{table}.{col}")
         t["_tableOffsets"] = starts
     for name in THREAD_TABLES:

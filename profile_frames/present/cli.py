@@ -290,7 +290,7 @@ def _export(profile: Profile, thread: Thread | None, args: argparse.Namespace) -
     elif args.to == "pprof":
         from ..export.pprof import write_pprof
 
-        views = [t for t in profile.all_threads() if t.samples.height]
+        views = [t for t in profile.all_threads() if t.n_samples]
         write_pprof(thread if args.thread is not None else views, args.output)
     else:
         profile.save(args.output)
