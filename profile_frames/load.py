@@ -27,11 +27,11 @@ from .formats.processed import ProfileParts, read_processed
 from .formats.upgrade import CURRENT_VERSION
 from .jslb import decode_jslb
 from .model import Meta, Profile, build_threads_table
-from .stack_sums import count_by_stack
 from .progress import ProgressBar
 from .scan import parse_json_chunks
 from .selectors import match_names, name_may_match
 from .source import Source, open_source
+from .stack_sums import count_by_stack
 from .store import is_saved_profile, open_saved
 from .symbols import apply_sidecar, sidecar_path
 

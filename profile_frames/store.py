@@ -40,7 +40,6 @@ import polars as pl
 import pyarrow as pa
 
 from .errors import ProfileFormatError
-
 from .stack_sums import StackCounts
 
 if TYPE_CHECKING:
