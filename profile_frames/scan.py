@@ -18,6 +18,7 @@ Example
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from collections.abc import Callable, Iterable
@@ -42,6 +43,7 @@ except Exception as _e:  # pragma: no cover - depends on the installation
 MIN_CAPTURE = 4096
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="profile_frames-parse")
 MAX_IN_FLIGHT = 4  # blocks handed to the parser threads and not yet collected
+INLINE_BLOCK = 1 << 18  # blocks shorter than this are parsed on the scanning thread
 MAX_DEPTH = 512
 
 if sys.version_info >= (3, 11):  # possessive quantifiers: ~4x faster over string runs
@@ -51,9 +53,33 @@ else:  # pragma: no cover
 _NUMERIC_START = frozenset(b"-0123456789n] \t\r\n")
 _WHITESPACE = re.compile(rb"[ \t\r\n]*")
 _TOKEN_CHARS = b"-+.0123456789eEtrufalsn"
-_LONG_DIGITS = re.compile(rb"(?<![\d.eE+\-])\d{19}")
+_LONG_DIGITS = re.compile(rb"\d{19}")  # a cheap first check: 19 digits in a row anywhere
 # strings (left alone) or integer literals too big for yajl's int64 (read as floats, like JavaScript)
 _BIG_INT = re.compile(rb'"(?:[^"\\]|\\.)*"|(?<![\d.eE+\-])(-?\d{19,})(?![.eE\d])', re.S)
+
+
+# the body of a flat JSON array: scalars and complete strings, no nested array or object
+_FLAT_BODY = re.compile(rb'(?:[^\[\]{}"]++|"(?:[^"\\]++|\\.)*+")*+', re.S)
+
+
+def _no_constant(word: str) -> None:
+    raise ValueError(f"{word} is not JSON")
+
+
+_BIG = 10**18  # integers of 19 digits or more are read as floats, as yajl (and JavaScript) do
+
+
+def loads_flat(text: bytes) -> list:
+    """A flat JSON array (scalars only) decoded by the C parser, as strictly as ``JSON.parse``
+    (no ``NaN``/``Infinity``), long integers read as floats like the streaming path.
+
+    >>> loads_flat(b'["a", true, null, 12345678901234567890]')
+    ['a', True, None, 1.2345678901234567e+19]
+    """
+    value = json.loads(text, parse_constant=_no_constant)
+    for i in [i for i, v in enumerate(value) if type(v) is int and not -_BIG < v < _BIG]:
+        value[i] = float(value[i])
+    return value
 
 
 def _floatify_big_ints(piece: bytes) -> bytes:
@@ -121,7 +147,18 @@ class NumericCollector:
 
     def _parse(self, block: bytes) -> None:
         """Parse one block on a worker thread (the parsers release the GIL), so scanning goes
-        on."""
+        on; a small block is parsed here, where handing it over would cost more than it saves."""
+        if len(block) < INLINE_BLOCK and not any(isinstance(b, Future) for b in self.blocks):
+            dtype = getattr(self.convert, "parse_dtype", None)
+            done: Future = Future()
+            try:
+                done.set_result(parse_block(block, dtype=dtype, scratch=self.scratch))
+            except ValueError as e:
+                done.set_exception(e)
+            self.blocks.append(done)
+            self.raw.append(block)
+            self._collect(wait=False)
+            return
         in_flight = [b for b in self.blocks if isinstance(b, Future)]
         if len(in_flight) >= MAX_IN_FLIGHT:  # the reader is ahead: wait, so memory stays bounded
             wait_for(in_flight[:1])
@@ -318,6 +355,7 @@ class Scanner:
         self.collector: NumericCollector | None = None
         self.skipping = False  # inside a captured array whose content is discarded
         self.capture_start = 0
+        self.flat: list[bytes] | None = None  # text so far of a flat array cut by a chunk end
 
     # -- ijson ----------------------------------------------------------------------------
     def _send(self, data: bytes | bytearray, end_offset: int) -> None:
@@ -386,11 +424,61 @@ class Scanner:
         self.carry = b""
         base = self.offset
         pos = 0
-        if self.collector is not None or self.skipping:
+        if self.flat is not None:
+            pos = self._continue_flat(data, base)
+        elif self.collector is not None or self.skipping:
             pos = self._continue_capture(data, 0, base)
         if pos >= 0:
             self._scan(data, pos, base)
         self.offset = base + len(data) - len(self.carry)
+
+    # -- flat arrays (strings, booleans, short numeric arrays) ----------------------------
+    def _flat(self, data: bytes, j: int, sent: int, base: int) -> int:
+        """``data[j]`` opens an array: if it holds only scalars, decode it whole with the C
+        parser (one placeholder event for ijson) and return the position after it; -2 if it
+        continues in the next chunk (its text is kept); -1 if it is not flat."""
+        n = len(data)
+        e = _FLAT_BODY.match(data, j + 1).end()
+        if e < n and data[e] == 0x5D:  # ']'
+            self._send(data[sent:j], base + j)
+            self._captured_flat(data[j : e + 1], base + j)
+            return e + 1
+        if e >= n or data[e] == 0x22:  # cut by the chunk's end (maybe inside a string)
+            self._send(data[sent:j], base + j)
+            self.capture_start = base + j
+            self.flat = [data[j:e]]
+            self.carry = data[e:n]
+            return -2
+        return -1
+
+    def _continue_flat(self, data: bytes, base: int) -> int:
+        assert self.flat is not None
+        n = len(data)
+        e = _FLAT_BODY.match(data, 0).end()
+        if e < n and data[e] == 0x5D:
+            self.flat.append(data[: e + 1])
+            text, self.flat = b"".join(self.flat), None
+            self._captured_flat(text, self.capture_start)
+            return e + 1
+        if e >= n or data[e] == 0x22:
+            self.flat.append(data[:e])
+            self.carry = data[e:n]
+            return -1
+        text, self.flat = b"".join(self.flat), None  # nested after all: ijson reads it
+        self._send(text, base)
+        return 0
+
+    def _captured_flat(self, text: bytes, at: int) -> None:
+        try:
+            value = loads_flat(text)
+        except (ValueError, UnicodeDecodeError, RecursionError) as e:
+            raise ProfileFormatError(
+                f"not valid JSON ({str(e).splitlines()[0][:120]})",
+                path=format_path(self.builder.path(next_value=True)),
+                offset=at,
+            ) from None
+        self.builder.captured(value)
+        self._send(b"0", at + len(text))
 
     def _continue_capture(self, data: bytes, pos: int, base: int) -> int:
         """Consume array content from ``data[pos:]``; return where normal scanning resumes,
@@ -435,7 +523,13 @@ class Scanner:
             k = j + 1  # data[j] is '[' outside any string
             first = _WHITESPACE.match(data, k).end()
             if first < n and data[first] not in _NUMERIC_START:
-                pos = k
+                after = self._flat(data, j, sent, base)
+                if after == -2:
+                    return
+                if after >= 0:
+                    sent = pos = after
+                else:
+                    pos = k
                 continue
             if next_close < k:
                 next_close = data.find(b"]", k)
@@ -450,8 +544,10 @@ class Scanner:
             if next_bad < next_close:  # contains a string, object or array: not numeric
                 pos = k
                 continue
-            if next_close < n and next_close - k < self.min_capture:  # small: ijson is fine
-                pos = next_close + 1
+            if next_close < n and next_close - k < self.min_capture:  # small: parse it whole
+                self._send(data[sent:j], base + j)
+                self._captured_flat(data[j : next_close + 1], base + j)
+                sent = pos = next_close + 1
                 continue
             self._send(data[sent:j], base + j)
             self._begin(base + j)
@@ -477,6 +573,12 @@ class Scanner:
         self._send(data[sent:n], base + n)
 
     def close(self) -> None:
+        if self.flat is not None:
+            raise ProfileFormatError(
+                "unexpected end of data inside an array (truncated file?)",
+                path=format_path(self.builder.path(next_value=True)),
+                offset=self.capture_start,
+            )
         if self.collector is not None or self.skipping:
             raise ProfileFormatError(
                 "unexpected end of data inside a numeric array (truncated file?)",

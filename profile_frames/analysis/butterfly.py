@@ -29,19 +29,22 @@ if TYPE_CHECKING:
 def _rows(thread: Thread, node_key: np.ndarray) -> pl.DataFrame:
     """Weight per func keyed by ``node_key`` (a func per call node, -1 = none), once per sample."""
     cn = call_nodes(thread)
-    n = thread.funcs.height
-    _, total = cn.by_key(node_key, n)
+    used, slot = cn.used_funcs
+    key = np.where(node_key >= 0, np.searchsorted(used, np.maximum(node_key, 0)), -1)
+    _, total = cn.by_key(key, len(used))
+    keep = np.flatnonzero(total != 0)
+    f, total = used[keep], total[keep]
     denom = cn.root_total
     df = pl.DataFrame(
         {
-            "function": thread.funcs["name"],
-            "library": thread.funcs["library"],
+            "function": thread.funcs["name"].gather(f),
+            "library": thread.funcs["library"].gather(f),
             "total": total,
-            "total_pct": total * 100.0 / denom if denom else np.zeros(n),
-            "func": pl.int_range(0, n, dtype=pl.Int32, eager=True),
+            "total_pct": total * 100.0 / denom if denom else np.zeros(len(f)),
+            "func": pl.Series(f, dtype=pl.Int32),
         }
     )
-    return df.filter(pl.col("total") != 0).sort(["total", "func"], descending=[True, False])
+    return df.sort(["total", "func"], descending=[True, False])
 
 
 def callers(thread: Thread, function: Any) -> pl.DataFrame:

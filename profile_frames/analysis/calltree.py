@@ -54,6 +54,19 @@ class CallNodes:
         """DFS entry index and end (exclusive) of every node's subtree."""
         return dfs_intervals(self.parent, self.depth)
 
+    @cached_property
+    def used_funcs(self) -> tuple[np.ndarray, np.ndarray]:
+        """The funcs these call nodes use (ascending) and each node's position among them:
+        per-function results are computed over these, never over the profile's whole func
+        table, which holds every thread's functions."""
+        used, slot = np.unique(self.func, return_inverse=True)
+        return used, slot.reshape(-1)
+
+    def by_func_key(self, func_key: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+        """Self and total per key, where ``func_key[i]`` is the key of ``used_funcs[0][i]``."""
+        node_key = func_key[self.used_funcs[1]] if len(self.func) else np.zeros(0, np.int64)
+        return self.by_key(node_key, n_keys)
+
     def by_key(self, node_key: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
         """Self and total weight per key of ``node_key`` (one key per call node, -1 = none)."""
         return keyed_totals(node_key, self.self_w, self.total, self.intervals, n_keys)

@@ -54,13 +54,18 @@ def member_mask(names: pl.Series, spec: GroupSpec) -> pl.Series:
     return mask
 
 
+def used_funcs(thread: Thread) -> pl.DataFrame:
+    """The rows of the func table that the thread's stacks use (the keys below are per row)."""
+    return thread.funcs[call_nodes(thread).used_funcs[0]]
+
+
 def keyed_weights(
     thread: Thread, func_key: np.ndarray, n_keys: int
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    """Self and total per key, where ``func_key[f]`` is the key of func f (-1 = none)."""
+    """Self and total per key, where ``func_key[i]`` is the key of row i of
+    :func:`used_funcs` (-1 = none)."""
     cn = call_nodes(thread)
-    node_key = func_key[cn.func] if len(cn.func) else np.zeros(0, np.int64)
-    self_k, total_k = cn.by_key(node_key, n_keys)
+    self_k, total_k = cn.by_func_key(func_key, n_keys)
     return self_k, total_k, cn.root_total
 
 
@@ -74,8 +79,8 @@ def group_time(
     thread: Thread, groups: dict[str, GroupSpec], *, other: str = "other"
 ) -> pl.DataFrame:
     """Self and total per named group; a function belongs to the first group it matches."""
-    names = thread.funcs["name"].fill_null("")
-    key = np.full(thread.funcs.height, -1, dtype=np.int64)
+    names = used_funcs(thread)["name"].fill_null("")
+    key = np.full(len(names), -1, dtype=np.int64)
     labels = list(groups)
     for i, spec in enumerate(groups.values()):
         hit = member_mask(names, spec).to_numpy() & (key < 0)
@@ -91,7 +96,7 @@ def by_library(thread: Thread) -> pl.DataFrame:
     key = np.array(
         [
             labels.setdefault(lib, len(labels))
-            for lib in thread.funcs["library"].fill_null("(none)").to_list()
+            for lib in used_funcs(thread)["library"].fill_null("(none)").to_list()
         ],
         dtype=np.int64,
     )
@@ -131,10 +136,9 @@ def namespace_of(name: str, library: str | None, depth: int) -> str:
 def by_namespace(thread: Thread, depth: int = 2) -> pl.DataFrame:
     """Self and total per namespace / module path of ``depth`` components."""
     labels: dict[str, int] = {}
-    key = np.empty(thread.funcs.height, dtype=np.int64)
-    for i, (name, lib) in enumerate(
-        zip(thread.funcs["name"].to_list(), thread.funcs["library"].to_list())
-    ):
+    funcs = used_funcs(thread)
+    key = np.empty(funcs.height, dtype=np.int64)
+    for i, (name, lib) in enumerate(zip(funcs["name"].to_list(), funcs["library"].to_list())):
         ns = namespace_of(name or "", lib, depth)
         key[i] = labels.setdefault(ns, len(labels))
     return _table(thread, "namespace", list(labels), key)

@@ -26,11 +26,12 @@ if TYPE_CHECKING:
     from ..model import Profile, Thread
 
 
-def function_weights(thread: Thread) -> tuple[np.ndarray, np.ndarray, float]:
-    """Arrays (self, total) indexed by func, and the denominator."""
+def function_weights(thread: Thread) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """The funcs the thread's stacks use, their self and total weights, and the denominator."""
     cn = call_nodes(thread)
-    self_f, total_f = cn.by_key(cn.func, thread.funcs.height)
-    return self_f, total_f, cn.root_total
+    used, slot = cn.used_funcs
+    self_f, total_f = cn.by_key(slot, len(used))
+    return used, self_f, total_f, cn.root_total
 
 
 def weights_frame(
@@ -59,13 +60,13 @@ def weights_frame(
 def functions(thread: Thread) -> pl.DataFrame:
     """Every function with weight: function, library, self, self_pct, total, total_pct,
     self_ms, total_ms and the ``func`` index; sorted by self then total, descending."""
-    self_f, total_f, denom = function_weights(thread)
+    used, self_f, total_f, denom = function_weights(thread)
     df = weights_frame(
         thread,
         {
-            "function": thread.funcs["name"],
-            "library": thread.funcs["library"],
-            "func": np.arange(thread.funcs.height, dtype=np.int32),
+            "function": thread.funcs["name"].gather(used),
+            "library": thread.funcs["library"].gather(used),
+            "func": used.astype(np.int32),
         },
         self_f,
         total_f,

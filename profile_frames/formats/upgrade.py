@@ -58,8 +58,11 @@ def _threads(tree: dict) -> list[dict]:
 def _offset(value: Any, offset: int, *, path: str) -> pl.Series:
     """Add ``offset`` to every index that is >= 0 (nulls and -1 stay)."""
     s = as_series(value, path=path, dtype=pl.Int64)
-    if offset == 0:
+    if offset == 0 or len(s) == 0:
         return s
+    low = s.min()
+    if low is None or low >= 0:  # indexes only (and nulls): no -1 to keep
+        return s + offset
     return pl.select(pl.when(s >= 0).then(s + offset).otherwise(s)).to_series()
 
 
