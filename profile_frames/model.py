@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from . import schema
 from .errors import ProfileKeyError
@@ -179,6 +180,9 @@ class Thread:
                 moved = np.bincount(stack_map[hit], weights=counted[hit], minlength=n)
                 counted = moved if counted.dtype.kind == "f" else np.rint(moved).astype(np.int64)
         view = replace(self, **changes)
+        arrays = self.__dict__.get("_stack_arrays")
+        if arrays is not None and not {"stacks", "frames"} & changes.keys():
+            object.__setattr__(view, "_stack_arrays", arrays)
         if counted is not None:
             object.__setattr__(view, "_stack_weights", counted)
         return view
@@ -376,6 +380,7 @@ class Profile:
         ]
         self._parents: np.ndarray | None = None
         self._seen: np.ndarray | None = None
+        self._stamp: np.ndarray | None = None
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -390,6 +395,7 @@ class Profile:
             if self._parents is None:
                 self._parents = self.stacks["parent"].fill_null(-1).to_numpy().astype(np.int64)
                 self._seen = np.zeros(self.stacks.height, dtype=bool)
+                self._stamp = np.empty(self.stacks.height, dtype=np.int64)
             return self._parents
 
     def _closure(self, reached: np.ndarray) -> np.ndarray:
@@ -397,7 +403,7 @@ class Profile:
         parents = self._shared_parents()
         with self._lock:
             assert self._seen is not None
-            return ancestor_closure(parents, reached, self._seen)
+            return ancestor_closure(parents, reached, self._seen, self._stamp)
 
     def _view(self, rows: list[int]) -> Thread:
         """The view of one thread row, or of several merged (samples in time order)."""
@@ -416,14 +422,16 @@ class Profile:
         closure = self._closure(reached) if 2 * len(reached) <= n_shared else None
         if closure is not None and 2 * len(closure) > n_shared:
             closure = None
+        arrays = None
         if closure is None:  # most of the shared table: use it as it is
             stacks, rows_of, source, at, size = self.stacks, None, base, reached, n_shared
         else:
             parent = self._shared_parents()[closure]
             new_parent = np.where(parent >= 0, np.searchsorted(closure, np.maximum(parent, 0)), -1)
-            stacks = self.stacks[closure].with_columns(
-                parent=pl.Series(new_parent, dtype=pl.Int64).replace(-1, None).cast(pl.Int32)
-            )
+            arrow = pa.array(new_parent.astype(np.int32), mask=new_parent < 0)
+            stacks = self.stacks[closure].with_columns(parent=pl.Series("parent", arrow))
+            frame_func = self.frames["func"].to_numpy()
+            arrays = (new_parent, frame_func[stacks["frame"].to_numpy()].astype(np.int64))
             rows_of, size = closure, len(closure)
             at = np.searchsorted(closure, reached)
             source = SampleSource(n, lambda: _into_closure(base.table(), closure))
@@ -439,6 +447,8 @@ class Profile:
             weight_type=infos[0]["weight_type"],
             stack_rows=rows_of,
         )
+        if arrays is not None:  # made above anyway: spare stack_arrays() the round trip
+            object.__setattr__(view, "_stack_arrays", arrays)
         if counts is not None:  # the samples grouped by stack when the profile was built
             dense = np.zeros(size, dtype=counts.weight.dtype)
             dense[at] = counts.weight

@@ -54,27 +54,35 @@ def ancestors(parent: np.ndarray, nodes: np.ndarray) -> np.ndarray:
     return np.column_stack(columns)
 
 
-def ancestor_closure(parent: np.ndarray, nodes: np.ndarray, seen: np.ndarray) -> np.ndarray:
+def ancestor_closure(
+    parent: np.ndarray, nodes: np.ndarray, seen: np.ndarray, stamp: np.ndarray
+) -> np.ndarray:
     """``nodes`` and all their ancestors, ascending. One numpy pass per level, each node
-    visited once: ``seen`` is a caller-owned all-False scratch array as long as ``parent``,
-    given back all-False, so the cost follows the closure, not the size of the tree.
+    visited once: ``seen`` (all False) and ``stamp`` (any int64 values) are caller-owned
+    scratch arrays as long as ``parent``; ``seen`` is given back all False. So the cost follows
+    the closure, not the size of the tree.
 
     >>> parent = np.array([-1, 0, 1, 0, -1, 4])
-    >>> seen = np.zeros(6, dtype=bool)
-    >>> ancestor_closure(parent, np.array([2, 3]), seen).tolist(), bool(seen.any())
+    >>> seen, stamp = np.zeros(6, dtype=bool), np.empty(6, dtype=np.int64)
+    >>> ancestor_closure(parent, np.array([2, 3, 3]), seen, stamp).tolist(), bool(seen.any())
     ([0, 1, 2, 3], False)
     """
-    frontier = np.unique(np.asarray(nodes, dtype=np.int64))
+    frontier = np.asarray(nodes, dtype=np.int64)
+    frontier = frontier[~seen[frontier]]
+    seen[frontier] = True  # duplicates in ``nodes`` are harmless here
     found = [frontier]
-    seen[frontier] = True
     while len(frontier):
         up = parent[frontier]
         up = up[up >= 0]
-        up = np.unique(up[~seen[up]])
+        up = up[~seen[up]]
+        if len(up) > 1:  # siblings share parents: keep one of each (no sort)
+            pos = np.arange(len(up))
+            stamp[up] = pos  # each value's slot ends up holding its last position
+            up = up[stamp[up] == pos]
         seen[up] = True
         found.append(up)
         frontier = up
-    closure = np.sort(np.concatenate(found))
+    closure = np.unique(np.concatenate(found))
     seen[closure] = False
     return closure
 
