@@ -129,6 +129,7 @@ class NumericCollector:
         self.carry = b""
         self.unparsed = b""  # raw text that failed to parse as numbers (given back to ijson)
         self.raw: list[bytes] = []  # text of blocks still being parsed
+        self.finished = False  # the last element was handed to the parser
 
     def feed(self, data: bytes, start: int = 0, end: int | None = None) -> None:
         """Parse the complete elements of ``data[start:end]``; raises NotNumeric if they are not
@@ -142,8 +143,8 @@ class NumericCollector:
             block = b"".join((self.carry, memoryview(data)[start:cut]))
         else:
             block = bytes(memoryview(data)[start:cut])
+        self.carry = bytes(memoryview(data)[cut + 1 : end])  # before parsing: a failure reads it
         self._parse(block)
-        self.carry = bytes(memoryview(data)[cut + 1 : end])
 
     def _parse(self, block: bytes) -> None:
         """Parse one block on a worker thread (the parsers release the GIL), so scanning goes
@@ -176,14 +177,14 @@ class NumericCollector:
                 try:
                     block = b.result()
                 except ValueError:
-                    bad = self.raw[i]
-                    rest = b",".join(self.raw[i + 1 :])
+                    # blocks were cut at commas, and so was the carry after the last one (an
+                    # empty carry still follows a comma, unless finish() parsed the tail)
+                    parts = self.raw[i:] if self.finished else [*self.raw[i:], self.carry]
                     for f in self.blocks[i + 1 :]:
                         if isinstance(f, Future):
                             f.cancel()
                     del self.blocks[i:]
-                    tail = self.carry
-                    self.unparsed = b",".join(x for x in (bad, rest, tail) if x)
+                    self.unparsed = b",".join(parts)
                     self.carry = b""
                     self.raw = []
                     raise NotNumeric from None
@@ -196,6 +197,7 @@ class NumericCollector:
         tail = self.carry
         if tail.strip(b" \t\r\n"):
             self.carry = b""
+            self.finished = True
             self._parse(tail)
         elif self.blocks:
             raise ProfileFormatError(
@@ -398,9 +400,11 @@ class Scanner:
         self.builder.captured(value)
         self._send(b"0", close_offset + 1)
 
-    def _abandon(self) -> None:
+    def _abandon(self, *, continues: bool = False) -> None:
         """The array we were collecting contains something that is not a number: give the
-        text back to ijson (re-serialised, since the raw bytes were already parsed)."""
+        text back to ijson (re-serialised, since the raw bytes were already parsed). When the
+        array ``continues`` in the next chunk, the text after its last comma (raw bytes, maybe
+        a token cut in two such as ``n|ull``) is held back to be scanned with that chunk."""
         if self.skipping:
             raise ProfileFormatError(
                 "an array mixing numbers with other values in a thread not selected by threads=; "
@@ -415,6 +419,9 @@ class Scanner:
             )
         text = b"[" + self.collector.as_json_text()  # type: ignore[union-attr]
         self.collector = None
+        if continues:
+            cut = text.rfind(b",") + 1 or 1
+            text, self.carry = text[:cut], text[cut:]
         self._send(text, self.offset)
 
     # -- main loop ------------------------------------------------------------------------
@@ -500,7 +507,7 @@ class Scanner:
                 if q >= 0:
                     self._end(base + q)
             except NotNumeric:
-                self._abandon()
+                self._abandon(continues=q < 0)
                 return end
         elif q >= 0:
             self._end(base + q)
@@ -558,7 +565,7 @@ class Scanner:
                     return
                 self._end(base + next_close)
             except NotNumeric:  # e.g. booleans: let ijson read it
-                self._abandon()
+                self._abandon(continues=next_close == n)
                 sent = pos = next_close
                 if next_close == n:
                     return

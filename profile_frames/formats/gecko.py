@@ -155,8 +155,26 @@ def _table(t: Any, *, path: str) -> dict[str, list]:
             raise ProfileFormatError(
                 f"schema index of '{name}' must be a non-negative integer", path=f"{path}.schema"
             )
-        out[name] = [r[idx] if idx < len(r) else None for r in rows]
+        cells = [r[idx] if idx < len(r) else None for r in rows]
+        out[name] = _integral(cells) if name in INDEX_COLUMNS else cells
     return out
+
+
+# columns of Gecko tables that hold integers: JSON (and JavaScript) do not tell 38 from 38.0,
+# and a row cut by a read boundary reaches us as floats, so integral floats count as integers
+INDEX_COLUMNS = frozenset(
+    ("stack", "frame", "prefix", "location", "category", "subcategory", "line", "column")
+    + ("name", "phase", "implementation", "innerWindowID", "weight")
+)
+
+
+def _integral(cells: list) -> list:
+    """Integral floats as ints (bools and everything else unchanged).
+
+    >>> _integral([38.0, 1.5, None, True, 2])
+    [38, 1.5, None, True, 2]
+    """
+    return [int(v) if type(v) is float and v.is_integer() else v for v in cells]
 
 
 def _row(r: Any, *, path: str) -> list:

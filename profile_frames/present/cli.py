@@ -179,7 +179,15 @@ def _load(args: argparse.Namespace) -> Profile:
         source = sys.stdin.buffer
     else:
         source = args.profile
-    return load(source, progress=args.progress)
+    key = getattr(args, "thread", None)
+    if key is None:
+        return load(source, progress=args.progress)
+    # decode only the threads the key names (the others' sample arrays are skipped)
+    return load(source, progress=args.progress, threads=[_thread_key(key)])
+
+
+def _thread_key(key: str) -> int | str:
+    return int(key) if key.lstrip("-").isdigit() else key
 
 
 def _function_arg(value: str) -> Any:
@@ -192,7 +200,10 @@ def _pick_thread(profile: Profile, key: str | None) -> Thread:
     """``--thread``: an index (digits), else a name, glob or regex; default the main thread."""
     if key is None:
         return profile.main_thread()
-    return profile.thread(int(key) if key.lstrip("-").isdigit() else key)
+    k = _thread_key(key)
+    if isinstance(k, int) and k < 0 and profile.threads.height == 1:
+        return profile.thread(int(profile.threads["index"][0]))  # loaded by that key alone
+    return profile.thread(k)
 
 
 def _thread(profile: Profile, args: argparse.Namespace) -> Thread:
@@ -253,7 +264,11 @@ def _diff(args: argparse.Namespace) -> str:
     from ..analysis.diff import diff, summary_markdown
 
     def side(paths: list[str]) -> list[Thread]:
-        return [_pick_thread(load(path, progress=args.progress), args.thread) for path in paths]
+        keys = None if args.thread is None else [_thread_key(args.thread)]
+        return [
+            _pick_thread(load(path, progress=args.progress, threads=keys), args.thread)
+            for path in paths
+        ]
 
     durations = None
     if args.durations:

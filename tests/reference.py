@@ -1,0 +1,58 @@
+"""An independent plain-Python reading of processed profiles (v55 per-thread tables or v60+
+shared tables): self and total weight per function name of every thread, straight from the
+JSON, with a loop per sample. Slow and simple on purpose; the tests compare the library's
+vectorised numbers with it.
+
+The Firefox Profiler's rules: a sample's weight counts for its leaf function (self) and once for
+every distinct function on its stack (total); samples with a null stack count nowhere.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+
+def _tables(doc: dict, thread: dict) -> tuple[dict, dict, dict, list]:
+    shared = doc.get("shared") or {}
+    pick = lambda key: thread.get(key) if key in thread else shared.get(key)  # noqa: E731
+    return pick("stackTable"), pick("frameTable"), pick("funcTable"), pick("stringArray")
+
+
+def _prefixes(stacks: dict) -> list:
+    if "prefix" in stacks:
+        return stacks["prefix"]
+    return [None if off == 0 else i - off for i, off in enumerate(stacks["prefixOffset"])]
+
+
+def thread_weights(doc: dict, index: int) -> tuple[Counter, Counter]:
+    """(self, total) per function name of thread ``index``."""
+    thread = doc["threads"][index]
+    stacks, frames, funcs, strings = _tables(doc, thread)
+    prefix = _prefixes(stacks)
+    samples = thread["samples"]
+    weights = samples.get("weight") or [1] * len(samples["stack"])
+    self_w: Counter = Counter()
+    total_w: Counter = Counter()
+    for stack, weight in zip(samples["stack"], weights):
+        if stack is None:
+            continue
+        names = []
+        s = stack
+        while s is not None:
+            names.append(strings[funcs["name"][frames["func"][stacks["frame"][s]]]])
+            s = prefix[s]
+        self_w[names[0]] += weight
+        for name in set(names):
+            total_w[name] += weight
+    return self_w, total_w
+
+
+def ours(thread) -> tuple[Counter, Counter]:
+    """The library's (self, total) of a thread view, summed by function name."""
+    f = thread.functions()
+    self_w: Counter = Counter()
+    total_w: Counter = Counter()
+    for name, s, t in zip(f["function"].to_list(), f["self"].to_list(), f["total"].to_list()):
+        self_w[name] += s
+        total_w[name] += t
+    return +self_w, +total_w
