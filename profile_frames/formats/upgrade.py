@@ -20,7 +20,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from ..errors import ProfileFormatError
 from .columns import as_series, table_length, where
@@ -294,6 +296,9 @@ def _v60_shared_tables(tree: dict) -> None:
 def _concat_tables(
     name: str, pieces: list[tuple[int, dict, int]], *, offsets_by_thread: list
 ) -> dict:
+    """One shared table from the threads' own: each column joined once (Python lists chained
+    before a single Series is built), index columns shifted by one vector of per-thread
+    offsets, so the cost is per column, not per thread and column."""
     keys: list[str] = []
     for _, tab, _ in pieces:
         for k in tab:
@@ -302,33 +307,84 @@ def _concat_tables(
     out: dict[str, Any] = {"length": sum(n for _, _, n in pieces)}
     index_cols = {col: target for table, col, target in TABLE_INDEX_COLUMNS if table == name}
     for k in keys:
-        parts = []
+        values: list[Any] = []
         for i, tab, n in pieces:
-            path = where(f"threads[{i}].{name}", k)
             v = tab.get(k)
-            if v is None:
-                parts.append(pl.repeat(None, n, dtype=pl.Int64, eager=True))
-                continue
-            if k in index_cols:
-                off = offsets_by_thread[i]["_tableOffsets"][index_cols[k]]
-                s = _offset(v, off, path=path)
-            elif isinstance(v, list) and v and isinstance(v[0], (dict, list)):
-                parts = None
-                break
-            else:
-                s = as_series(v, path=path, dtype=_loose_dtype(v))
-            if len(s) < n and k not in ESSENTIAL:  # JavaScript arrays with holes read as null
-                s = s.extend_constant(None, n - len(s))
-            if len(s) != n:
-                raise ProfileFormatError(
-                    f"column '{k}' has {len(s)} rows but the table has {n}",
-                    path=f"threads[{i}].{name}",
-                )
-            parts.append(s)
-        if parts is None:
-            continue
-        out[k] = _concat_series(parts)
+            if isinstance(v, list) and v and isinstance(v[0], (dict, list)):
+                break  # nested values: not a column we read
+            if v is not None:
+                have = len(v) if isinstance(v, (list, pl.Series)) else None
+                if have is not None and have != n and (have > n or k in ESSENTIAL):
+                    raise ProfileFormatError(
+                        f"column '{k}' has {have} rows but the table has {n}",
+                        path=f"threads[{i}].{name}",
+                    )
+            values.append((i, v, n))
+        else:
+            target = index_cols.get(k)
+            out[k] = _joined_column(name, k, values, offsets_by_thread, target)
     return out
+
+
+def _joined_column(
+    table: str, key: str, values: list[tuple[int, Any, int]], by_thread: list, target: str | None
+) -> pl.Series:
+    """Column ``key`` of every thread's ``table`` as one Series (missing or short columns
+    padded with nulls, as JavaScript reads holes); ``target``: the table it indexes, whose
+    per-thread offsets are added to every index >= 0."""
+    parts: list[pl.Series] = []
+    run: list[Any] = []
+    run_from = 0
+
+    def flush() -> None:
+        if run:
+            parts.append(_series(run, table=table, key=key, values=values))
+            run.clear()
+
+    for i, v, n in values:
+        if v is None or isinstance(v, list):
+            if not run:
+                run_from = i
+            run.extend(v if v is not None else [None] * n)
+            if v is not None and len(v) < n:
+                run.extend([None] * (n - len(v)))
+            continue
+        flush()
+        if not isinstance(v, (pl.Series, pa.Array, pa.ChunkedArray)):
+            raise ProfileFormatError(
+                f"expected an array, got {type(v).__name__}", path=f"threads[{i}].{table}.{key}"
+            )
+        s = as_series(v, path=where(f"threads[{i}].{table}", key), dtype=_loose_dtype(v))
+        parts.append(s.extend_constant(None, n - len(s)) if len(s) < n else s)
+    flush()
+    if not parts:
+        return pl.Series("", [], dtype=pl.Int64)
+    s = _concat_series(parts) if len(parts) != 1 else parts[0]
+    if target is None:
+        return s
+    s = as_series(s, path=f"threads[*].{table}.{key}", dtype=pl.Int64)
+    shift = np.repeat(
+        np.array([by_thread[i]["_tableOffsets"][target] for i, _, _ in values], dtype=np.int64),
+        [n for _, _, n in values],
+    )
+    if not shift.any():
+        return s
+    return pl.select(pl.when(s >= 0).then(s + shift).otherwise(s)).to_series()
+
+
+def _series(run: list, *, table: str, key: str, values: list) -> pl.Series:
+    """A Series from chained Python lists; a column that does not convert whole is converted
+    thread by thread, so the error names the thread."""
+    try:
+        s = pl.Series("", run, strict=False)
+        if s.dtype != pl.Object:
+            return s if s.dtype != pl.Null else s.cast(pl.Int64)
+    except Exception:
+        pass
+    for i, v, _ in values:
+        if isinstance(v, list):
+            as_series(v, path=f"threads[{i}].{table}.{key}", dtype=_loose_dtype(v))
+    raise ProfileFormatError("expected an array of plain values", path=f"threads[*].{table}.{key}")
 
 
 def _loose_dtype(v: Any) -> pl.DataType:
