@@ -334,7 +334,6 @@ def _joined_column(
     per-thread offsets are added to every index >= 0."""
     parts: list[pl.Series] = []
     run: list[Any] = []
-    run_from = 0
 
     def flush() -> None:
         if run:
@@ -343,8 +342,6 @@ def _joined_column(
 
     for i, v, n in values:
         if v is None or isinstance(v, list):
-            if not run:
-                run_from = i
             run.extend(v if v is not None else [None] * n)
             if v is not None and len(v) < n:
                 run.extend([None] * (n - len(v)))
