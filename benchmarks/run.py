@@ -31,9 +31,19 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .generate import main as generate_main
+from .shapes import LAYOUTS as REAL_SHAPES
+from .shapes import main as shapes_main
 
 ROOT = Path(__file__).resolve().parent
-LOAD_CASES = ["read", "gunzip", "load", "seed_json_loop", "orjson_polars", "ijson_kvitems_polars"]
+LOAD_CASES = [
+    "read",
+    "gunzip",
+    "load",
+    "seed_json_loop",
+    "orjson_polars",
+    "ijson_kvitems_polars",
+]
+MBS_CASES = {*LOAD_CASES, "orjson_loads", "cli_load"}
 ANALYSIS_CASES = [
     "self_time",
     "functions",
@@ -42,7 +52,20 @@ ANALYSIS_CASES = [
     "cache_reopen",
     "cache_reopen_ipc",
 ]
-BASELINES = {"seed_json_loop", "orjson_polars", "ijson_kvitems_polars"}
+BASELINES = {"seed_json_loop", "orjson_polars", "ijson_kvitems_polars", "orjson_loads", "cli_load"}
+# the real-shape layouts (benchmarks/shapes.py): many threads, so every thread is asked too
+REAL_SHAPE_CASES = [
+    "read",
+    "load",
+    "orjson_loads",
+    "orjson_polars",
+    "seed_json_loop",
+    "cli_load",
+    "profile_functions",
+    "small_thread_functions",
+    "self_time",
+    "cli_functions",
+]
 
 
 class _MemoryWatch:
@@ -145,7 +168,8 @@ def ensure_profile(size: str, layout: str, gz: bool, data_dir: Path) -> Path:
     path = data_dir / name
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        generate_main(["--size", size, "--layout", layout, "-o", str(path)])
+        make = shapes_main if layout in REAL_SHAPES else generate_main
+        make(["--size", size, "--layout", layout, "-o", str(path)])
     return path
 
 
@@ -206,12 +230,16 @@ def markdown(report: dict) -> str:
             if r["status"] != "ok":
                 lines.append(f"| {f['name']} | {r['case']} | {r['status']} | | | | | | |")
                 continue
-            mbs = f["json_mb"] / r["seconds_median"] if r["case"] in LOAD_CASES else None
+            mbs = f["json_mb"] / r["seconds_median"] if r["case"] in MBS_CASES else None
             ratio = (
                 (r["seconds_median"] / load["seconds_median"])
                 if load and r["case"] in BASELINES
                 else None
             )
+            ours = next((x for x in f["results"] if x["case"] == "profile_functions"), None)
+            if r["case"] == "cli_functions" and load and ours and ours["status"] == "ok":
+                # against our load plus functions() of every thread
+                ratio = r["seconds_median"] / (load["seconds_median"] + ours["seconds_median"])
             lines.append(
                 f"| {f['name']} | {r['case']} | ok | {r['seconds_median']:.3f} ({r['seconds_min']:.3f}–{r['seconds_max']:.3f}) "
                 f"| {r['wall_median']:.2f} | {r['cpu_median']:.2f} | {'' if mbs is None else f'{mbs:.0f}'} "
@@ -238,7 +266,11 @@ def tables_mib(path: Path) -> float:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Run the profile_frames benchmark suite.")
     ap.add_argument("--size", default="200MB")
-    ap.add_argument("--layouts", default="v70", help="comma-separated: v70,v55")
+    ap.add_argument(
+        "--layouts",
+        default="v70",
+        help="comma-separated: v70, v55, samply-import, gecko-multiprocess, marker-heavy",
+    )
     ap.add_argument("--no-gz", action="store_true", help="skip the .json.gz variants")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--cases", default="", help="comma-separated subset of cases")
@@ -257,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     only = set(filter(None, args.cases.split(",")))
     files = []
     for layout in args.layouts.split(","):
-        for gz in (False,) if args.no_gz else (False, True):
+        for gz in (False,) if args.no_gz or layout in REAL_SHAPES else (False, True):
             files.append(ensure_profile(args.size, layout, gz, Path(args.data)))
     report = {
         "size": args.size,
@@ -268,7 +300,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     for i, path in enumerate(files):
         cases = [c for c in LOAD_CASES if c != "gunzip" or path.suffix == ".gz"]
-        if i == 0:
+        if any(path.name.endswith(f"-{layout}.json") for layout in REAL_SHAPES):
+            cases = list(REAL_SHAPE_CASES)
+        elif i == 0:
             cases += ANALYSIS_CASES
         if args.no_baselines:
             cases = [c for c in cases if c not in BASELINES]

@@ -138,17 +138,12 @@ def _count_samples(
     stack table, else by ``np.bincount`` up to the highest stack used."""
     floats = weight.dtype.is_float()
     if len(stack_col) * 4 < n_stacks:
-        grouped = (
-            pl.DataFrame({"stack": stack_col, "weight": weight})
-            .lazy()
-            .drop_nulls("stack")
-            .group_by("stack")
-            .agg(pl.col("weight").sum())
-            .sort("stack")
-            .collect()
-        )
-        stack = grouped["stack"].to_numpy().astype(np.int64)
-        return stack, _int_or_float(grouped["weight"].to_numpy(), floats)
+        if stack_col.null_count():
+            valid = stack_col.is_not_null()
+            stack_col, weight = stack_col.filter(valid), weight.filter(valid)
+        stack, at = np.unique(stack_col.to_numpy(), return_inverse=True)
+        sums = np.bincount(at.reshape(-1), weights=weight.to_numpy(), minlength=len(stack))
+        return stack.astype(np.int64), _int_or_float(sums, floats)
     top = int(stack_col.max()) + 1
     dense = sum_by_stack(stack_col, weight, top)[:top]
     if floats or weight.min() <= 0:

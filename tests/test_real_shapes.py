@@ -166,3 +166,15 @@ def test_rows_mixing_numbers_and_literals_survive_every_read_boundary():
     for size in range(1, 48):
         chunks = [doc[i : i + size] for i in range(0, len(doc), size)]
         assert parse_json_chunks(chunks, name="x") == json.loads(doc), size
+
+
+def test_profile_functions_equal_each_threads_functions(samply_import):
+    """``profile.functions()`` tallies every thread in one table: each thread's rows are that
+    thread's ``functions()``."""
+    p = profile_frames.load(samply_import)
+    every = p.functions()
+    assert every["thread"].n_unique() > 40
+    for i in every["thread"].unique().to_list()[:25]:
+        want = p.thread(i).functions().sort("func")
+        got = every.filter(every["thread"] == i).drop("thread", "thread_name").sort("func")
+        assert got.equals(want), i

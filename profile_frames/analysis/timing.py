@@ -44,16 +44,21 @@ def weights_frame(
         k: (v.gather(keep) if isinstance(v, pl.Series) else np.asarray(v)[keep])
         for k, v in key_cols.items()
     }
-    df = pl.DataFrame({**cols, "self": self_w[keep], "total": total_w[keep]})
-    df = df.with_columns(
-        self_pct=pl.col("self") * 100.0 / denom if denom else pl.lit(0.0),
-        total_pct=pl.col("total") * 100.0 / denom if denom else pl.lit(0.0),
+    self_k, total_k = self_w[keep], total_w[keep]
+    pct = (lambda w: w * 100.0 / denom) if denom else (lambda w: np.zeros(len(w)))  # noqa: E731
+    ms = thread.meta.interval_ms if thread.weight_type == "samples" else None
+    none = pl.Series([None] * len(keep), dtype=pl.Float64)
+    df = pl.DataFrame(
+        {
+            **cols,
+            "self": self_k,
+            "total": total_k,
+            "self_pct": pct(self_k),
+            "total_pct": pct(total_k),
+            "self_ms": self_k * ms if ms is not None else none,
+            "total_ms": total_k * ms if ms is not None else none,
+        }
     )
-    if thread.weight_type == "samples":
-        iv = thread.meta.interval_ms
-        df = df.with_columns(self_ms=pl.col("self") * iv, total_ms=pl.col("total") * iv)
-    else:
-        df = df.with_columns(self_ms=pl.lit(None, pl.Float64), total_ms=pl.lit(None, pl.Float64))
     return df
 
 
@@ -97,20 +102,47 @@ def total_time(thread: Thread) -> pl.DataFrame:
 
 
 def profile_functions(profile: Profile, threads: Any = None) -> pl.DataFrame:
-    """``functions()`` of several threads stacked, with ``thread`` (index) and ``thread_name``."""
+    """``functions()`` of several threads stacked, with ``thread`` (index) and ``thread_name``,
+    most self weight first. Each thread is tallied in numpy and one table is built for all, so
+    a profile of hundreds of small threads costs their size, not hundreds of tables."""
     if threads is None:
         views = [t for t in profile.all_threads() if t.n_samples]
     else:
         keys = threads if isinstance(threads, (list, tuple)) else [threads]
         views = [profile.thread(k) for k in keys]
-    frames = [
-        functions(t).with_columns(thread=pl.lit(t.index, pl.UInt32), thread_name=pl.lit(t.name))
-        for t in views
-    ]
-    if not frames:
-        return (
-            functions(profile.main_thread())
-            .clear()
-            .with_columns(thread=pl.lit(0, pl.UInt32), thread_name=pl.lit(""))
-        )
-    return pl.concat(frames, how="vertical_relaxed").sort(["self", "total"], descending=True)
+    parts = []
+    for t in views:
+        used, self_f, total_f, denom = function_weights(t)
+        keep = np.flatnonzero(total_f != 0)
+        ms = t.meta.interval_ms if t.weight_type == "samples" else np.nan
+        parts.append((t, used[keep], self_f[keep], total_f[keep], denom, ms))
+    if not parts:
+        empty = functions(profile.main_thread()).clear()
+        return empty.with_columns(thread=pl.lit(0, pl.UInt32), thread_name=pl.lit(""))
+    lengths = [len(p[1]) for p in parts]
+    func = np.concatenate([p[1] for p in parts]).astype(np.int32)
+    floats = any(p[2].dtype.kind == "f" for p in parts)
+    cast = (lambda a: a.astype(np.float64)) if floats else (lambda a: a.astype(np.int64))
+    self_w = np.concatenate([cast(p[2]) for p in parts])
+    total_w = np.concatenate([cast(p[3]) for p in parts])
+    denom = np.repeat([p[4] if p[4] else np.nan for p in parts], lengths)
+    interval = np.repeat([p[5] for p in parts], lengths)
+    pct = lambda w: np.nan_to_num(w * 100.0 / denom, nan=0.0)  # noqa: E731
+    df = pl.DataFrame(
+        {
+            "function": profile.funcs["name"].gather(func),
+            "library": profile.funcs["library"].gather(func),
+            "self": self_w,
+            "self_pct": pct(self_w),
+            "total": total_w,
+            "total_pct": pct(total_w),
+            "self_ms": pl.Series(self_w * interval, nan_to_null=True),
+            "total_ms": pl.Series(total_w * interval, nan_to_null=True),
+            "func": func,
+            "thread": pl.Series(np.repeat([p[0].index for p in parts], lengths), dtype=pl.UInt32),
+            "thread_name": pl.Series([p[0].name for p in parts]).gather(
+                np.repeat(np.arange(len(parts)), lengths)
+            ),
+        }
+    )
+    return df.sort(["self", "total"], descending=True, maintain_order=True)

@@ -412,6 +412,9 @@ def _weights(t: dict, p: str, n: int) -> pl.Series:
     raw = t.get("weight")
     if raw is None:
         return pl.repeat(1, n, dtype=pl.Int32, eager=True).alias("weight")
+    if isinstance(raw, list) and len(raw) == n and all(type(v) is int for v in raw):
+        if not raw or -(2**31) < min(raw) and max(raw) < 2**31:  # a short array of counts
+            return pl.Series("weight", raw, dtype=pl.Int32)
     raw_dtype = (
         raw.dtype
         if isinstance(raw, pl.Series)
