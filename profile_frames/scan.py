@@ -62,6 +62,22 @@ _BIG_INT = re.compile(rb'"(?:[^"\\]|\\.)*"|(?<![\d.eE+\-])(-?\d{19,})(?![.eE\d])
 _FLAT_BODY = re.compile(rb'(?:[^\[\]{}"]++|"(?:[^"\\]++|\\.)*+")*+', re.S)
 
 
+def _nested_body(depth: int) -> re.Pattern:
+    """The body of an array whose values nest at most ``depth`` containers deep (objects and
+    arrays; a mismatched bracket is left for the JSON parser to refuse)."""
+    string = rb'"(?:[^"\\]++|\\.)*+"'
+    body = rb'(?:[^\[\]{}"]++|' + string + rb")*+"
+    for _ in range(depth):
+        body = rb'(?:[^\[\]{}"]++|' + string + rb"|[\[{]" + body + rb"[\]}])*+"
+    return re.compile(body, re.S)
+
+
+# rows of Gecko tables and marker payloads: ``data`` arrays decoded whole when this shallow
+_NESTED_BODY = _nested_body(6)
+NESTED_KEYS = frozenset(("data",))
+MAX_NESTED_CARRY = 64 << 20  # a nested array longer than this is read by ijson instead
+
+
 def _no_constant(word: str) -> None:
     raise ValueError(f"{word} is not JSON")
 
@@ -358,6 +374,8 @@ class Scanner:
         self.skipping = False  # inside a captured array whose content is discarded
         self.capture_start = 0
         self.flat: list[bytes] | None = None  # text so far of a flat array cut by a chunk end
+        self.nested_from: int | None = None  # a nested array cut by a chunk end starts the carry
+        self.no_nested_at = -1  # document offset of an array too long to decode whole
 
     # -- ijson ----------------------------------------------------------------------------
     def _send(self, data: bytes | bytearray, end_offset: int) -> None:
@@ -431,7 +449,13 @@ class Scanner:
         self.carry = b""
         base = self.offset
         pos = 0
-        if self.flat is not None:
+        if self.nested_from is not None:  # the carry is a whole nested array so far
+            self.nested_from = None
+            pos = self._nested(data, 0, 0, base)
+            pos = 0 if pos == -1 else pos
+            if pos == -2:
+                pos = -1
+        elif self.flat is not None:
             pos = self._continue_flat(data, base)
         elif self.collector is not None or self.skipping:
             pos = self._continue_capture(data, 0, base)
@@ -455,6 +479,32 @@ class Scanner:
             self.capture_start = base + j
             self.flat = [data[j:e]]
             self.carry = data[e:n]
+            return -2
+        return -1
+
+    def _nested(self, data: bytes, j: int, sent: int, base: int) -> int:
+        """``data[j]`` opens a ``data`` array of rows or payloads: decode it whole if its
+        values nest at most six deep. Returns the position after it; -2 if it continues in the
+        next chunk (the text from ``[`` is carried and scanned again); -1 to read it the
+        ordinary way."""
+        n = len(data)
+        if base + j == self.no_nested_at:
+            return -1
+        e = _NESTED_BODY.match(data, j + 1).end()
+        if e < n and data[e] == 0x5D:
+            self._send(data[sent:j], base + j)
+            self._captured_flat(data[j : e + 1], base + j)
+            return e + 1
+        cut = e
+        while cut < n and data[cut] in b"[{":  # a row the chunk's end left open?
+            cut = _NESTED_BODY.match(data, cut + 1).end()
+        if cut >= n or data[cut] == 0x22:  # cut by the chunk's end
+            if n - j > MAX_NESTED_CARRY:
+                self.no_nested_at = base + j
+                return -1
+            self._send(data[sent:j], base + j)
+            self.nested_from = base + j
+            self.carry = data[j:n]
             return -2
         return -1
 
@@ -530,7 +580,14 @@ class Scanner:
             k = j + 1  # data[j] is '[' outside any string
             first = _WHITESPACE.match(data, k).end()
             if first < n and data[first] not in _NUMERIC_START:
-                after = self._flat(data, j, sent, base)
+                after = -1
+                if data[first] in b"[{" and self.builder.on_object is None:
+                    self._send(data[sent:j], base + j)  # so the builder knows the key
+                    sent = j
+                    if self.builder.keys and self.builder.keys[-1] in NESTED_KEYS:
+                        after = self._nested(data, j, sent, base)
+                if after == -1:
+                    after = self._flat(data, j, sent, base)
                 if after == -2:
                     return
                 if after >= 0:
