@@ -152,7 +152,7 @@ def _cli(path: str, *, functions: bool) -> dict:
             run("load", str(Path(path).resolve()))
             loaded = time.perf_counter() - start
             if not functions:
-                return {"seconds": loaded}
+                return {"seconds": loaded, "daemon_peak_rss_mib": _daemon_peak(session)}
             n = json.loads(run("thread", "list", "--json").stdout)["totalThreadCount"]
             rows = 0
             for i in range(n):
@@ -167,9 +167,30 @@ def _cli(path: str, *, functions: bool) -> dict:
                     "--json",
                 )
                 rows += len(json.loads(out.stdout)["functions"])
-            return {"seconds": time.perf_counter() - start, "threads": n, "rows": rows}
+            seconds = time.perf_counter() - start
+            return {
+                "seconds": seconds,
+                "threads": n,
+                "rows": rows,
+                "daemon_peak_rss_mib": _daemon_peak(session),
+            }
         finally:
             subprocess.run([*cli, "stop", "--all"], env=env, capture_output=True)
+
+
+def _daemon_peak(session: str) -> float | None:
+    """Peak resident memory (VmHWM, MiB) of the CLI's daemon: the process whose environment
+    names our private session folder (the CLI itself is a short-lived client)."""
+    mark = f"PROFILER_CLI_SESSION_DIR={session}".encode()
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if mark in (proc / "environ").read_bytes().split(b"\0"):
+                for line in (proc / "status").read_text().splitlines():
+                    if line.startswith("VmHWM:") and "cli.js" in (proc / "cmdline").read_text():
+                        return int(line.split()[1]) / 1024.0
+        except OSError:
+            continue
+    return None
 
 
 def _load(path: str):
@@ -202,7 +223,11 @@ def run_case(case: str, path: str) -> dict:
         start = time.perf_counter()
         check = fn(path)
         seconds = check.pop("seconds") if case in TIMED_INSIDE else time.perf_counter() - start
-        return {"case": case, "seconds": seconds, "check": check}
+        out = {"case": case, "seconds": seconds, "check": check}
+        daemon = check.pop("daemon_peak_rss_mib", None)
+        if daemon is not None:  # the official CLI's memory is its daemon's
+            out["peak_rss_mib"] = daemon
+        return out
     if case == "load":
         start = time.perf_counter()
         p = _load(path)

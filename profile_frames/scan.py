@@ -58,22 +58,40 @@ _LONG_DIGITS = re.compile(rb"\d{19}")  # a cheap first check: 19 digits in a row
 _BIG_INT = re.compile(rb'"(?:[^"\\]|\\.)*"|(?<![\d.eE+\-])(-?\d{19,})(?![.eE\d])', re.S)
 
 
+def _possessive(pattern: str) -> str:
+    """Possessive quantifiers (3.11+) keep these patterns linear; older Pythons get plain ones."""
+    if sys.version_info >= (3, 11):
+        return pattern
+    return pattern.replace("++", "+").replace("*+", "*")  # pragma: no cover
+
+
 # the body of a flat JSON array: scalars and complete strings, no nested array or object
-_FLAT_BODY = re.compile(rb'(?:[^\[\]{}"]++|"(?:[^"\\]++|\\.)*+")*+', re.S)
+_FLAT_BODY = re.compile(_possessive(r'(?:[^\[\]{}"]++|"(?:[^"\\]++|\\.)*+")*+').encode(), re.S)
 
 
-def _nested_body(depth: int) -> re.Pattern:
-    """The body of an array whose values nest at most ``depth`` containers deep (objects and
-    arrays; a mismatched bracket is left for the JSON parser to refuse)."""
-    string = rb'"(?:[^"\\]++|\\.)*+"'
-    body = rb'(?:[^\[\]{}"]++|' + string + rb")*+"
+def nested_body(depth: int) -> str:
+    """A regex for the body of a JSON array or object whose values nest at most ``depth``
+    containers deep (a mismatched bracket is left for the JSON parser to refuse)."""
+    string = r'"(?:[^"\\]++|\\.)*+"'
+    body = r'(?:[^\[\]{}"]++|' + string + r")*+"
     for _ in range(depth):
-        body = rb'(?:[^\[\]{}"]++|' + string + rb"|[\[{]" + body + rb"[\]}])*+"
-    return re.compile(body, re.S)
+        body = r'(?:[^\[\]{}"]++|' + string + r"|[\[{]" + body + r"[\]}])*+"
+    return _possessive(body)
+
+
+def json_value_pattern(depth: int) -> re.Pattern:
+    """One JSON value (a string, a container up to ``depth`` deep, or a bare scalar) in text.
+
+    >>> [m.group() for m in json_value_pattern(2).finditer('[1,{"a":[2]},"x,y",null]', 1, 23)]
+    ['1', '{"a":[2]}', '"x,y"', 'null']
+    """
+    string = r'"(?:[^"\\]++|\\.)*+"'
+    tail = _possessive(r'[\]}]|[^,\[\]{}"\s]++')
+    return re.compile(_possessive(string) + r"|[\[{]" + nested_body(depth - 1) + tail, re.S)
 
 
 # rows of Gecko tables and marker payloads: ``data`` arrays decoded whole when this shallow
-_NESTED_BODY = _nested_body(6)
+_NESTED_BODY = re.compile(nested_body(6).encode(), re.S)
 NESTED_KEYS = frozenset(("data",))
 MAX_NESTED_CARRY = 64 << 20  # a nested array longer than this is read by ijson instead
 
