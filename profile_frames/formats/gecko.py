@@ -26,11 +26,15 @@ Example
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
+import polars as pl
 
 from ..errors import ProfileFormatError
 from .processed import ProfileParts, read_v70
@@ -150,12 +154,13 @@ def _table(t: Any, *, path: str) -> dict[str, list]:
         r if isinstance(r, list) else _row(r, path=f"{path}.data[{i}]") for i, r in enumerate(data)
     ]
     out: dict[str, Any] = {"length": len(rows)}
+    columns = list(itertools.zip_longest(*rows)) if rows else []  # short rows: trailing nulls
     for name, idx in t["schema"].items():
         if not isinstance(idx, int) or isinstance(idx, bool) or idx < 0:
             raise ProfileFormatError(
                 f"schema index of '{name}' must be a non-negative integer", path=f"{path}.schema"
             )
-        cells = [r[idx] if idx < len(r) else None for r in rows]
+        cells = list(columns[idx]) if idx < len(columns) else [None] * len(rows)
         out[name] = _integral(cells) if name in INDEX_COLUMNS else cells
     return out
 
@@ -217,6 +222,15 @@ def _num(v: Any) -> float | None:
 class _Collector:
     """Shared string, func, resource, lib, frame and stack tables being assembled."""
 
+    def stack_table(self) -> dict[str, pl.Series]:
+        """The stacks of every thread read so far, one shared table."""
+        if not self.stack_parts:
+            return {"prefix": pl.Series([], dtype=pl.Int64), "frame": pl.Series([], dtype=pl.Int64)}
+        return {
+            "prefix": pl.concat([p for p, _ in self.stack_parts]),
+            "frame": pl.concat([f for _, f in self.stack_parts]),
+        }
+
     def __init__(self) -> None:
         self.strings: list[str] = []
         self.string_index: dict[str, int] = {}
@@ -232,7 +246,8 @@ class _Collector:
         self.frames: dict[str, list] = {
             k: [] for k in ("func", "address", "category", "subcategory", "line", "column", "lib")
         }
-        self.stacks: dict[str, list] = {"prefix": [], "frame": []}
+        self.stack_parts: list[tuple[pl.Series, pl.Series]] = []  # (prefix, frame) per thread
+        self.n_stacks = 0
 
     def string(self, s: str) -> int:
         i = self.string_index.get(s)
@@ -329,7 +344,7 @@ def read_gecko(tree: dict, *, select: Callable[[list[str]], set[int] | None]) ->
         "libs": col.libs,
         "shared": {
             "stringArray": col.strings,
-            "stackTable": {"length": len(col.stacks["frame"]), **col.stacks},
+            "stackTable": {"length": col.n_stacks, **col.stack_table()},
             "frameTable": {
                 "length": len(col.frames["func"]),
                 "inlineDepth": [0] * len(col.frames["func"]),
@@ -362,7 +377,7 @@ def _thread(
     markers = _table(t.get("markers"), path=f"{path}.markers")
 
     frame_base = len(col.frames["func"])
-    stack_base = len(col.stacks["frame"])
+    stack_base = col.n_stacks
     parsed: dict[int, tuple[Location, int, int | None, int | None]] = {}
     locations = frames.get("location") or []
     relevant = frames.get("relevantForJS") or [False] * len(locations)
@@ -412,32 +427,16 @@ def _thread(
         f["lib"].append(lib_i if lib_i is not None else -1)
 
     n_frames = len(locations)
-    for i, (prefix, frame) in enumerate(
-        zip(stacks.get("prefix") or [None] * stacks["length"], stacks.get("frame") or [])
-    ):
-        if not isinstance(frame, int) or not 0 <= frame < n_frames:
-            raise ProfileFormatError(
-                f"stack frame {frame!r} is out of range ({n_frames} frames)",
-                path=f"{path}.stackTable.data[{i}]",
-            )
-        if prefix is not None and (not isinstance(prefix, int) or not 0 <= prefix < i):
-            raise ProfileFormatError(
-                f"stack prefix {prefix!r} must be an earlier stack",
-                path=f"{path}.stackTable.data[{i}]",
-            )
-        col.stacks["prefix"].append(None if prefix is None else prefix + stack_base)
-        col.stacks["frame"].append(frame + frame_base)
+    prefix, frame = _stack_columns(stacks, n_frames, path=f"{path}.stackTable")
+    col.stack_parts.append((prefix + stack_base, frame + frame_base))
+    col.n_stacks += len(frame)
     n_stacks = stacks["length"]
-
-    sample_stacks = []
-    for i, s in enumerate(samples.get("stack") or []):
-        if s is not None and (not isinstance(s, int) or not 0 <= s < n_stacks):
-            raise ProfileFormatError(
-                f"sample stack {s!r} is out of range ({n_stacks} stacks)",
-                path=f"{path}.samples.data[{i}]",
-            )
-        sample_stacks.append(None if s is None else s + stack_base)
-    times = [None if x is None else x + shift for x in samples.get("time") or []]
+    sample_stacks = _sample_stacks(samples, n_stacks, path=f"{path}.samples") + stack_base
+    raw_times = samples.get("time") or []
+    try:
+        times: Any = pl.Series("time", raw_times, dtype=pl.Float64) + shift
+    except Exception:  # not all numbers: the decoder names the bad value
+        times = [None if x is None else x + shift for x in raw_times]
     out_samples: dict[str, Any] = {
         "length": samples["length"],
         "stack": sample_stacks,
@@ -478,6 +477,62 @@ def _thread(
         "samples": out_samples,
         "markers": out_markers,
     }
+
+
+def _indexes(values: list) -> pl.Series | None:
+    """A column of integers (nulls allowed) as Int64, or None if any cell is something else."""
+    if any(type(v) is not int for v in values if v is not None):
+        return None
+    return pl.Series(values, dtype=pl.Int64)
+
+
+def _stack_columns(stacks: dict, n_frames: int, *, path: str) -> tuple[pl.Series, pl.Series]:
+    """A thread's (prefix, frame) columns, checked at once: every frame a row of the frame
+    table, every prefix an earlier stack. A bad table is read row by row for the error."""
+    n = stacks["length"]
+    prefix = stacks.get("prefix") or [None] * n
+    frame = stacks.get("frame") or []
+    p, f = _indexes(prefix), _indexes(frame)
+    if p is not None and f is not None and len(p) == len(f) == n:
+        pv = p.fill_null(-1).to_numpy()
+        if (
+            f.null_count() == 0
+            and (n == 0 or (f.min() >= 0 and f.max() < n_frames))
+            and ((pv == -1) | ((pv >= 0) & (pv < np.arange(n)))).all()
+            and p.null_count() == int((pv == -1).sum())
+        ):
+            return p, f
+    for i, (pre, fr) in enumerate(zip(prefix, frame)):
+        if not isinstance(fr, int) or isinstance(fr, bool) or not 0 <= fr < n_frames:
+            raise ProfileFormatError(
+                f"stack frame {fr!r} is out of range ({n_frames} frames)",
+                path=f"{path}.data[{i}]",
+            )
+        if pre is not None and (
+            not isinstance(pre, int) or isinstance(pre, bool) or not 0 <= pre < i
+        ):
+            raise ProfileFormatError(
+                f"stack prefix {pre!r} must be an earlier stack", path=f"{path}.data[{i}]"
+            )
+    k = min(len(prefix), len(frame))
+    return pl.Series(prefix[:k], dtype=pl.Int64), pl.Series(frame[:k], dtype=pl.Int64)
+
+
+def _sample_stacks(samples: dict, n_stacks: int, *, path: str) -> pl.Series:
+    """A thread's sample stacks (nulls allowed), checked at once; row by row for the error."""
+    values = samples.get("stack") or []
+    s = _indexes(values)
+    if s is not None and (len(s) == s.null_count() or (s.min() >= 0 and s.max() < n_stacks)):
+        return s
+    for i, v in enumerate(values):
+        if v is not None and (
+            not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < n_stacks
+        ):
+            raise ProfileFormatError(
+                f"sample stack {v!r} is out of range ({n_stacks} stacks)",
+                path=f"{path}.data[{i}]",
+            )
+    raise ProfileFormatError("expected sample stacks", path=path)  # pragma: no cover
 
 
 def _int_or_none(values: list | None, i: int) -> int | None:
