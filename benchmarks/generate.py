@@ -18,7 +18,7 @@ Example
 -------
 >>> import io
 >>> buf = io.BytesIO()
->>> write_profile(buf, target_bytes=200_000, layout="v70", seed=1)
+>>> shape = write_profile(buf, target_bytes=200_000, layout="v70", seed=1)
 >>> import profile_frames
 >>> profile_frames.load(buf.getvalue()).threads.height
 4
@@ -219,6 +219,25 @@ class _Writer:
         self.raw("]")
 
 
+def thread_header(
+    name: str, *, main: bool, pid: str, tid: str, process: str = "parser_benchmarks"
+) -> dict:
+    """A processed thread's header fields, as samply writes them."""
+    return {
+        "name": name,
+        "isMainThread": main,
+        "pid": pid,
+        "tid": tid,
+        "processName": process,
+        "processType": "default",
+        "processStartupTime": 0.0,
+        "processShutdownTime": None,
+        "registerTime": 0.0,
+        "unregisterTime": None,
+        "pausedRanges": [],
+    }
+
+
 def _sample_chunks(n: int, rng: np.random.Generator, hot: np.ndarray):
     """Yield (stack, null mask, timeDeltas, weight, cpu) chunks for n samples."""
     done = 0
@@ -381,19 +400,7 @@ def write_profile(f: BinaryIO, *, target_bytes: int, layout: str = "v70", seed: 
         if i:
             w.raw(",")
         name = "module_benchmarks" if i == 0 else f"tokio-runtime-worker-{i}"
-        header = {
-            "name": name,
-            "isMainThread": i == 0,
-            "pid": "4242",
-            "tid": str(4242 + i),
-            "processName": "parser_benchmarks",
-            "processType": "default",
-            "processStartupTime": 0.0,
-            "processShutdownTime": None,
-            "registerTime": 0.0,
-            "unregisterTime": None,
-            "pausedRanges": [],
-        }
+        header = thread_header(name, main=i == 0, pid="4242", tid=str(4242 + i))
         w.raw(json.dumps(header)[:-1])
         if layout == "v55":
             w.raw(",")

@@ -42,7 +42,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from .generate import Shape, _numbers, _Writer, stack_tree, zipf_choice
+from .generate import Shape, _numbers, _Writer, stack_tree, thread_header, zipf_choice
 
 LAYOUTS = ("samply-import", "gecko-multiprocess", "marker-heavy")
 SAMPLE_BYTES = 30.0  # one sample's stack, timeDelta, weight and threadCPUDelta
@@ -212,20 +212,10 @@ def write_samply_import(
         seen_process.add(proc)
         pid = 10000 + proc
         name = program if main else THREAD_NAMES[i % len(THREAD_NAMES)]
-        header = {
-            "name": name,
-            "isMainThread": main,
-            "pid": str(pid),
-            "tid": str(pid if main else 20000 + i),
-            "processName": program,
-            "processType": "default",
-            "processStartupTime": 0.0,
-            "processShutdownTime": None,
-            "registerTime": 0.0,
-            "unregisterTime": None,
-            "pausedRanges": [],
-            "showMarkersInTimeline": False,
-        }
+        header = thread_header(
+            name, main=main, pid=str(pid), tid=str(pid if main else 20000 + i), process=program
+        )
+        header["showMarkersInTimeline"] = False
         w.raw(("," if i else "") + json.dumps(header)[:-1])
         deep, _ = _thread_tables(w, plan.stacks[i], rng)
         w.raw(
