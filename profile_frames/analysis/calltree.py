@@ -59,8 +59,15 @@ class CallNodes:
         """The funcs these call nodes use (ascending) and each node's position among them:
         per-function results are computed over these, never over the profile's whole func
         table, which holds every thread's functions."""
-        used, slot = np.unique(self.func, return_inverse=True)
-        return used, slot.reshape(-1)
+        n_funcs = int(self.func.max()) + 1 if len(self.func) else 0
+        if n_funcs > 4 * len(self.func):  # few nodes over a big func table: sort them
+            used, slot = np.unique(self.func, return_inverse=True)
+            return used, slot.reshape(-1)
+        present = np.zeros(n_funcs, dtype=bool)  # else a mask, no sort
+        present[self.func] = True
+        used = np.flatnonzero(present)
+        rank = np.cumsum(present) - 1
+        return used, rank[self.func]
 
     def by_func_key(self, func_key: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
         """Self and total per key, where ``func_key[i]`` is the key of ``used_funcs[0][i]``."""
