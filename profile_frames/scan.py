@@ -111,9 +111,21 @@ def loads_flat(text: bytes) -> list:
     ['a', True, None, 1.2345678901234567e+19]
     """
     value = json.loads(text, parse_constant=_no_constant)
-    for i in [i for i, v in enumerate(value) if type(v) is int and not -_BIG < v < _BIG]:
-        value[i] = float(value[i])
+    if _may_hold_big_ints(value):
+        for i in [i for i, v in enumerate(value) if type(v) is int and not -_BIG < v < _BIG]:
+            value[i] = float(value[i])
     return value
+
+
+def _may_hold_big_ints(value: list) -> bool:
+    """False when no element can be an integer of 19 digits or more, found with C-level
+    ``max``/``min`` (numbers and booleans) or a type scan (strings), not a Python step per
+    element."""
+    try:
+        nums = value if None not in value else [v for v in value if v is not None]
+        return bool(nums) and not (-_BIG < min(nums) and max(nums) < _BIG)
+    except TypeError:  # strings, or a mix: only the integers can be big
+        return any(type(v) is int for v in value)
 
 
 def _floatify_big_ints(piece: bytes) -> bytes:
