@@ -47,6 +47,7 @@ _UNEXPECTED = (
     ArithmeticError,
     OverflowError,
     pl.exceptions.PolarsError,
+    pl.exceptions.PanicException,  # a BaseException: polars panics on absurd sizes
     pa.ArrowException,
 )
 

@@ -134,7 +134,7 @@ CORRUPTIONS = {
     ),
     "object instead of column": (["shared", "stackTable", "frame"], {"x": 1}, "expected an array"),
     "fractional index": (["shared", "stackTable", "frame"], [0, 0.5], "expected integers"),
-    "absurd length": (["threads", 0, "samples", "length"], 10**18, "rows but the table has"),
+    "absurd length": (["threads", 0, "samples", "length"], 10**18, "'length' is"),
     "negative length": (["threads", 0, "samples", "length"], -1, "non-negative"),
     "missing frame column": (["shared", "stackTable", "frame"], None, "missing column 'frame'"),
     "threads not a list": (["threads"], {"a": 1}, "threads"),
@@ -201,3 +201,20 @@ def test_newer_version_loads_with_a_warning():
     with pytest.warns(profile_frames.NewerVersionWarning, match="99"):
         p = profile_frames.load(to_bytes(prof))
     assert p.thread(0).functions()["total"].max() == 3
+
+
+@pytest.mark.parametrize("table", ["markers", "samples", "nativeSymbols"])
+@pytest.mark.parametrize("length", [2**32 + 1, 10**12, 2**63, 1e9])
+def test_absurd_table_lengths_are_errors_before_anything_is_allocated(table, length):
+    """A declared ``length`` beyond the table's longest column (or a large one on a table with
+    no columns) made polars panic (a BaseException that escaped) or allocate gigabytes."""
+    from tests.builders import processed_profile, to_bytes
+
+    p = processed_profile([(["A"], 1), (["A", "B"], 2)])
+    thread = p["threads"][0]
+    if table == "nativeSymbols":
+        (p.get("shared") or thread)["nativeSymbols"] = {"length": length}
+    else:
+        thread[table]["length"] = length
+    with pytest.raises(profile_frames.ProfileFormatError, match="'length' is"):
+        profile_frames.load(to_bytes(p))

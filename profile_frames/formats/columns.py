@@ -109,12 +109,33 @@ def table_length(table: Any, *, path: str, keys: tuple[str, ...]) -> int:
             raise ProfileFormatError(
                 f"'length' must be a non-negative integer, got {n!r}", path=path
             )
+        _check_declared_length(table, n, path=path)
         return n
     for k in keys:
         v = table.get(k)
         if v is not None and v is not SKIPPED and hasattr(v, "__len__"):
             return len(v)
     return 0
+
+
+MAX_ROWS_WITHOUT_COLUMNS = 1 << 16
+
+
+def _check_declared_length(table: dict, n: int, *, path: str) -> None:
+    """A table cannot have more rows than its longest column (shorter columns are padded with
+    nulls, as JavaScript reads holes); one with no columns at all gets a small bound. Checked
+    before anything is allocated, so an absurd ``length`` is an error, not gigabytes."""
+    longest = max(
+        (len(v) for k, v in table.items() if k != "length" and isinstance(v, (list, pl.Series))),
+        default=None,
+    )
+    if longest is None:
+        if n > MAX_ROWS_WITHOUT_COLUMNS:
+            raise ProfileFormatError(f"'length' is {n:,} but the table has no columns", path=path)
+    elif n > longest:
+        raise ProfileFormatError(
+            f"'length' is {n:,} but the longest column has {longest:,} rows", path=path
+        )
 
 
 def check_index(
