@@ -187,6 +187,9 @@ def _null_elements(text: np.ndarray, offsets: np.ndarray, starts: np.ndarray) ->
     return elements
 
 
+_JSON_NUMBER_BYTES = b"0123456789+-.eE, \t\r\n"
+
+
 def _parse_with_csv_reader(block: bytes, types: list) -> pl.Series:
     """Any JSON number syntax and blanks, with polars' CSV reader.
 
@@ -195,6 +198,9 @@ def _parse_with_csv_reader(block: bytes, types: list) -> pl.Series:
     commas become newlines, before a second try. Either way an empty element is invalid JSON
     and is rejected, since the CSV reader would read it as null.
     """
+    # the CSV reader also takes words (inf, NaN, Infinity) that JSON has no numbers for
+    if block.replace(b"null", b"").translate(None, _JSON_NUMBER_BYTES):
+        raise ValueError("not a JSON number (only digits, sign, '.', exponent and null)")
     text = block
     try:
         values = _read_csv(block, ",", types)
