@@ -58,17 +58,13 @@ def test_a_thread_view_holds_only_the_stacks_it_reaches(samply_import):
         parent = p.stacks["parent"].to_numpy()[rows]
         parent = parent[~np.isnan(parent)].astype(np.int64)
         assert np.isin(parent, rows).all()
-        # the samples table is remapped onto the view's own rows
+        # the samples table is remapped onto the view's own rows: mapped back through
+        # stack_rows, each sample is its stack in the file, shifted to where its thread's own
+        # table starts in the shared one
         s = t.samples["stack"].drop_nulls().to_numpy()
         assert s.max() < t.stacks.height
-        assert np.array_equal(
-            rows[s],
-            np.array(doc["threads"][i]["samples"]["stack"])[
-                [x is not None for x in doc["threads"][i]["samples"]["stack"]]
-            ]
-            + int(rows[0] - rows[0])
-            + _offset(doc, i),
-        )
+        raw = [x for x in doc["threads"][i]["samples"]["stack"] if x is not None]
+        assert np.array_equal(rows[s], np.array(raw) + _offset(doc, i))
 
 
 def _offset(doc: dict, index: int) -> int:
