@@ -218,3 +218,18 @@ def test_absurd_table_lengths_are_errors_before_anything_is_allocated(table, len
         thread[table]["length"] = length
     with pytest.raises(profile_frames.ProfileFormatError, match="'length' is"):
         profile_frames.load(to_bytes(p))
+
+
+@pytest.mark.parametrize("entry", [None, 7, True, [1]])
+def test_a_gecko_thread_that_is_not_an_object_is_an_error(entry):
+    """It was dropped, which renumbered every later thread; a string stays a child process."""
+    import io
+
+    from benchmarks.shapes import write_gecko_multiprocess
+
+    buf = io.BytesIO()
+    write_gecko_multiprocess(buf, target_bytes=300_000, seed=1, processes=2, threads=4)
+    doc = json.loads(buf.getvalue())
+    doc["threads"].insert(0, entry)
+    with pytest.raises(ProfileFormatError, match=r"threads\[0\]: expected a thread object"):
+        profile_frames.load(json.dumps(doc).encode())

@@ -316,9 +316,18 @@ def read_gecko(tree: dict, *, select: Callable[[list[str]], set[int] | None]) ->
     processes = _processes(tree)
     flat: list[tuple[dict, dict, float, str]] = []
     for proc, shift, ppath in processes:
-        for i, t in enumerate(proc.get("threads") or []):
+        threads = proc.get("threads") or []
+        if not isinstance(threads, list):
+            raise ProfileFormatError(
+                "expected an array of threads", path=f"{ppath}.threads".lstrip(".")
+            )
+        for i, t in enumerate(threads):
+            tpath = f"{ppath}.threads[{i}]" if ppath else f"threads[{i}]"
             if isinstance(t, dict):
-                flat.append((t, proc, shift, f"{ppath}.threads[{i}]" if ppath else f"threads[{i}]"))
+                flat.append((t, proc, shift, tpath))
+            elif not isinstance(t, str):  # a string is a child process (before v5), read above
+                # dropping it would renumber every later thread
+                raise ProfileFormatError(f"expected a thread object, got {t!r:.40}", path=tpath)
     names = [str(t.get("name", "")) for t, _, _, _ in flat]
     keep = select(names)
     root_meta = tree["meta"]
