@@ -233,3 +233,12 @@ def test_a_gecko_thread_that_is_not_an_object_is_an_error(entry):
     doc["threads"].insert(0, entry)
     with pytest.raises(ProfileFormatError, match=r"threads\[0\]: expected a thread object"):
         profile_frames.load(json.dumps(doc).encode())
+
+
+@pytest.mark.parametrize("value", [None, [], 3])
+def test_samples_that_are_not_a_table_are_an_error(value):
+    """``samples: null`` loaded as an empty thread (the Firefox Profiler cannot read it)."""
+    p = processed_profile([(["A"], 1)])
+    p["threads"][0]["samples"] = value
+    with pytest.raises(ProfileFormatError, match=r"threads\[0\]\.samples: expected a samples"):
+        profile_frames.load(to_bytes(p))
