@@ -242,3 +242,12 @@ def test_samples_that_are_not_a_table_are_an_error(value):
     p["threads"][0]["samples"] = value
     with pytest.raises(ProfileFormatError, match=r"threads\[0\]\.samples: expected a samples"):
         profile_frames.load(to_bytes(p))
+
+
+@pytest.mark.parametrize("column", ["weight", "stack"])
+def test_booleans_are_not_numbers(column):
+    """``true`` was read as 1 in weight and index columns."""
+    p = processed_profile([(["A"], 1), (["A", "B"], 1)])
+    p["threads"][0]["samples"][column] = [True, False]
+    with pytest.raises(ProfileFormatError, match="booleans"):
+        profile_frames.load(to_bytes(p))

@@ -49,6 +49,8 @@ def as_series(value: Any, *, path: str, dtype: pl.DataType) -> pl.Series:
     if dtype.is_numeric() or dtype == pl.Boolean:
         if not (s.dtype.is_numeric() or s.dtype == pl.Boolean):
             raise ProfileFormatError(f"expected numbers, got {_dtype_name(s.dtype)}", path=path)
+        if dtype.is_numeric() and s.dtype == pl.Boolean:  # JavaScript would not index by true
+            raise ProfileFormatError("expected numbers, got booleans", path=path)
         if dtype.is_integer() and s.dtype.is_float():
             finite = s.drop_nulls()
             if len(finite) and not (finite == finite.round(0)).all():
