@@ -85,3 +85,25 @@ def test_a_baseline_using_too_much_memory_is_killed():
     watch.stop()
     assert not watch.fired
     assert 0 < default_memory_limit_gb() < 10_000
+
+
+def test_smoke_run_real_shapes(tmp_path):
+    """The real-shape layouts run end to end with their own cases (the official CLI's cases
+    need its install, so they are left to the full suite)."""
+    out, data = tmp_path / "out", tmp_path / "data"
+    cases = "load,orjson_loads,profile_functions,small_thread_functions,self_time"
+    cmd = [sys.executable, "-m", "benchmarks", "--size", "2MB", "--reps", "1"]
+    cmd += ["--layouts", "samply-import,gecko-multiprocess,marker-heavy", "--cases", cases]
+    cmd += ["--out", str(out), "--data", str(data)]
+    subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, timeout=600)
+    report = json.loads((out / "results-2mb.json").read_text())
+    assert [f["name"] for f in report["files"]] == [
+        "profile-2mb-samply-import.json",
+        "profile-2mb-gecko-multiprocess.json",
+        "profile-2mb-marker-heavy.json",
+    ]
+    for f in report["files"]:
+        by_case = {r["case"]: r for r in f["results"]}
+        assert set(by_case) == set(cases.split(",")), f["name"]
+        assert all(r["status"] == "ok" for r in f["results"]), f["results"]
+        assert by_case["small_thread_functions"]["check"]["samples"] >= 20
