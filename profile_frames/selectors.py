@@ -44,9 +44,16 @@ def match_names(names: Sequence[str | None], key: int | str | re.Pattern) -> lis
 
 
 def name_may_match(name: str | None, key: int | str | re.Pattern, index: int) -> bool:
-    """Whether a single thread (position ``index``, name possibly unknown yet) may match ``key``."""
+    """Whether a single thread (position ``index``, name possibly unknown yet) may match ``key``.
+
+    A negative position counts from the end, which is unknown while the threads stream by, so
+    every thread may be the one.
+
+    >>> name_may_match("x", 2, 2), name_may_match("x", 2, 3), name_may_match("x", -1, 0)
+    (True, False, True)
+    """
     if isinstance(key, int) and not isinstance(key, bool):
-        return key == index
+        return key == index or key < 0
     if name is None:
         return True
     return bool(match_names([name], key))

@@ -171,3 +171,25 @@ def test_diff_flamegraph_option(tmp_path):
     r = cli("diff", e, e, "--after", e, "--flamegraph", str(tmp_path / "x.svg"))
     assert r.returncode != 0 and b"one profile per side" in r.stderr
     assert not (tmp_path / "x.svg").exists()
+
+
+def test_a_negative_thread_index_counts_from_the_end(capsys):
+    import profile_frames
+    from profile_frames.present import cli
+
+    """``load(threads=[-1])`` skipped every thread's arrays while streaming (the position of
+    "last" is unknown until the end) and then kept the last thread anyway: its tables were
+    missing. The CLI's ``-t -1`` goes through it."""
+    p = profile_frames.load(profile_frames.example_path(), threads=[-1])
+    whole = profile_frames.load(profile_frames.example_path())
+    last = whole.threads.height - 1
+    assert p.threads["index"].to_list() == [last]
+    # (func numbers differ: a selective v55 load concatenates fewer per-thread tables, and
+    # ties are ordered by them)
+    key = ["function", "library", "self", "total"]
+    got = p.thread(last).functions().drop("func").sort(key)
+    assert got.equals(whole.thread(last).functions().drop("func").sort(key))
+    assert cli.main(["top", "--example", "-t", "-1", "-n", "2"]) == 0
+    by_negative = capsys.readouterr().out
+    assert cli.main(["top", "--example", "-t", str(last), "-n", "2"]) == 0
+    assert by_negative == capsys.readouterr().out
