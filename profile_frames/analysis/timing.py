@@ -26,6 +26,19 @@ if TYPE_CHECKING:
     from ..model import Profile, Thread
 
 
+FUNCTION_COLUMNS = [
+    "function",
+    "library",
+    "self",
+    "self_pct",
+    "total",
+    "total_pct",
+    "self_ms",
+    "total_ms",
+    "func",
+]
+
+
 def function_weights(thread: Thread) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """The funcs the thread's stacks use, their self and total weights, and the denominator."""
     cn = call_nodes(thread)
@@ -44,22 +57,38 @@ def weights_frame(
         k: (v.gather(keep) if isinstance(v, pl.Series) else np.asarray(v)[keep])
         for k, v in key_cols.items()
     }
-    self_k, total_k = self_w[keep], total_w[keep]
-    pct = (lambda w: w * 100.0 / denom) if denom else (lambda w: np.zeros(len(w)))  # noqa: E731
-    ms = thread.meta.interval_ms if thread.weight_type == "samples" else None
-    none = pl.Series([None] * len(keep), dtype=pl.Float64)
-    df = pl.DataFrame(
+    return _weights_table(cols, self_w[keep], total_w[keep], denom, _interval(thread))
+
+
+def _interval(thread: Thread) -> float:
+    """ms per unit of weight: the sampling interval for sample counts, else NaN (no ms)."""
+    return thread.meta.interval_ms if thread.weight_type == "samples" else np.nan
+
+
+def _weights_table(
+    key_cols: dict[str, Any], self_w: np.ndarray, total_w: np.ndarray, denom: Any, interval: Any
+) -> pl.DataFrame:
+    """Key columns, self/total, their percentages of ``denom`` (0 % where it is 0) and their
+    ms (``interval`` × weight; null where it is NaN). ``denom`` and ``interval`` are one
+    number for every row or an array of one per row (the threads of ``profile.functions()``)."""
+    denom = np.asarray(denom, dtype=np.float64)
+    interval = np.asarray(interval, dtype=np.float64)
+
+    def pct(w: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(denom != 0, w * 100.0 / denom, 0.0)
+
+    return pl.DataFrame(
         {
-            **cols,
-            "self": self_k,
-            "total": total_k,
-            "self_pct": pct(self_k),
-            "total_pct": pct(total_k),
-            "self_ms": self_k * ms if ms is not None else none,
-            "total_ms": total_k * ms if ms is not None else none,
+            **key_cols,
+            "self": self_w,
+            "total": total_w,
+            "self_pct": pct(self_w),
+            "total_pct": pct(total_w),
+            "self_ms": pl.Series(self_w * interval, dtype=pl.Float64, nan_to_null=True),
+            "total_ms": pl.Series(total_w * interval, dtype=pl.Float64, nan_to_null=True),
         }
     )
-    return df
 
 
 def functions(thread: Thread) -> pl.DataFrame:
@@ -77,18 +106,9 @@ def functions(thread: Thread) -> pl.DataFrame:
         total_f,
         denom,
     )
-    cols = [
-        "function",
-        "library",
-        "self",
-        "self_pct",
-        "total",
-        "total_pct",
-        "self_ms",
-        "total_ms",
-        "func",
-    ]
-    return df.select(cols).sort(["self", "total", "func"], descending=[True, True, False])
+    return df.select(FUNCTION_COLUMNS).sort(
+        ["self", "total", "func"], descending=[True, True, False]
+    )
 
 
 def self_time(thread: Thread) -> pl.DataFrame:
@@ -114,35 +134,28 @@ def profile_functions(profile: Profile, threads: Any = None) -> pl.DataFrame:
     for t in views:
         used, self_f, total_f, denom = function_weights(t)
         keep = np.flatnonzero(total_f != 0)
-        ms = t.meta.interval_ms if t.weight_type == "samples" else np.nan
-        parts.append((t, used[keep], self_f[keep], total_f[keep], denom, ms))
+        parts.append((t, used[keep], self_f[keep], total_f[keep], denom, _interval(t)))
     if not parts:
         empty = functions(profile.main_thread()).clear()
         return empty.with_columns(thread=pl.lit(0, pl.UInt32), thread_name=pl.lit(""))
     lengths = [len(p[1]) for p in parts]
     func = np.concatenate([p[1] for p in parts]).astype(np.int32)
     floats = any(p[2].dtype.kind == "f" for p in parts)
-    cast = (lambda a: a.astype(np.float64)) if floats else (lambda a: a.astype(np.int64))
-    self_w = np.concatenate([cast(p[2]) for p in parts])
-    total_w = np.concatenate([cast(p[3]) for p in parts])
-    denom = np.repeat([p[4] if p[4] else np.nan for p in parts], lengths)
-    interval = np.repeat([p[5] for p in parts], lengths)
-    pct = lambda w: np.nan_to_num(w * 100.0 / denom, nan=0.0)  # noqa: E731
-    df = pl.DataFrame(
+    cast = (lambda a: a.astype(np.float64)) if floats else (lambda a: a.astype(np.int64))  # noqa: E731
+    df = _weights_table(
         {
             "function": profile.funcs["name"].gather(func),
             "library": profile.funcs["library"].gather(func),
-            "self": self_w,
-            "self_pct": pct(self_w),
-            "total": total_w,
-            "total_pct": pct(total_w),
-            "self_ms": pl.Series(self_w * interval, nan_to_null=True),
-            "total_ms": pl.Series(total_w * interval, nan_to_null=True),
             "func": func,
             "thread": pl.Series(np.repeat([p[0].index for p in parts], lengths), dtype=pl.UInt32),
             "thread_name": pl.Series([p[0].name for p in parts]).gather(
                 np.repeat(np.arange(len(parts)), lengths)
             ),
-        }
+        },
+        np.concatenate([cast(p[2]) for p in parts]),
+        np.concatenate([cast(p[3]) for p in parts]),
+        np.repeat([p[4] for p in parts], lengths),
+        np.repeat([p[5] for p in parts], lengths),
     )
-    return df.sort(["self", "total"], descending=True, maintain_order=True)
+    order = [*FUNCTION_COLUMNS, "thread", "thread_name"]
+    return df.select(order).sort(["self", "total"], descending=True, maintain_order=True)
