@@ -180,9 +180,6 @@ class Thread:
                 moved = np.bincount(stack_map[hit], weights=counted[hit], minlength=n)
                 counted = moved if counted.dtype.kind == "f" else np.rint(moved).astype(np.int64)
         view = replace(self, **changes)
-        arrays = self.__dict__.get("_stack_arrays")
-        if arrays is not None and not {"stacks", "frames"} & changes.keys():
-            object.__setattr__(view, "_stack_arrays", arrays)
         if counted is not None:
             object.__setattr__(view, "_stack_weights", counted)
         return view
@@ -422,7 +419,6 @@ class Profile:
         closure = self._closure(reached) if 2 * len(reached) <= n_shared else None
         if closure is not None and 2 * len(closure) > n_shared:
             closure = None
-        arrays = None
         if closure is None:  # most of the shared table: use it as it is
             stacks, rows_of, source, at, size = self.stacks, None, base, reached, n_shared
         else:
@@ -430,8 +426,6 @@ class Profile:
             new_parent = np.where(parent >= 0, np.searchsorted(closure, np.maximum(parent, 0)), -1)
             arrow = pa.array(new_parent.astype(np.int32), mask=new_parent < 0)
             stacks = self.stacks[closure].with_columns(parent=pl.Series("parent", arrow))
-            frame_func = self.frames["func"].to_numpy()
-            arrays = (new_parent, frame_func[stacks["frame"].to_numpy()].astype(np.int64))
             rows_of, size = closure, len(closure)
             at = np.searchsorted(closure, reached)
             source = SampleSource(n, lambda: _into_closure(base.table(), closure))
@@ -447,8 +441,6 @@ class Profile:
             weight_type=infos[0]["weight_type"],
             stack_rows=rows_of,
         )
-        if arrays is not None:  # made above anyway: spare stack_arrays() the round trip
-            object.__setattr__(view, "_stack_arrays", arrays)
         if counts is not None:  # the samples grouped by stack when the profile was built
             dense = np.zeros(size, dtype=counts.weight.dtype)
             dense[at] = counts.weight

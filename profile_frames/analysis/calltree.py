@@ -96,11 +96,7 @@ def stack_weights(thread: Thread) -> np.ndarray:
 
 
 def stack_arrays(thread: Thread) -> tuple[np.ndarray, np.ndarray]:
-    """The stack tree as numpy arrays: parent (-1 = root) and the func of each stack (the
-    view may have them already)."""
-    cached = thread.__dict__.get("_stack_arrays")
-    if cached is not None:
-        return cached
+    """The stack tree as numpy arrays: parent (-1 = root) and the func of each stack."""
     parent = thread.stacks["parent"].fill_null(-1).to_numpy().astype(np.int64)
     if not thread.stacks.height:
         return parent, np.zeros(0, np.int64)
