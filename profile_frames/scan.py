@@ -65,18 +65,20 @@ def _possessive(pattern: str) -> str:
     return pattern.replace("++", "+").replace("*+", "*")  # pragma: no cover
 
 
-# the body of a flat JSON array: scalars and complete strings, no nested array or object
-_FLAT_BODY = re.compile(_possessive(r'(?:[^\[\]{}"]++|"(?:[^"\\]++|\\.)*+")*+').encode(), re.S)
+_STRING = r'"(?:[^"\\]++|\\.)*+"'  # a complete JSON string
 
 
 def nested_body(depth: int) -> str:
     """A regex for the body of a JSON array or object whose values nest at most ``depth``
     containers deep (a mismatched bracket is left for the JSON parser to refuse)."""
-    string = r'"(?:[^"\\]++|\\.)*+"'
-    body = r'(?:[^\[\]{}"]++|' + string + r")*+"
+    body = r'(?:[^\[\]{}"]++|' + _STRING + r")*+"
     for _ in range(depth):
-        body = r'(?:[^\[\]{}"]++|' + string + r"|[\[{]" + body + r"[\]}])*+"
+        body = r'(?:[^\[\]{}"]++|' + _STRING + r"|[\[{]" + body + r"[\]}])*+"
     return _possessive(body)
+
+
+# the body of a flat JSON array: scalars and complete strings, no nested array or object
+_FLAT_BODY = re.compile(nested_body(0).encode(), re.S)
 
 
 def json_value_pattern(depth: int) -> re.Pattern:
@@ -85,9 +87,8 @@ def json_value_pattern(depth: int) -> re.Pattern:
     >>> [m.group() for m in json_value_pattern(2).finditer('[1,{"a":[2]},"x,y",null]', 1, 23)]
     ['1', '{"a":[2]}', '"x,y"', 'null']
     """
-    string = r'"(?:[^"\\]++|\\.)*+"'
     tail = _possessive(r'[\]}]|[^,\[\]{}"\s]++')
-    return re.compile(_possessive(string) + r"|[\[{]" + nested_body(depth - 1) + tail, re.S)
+    return re.compile(_possessive(_STRING) + r"|[\[{]" + nested_body(depth - 1) + tail, re.S)
 
 
 # rows of Gecko tables and marker payloads: ``data`` arrays decoded whole when this shallow
@@ -481,10 +482,9 @@ class Scanner:
         pos = 0
         if self.nested_from is not None:  # the carry is a whole nested array so far
             self.nested_from = None
-            pos = self._nested(data, 0, 0, base)
-            pos = 0 if pos == -1 else pos
-            if pos == -2:
-                pos = -1
+            after = self._nested(data, 0, 0, base)
+            # -2: still cut (carried again, nothing to scan); -1: scan it the ordinary way
+            pos = -1 if after == -2 else 0 if after == -1 else after
         elif self.flat is not None:
             pos = self._continue_flat(data, base)
         elif self.collector is not None or self.skipping:
