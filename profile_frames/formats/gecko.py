@@ -222,15 +222,6 @@ def _num(v: Any) -> float | None:
 class _Collector:
     """Shared string, func, resource, lib, frame and stack tables being assembled."""
 
-    def stack_table(self) -> dict[str, pl.Series]:
-        """The stacks of every thread read so far, one shared table."""
-        if not self.stack_parts:
-            return {"prefix": pl.Series([], dtype=pl.Int64), "frame": pl.Series([], dtype=pl.Int64)}
-        return {
-            "prefix": pl.concat([p for p, _ in self.stack_parts]),
-            "frame": pl.concat([f for _, f in self.stack_parts]),
-        }
-
     def __init__(self) -> None:
         self.strings: list[str] = []
         self.string_index: dict[str, int] = {}
@@ -248,6 +239,15 @@ class _Collector:
         }
         self.stack_parts: list[tuple[pl.Series, pl.Series]] = []  # (prefix, frame) per thread
         self.n_stacks = 0
+
+    def stack_table(self) -> dict[str, pl.Series]:
+        """The stacks of every thread read so far, one shared table."""
+        if not self.stack_parts:
+            return {"prefix": pl.Series([], dtype=pl.Int64), "frame": pl.Series([], dtype=pl.Int64)}
+        return {
+            "prefix": pl.concat([p for p, _ in self.stack_parts]),
+            "frame": pl.concat([f for _, f in self.stack_parts]),
+        }
 
     def string(self, s: str) -> int:
         i = self.string_index.get(s)

@@ -105,9 +105,17 @@ def read_v70(tree: dict, *, keep: set[int] | None = None, counted: Any = None) -
             0,
         )
         pre = counted.stack_counts(i, column) if counted is not None else None
-        part = _thread(t, i, strings, n_stacks=len(stacks), cpu_scale=cpu_scale, stack_counts=pre)
-        part.stack_offset = offset
-        threads.append(part)
+        threads.append(
+            _thread(
+                t,
+                i,
+                strings,
+                n_stacks=len(stacks),
+                cpu_scale=cpu_scale,
+                stack_counts=pre,
+                stack_offset=offset,
+            )
+        )
     return ProfileParts(meta, categories, libs, stacks, frames, funcs, native, threads)
 
 
@@ -362,6 +370,7 @@ def _thread(
     n_stacks: int,
     cpu_scale: float | None,
     stack_counts: np.ndarray | None = None,
+    stack_offset: int = 0,
 ) -> ThreadParts:
     p = f"threads[{i}]"
     if "samples" in t and not isinstance(t["samples"], dict):  # the Firefox Profiler fails too
@@ -383,7 +392,7 @@ def _thread(
         "process_type": _str(t.get("processType")),
         "weight_type": str((t.get("samples") or {}).get("weightType") or "samples"),
     }
-    return ThreadParts(info, samples, markers, stack_counts)
+    return ThreadParts(info, samples, markers, stack_counts, stack_offset)
 
 
 def _samples(t: Any, p: str, *, n_stacks: int, cpu_scale: float | None) -> pl.DataFrame:
