@@ -57,10 +57,11 @@ def _threads(tree: dict) -> list[dict]:
     return [t for t in tree.get("threads", []) if isinstance(t, dict)]
 
 
-def _offset(value: Any, offset: int, *, path: str) -> pl.Series:
-    """Add ``offset`` to every index that is >= 0 (nulls and -1 stay)."""
+def _offset(value: Any, offset: int | np.ndarray, *, path: str) -> pl.Series:
+    """Add ``offset`` (one for all rows, or one per row) to every index that is >= 0 (nulls and
+    -1 stay)."""
     s = as_series(value, path=path, dtype=pl.Int64)
-    if offset == 0 or len(s) == 0:
+    if len(s) == 0 or not np.any(offset):
         return s
     low = s.min()
     if low is None or low >= 0:  # indexes only (and nulls): no -1 to keep
@@ -359,14 +360,11 @@ def _joined_column(
     s = _concat_series(parts) if len(parts) != 1 else parts[0]
     if target is None:
         return s
-    s = as_series(s, path=f"threads[*].{table}.{key}", dtype=pl.Int64)
     shift = np.repeat(
         np.array([by_thread[i]["_tableOffsets"][target] for i, _, _ in values], dtype=np.int64),
         [n for _, _, n in values],
     )
-    if not shift.any():
-        return s
-    return pl.select(pl.when(s >= 0).then(s + shift).otherwise(s)).to_series()
+    return _offset(s, shift, path=f"threads[*].{table}.{key}")
 
 
 def _series(run: list, *, table: str, key: str, values: list) -> pl.Series:
