@@ -82,7 +82,11 @@ def decode_jslb(data: bytes, *, name: str, skip: Callable[[list, list], bool] | 
 
     def slab(index: Any) -> Any:
         if not isinstance(index, int) or not 0 <= index < count:
-            raise ProfileFormatError(f"JSLB reference to missing slab {index!r}", source=name)
+            raise ProfileFormatError(
+                f"JSLB reference to missing slab {index!r}",
+                source=name,
+                offset=entries[active[-1]][1] if active else 16,
+            )
         typ, off, length = entries[index]
         if typ == _JSON:
             if index in active or len(active) > MAX_SLAB_NESTING:

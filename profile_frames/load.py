@@ -188,7 +188,7 @@ def _selected(names: list[str], keys: list | None) -> set[int] | None:
 def _build(tree: Any, keys: list | None, *, name: str, counted: Any = None) -> Profile:
     if not isinstance(tree, dict):
         raise ProfileFormatError(
-            "not a profile: expected a JSON object at the top level", source=name
+            "not a profile: expected a JSON object at the top level", source=name, path="$"
         )
     version = _processed_version(tree)
     if version is not None:
@@ -230,6 +230,7 @@ def _build(tree: Any, keys: list | None, *, name: str, counted: Any = None) -> P
             "not a profile: expected a Firefox Profiler processed profile "
             "(meta.preprocessedProfileVersion) or a Gecko profile (meta.version with threads)",
             source=name,
+            path="meta",
         )
     return _profile(parts, fmt=fmt, version=version, name=name)
 

@@ -4,7 +4,8 @@ JSON, with a loop per sample. Slow and simple on purpose; the tests compare the 
 vectorised numbers with it.
 
 The Firefox Profiler's rules: a sample's weight counts for its leaf function (self) and once for
-every distinct function on its stack (total); samples with a null stack count nowhere.
+every distinct function (func index) on its stack (total); samples with a null stack count
+nowhere. Functions that share a name are then summed by name, as :func:`ours` does.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from collections import Counter
 def _tables(doc: dict, thread: dict) -> tuple[dict, dict, dict, list]:
     shared = doc.get("shared") or {}
     pick = lambda key: thread.get(key) if key in thread else shared.get(key)  # noqa: E731
-    return pick("stackTable"), pick("frameTable"), pick("funcTable"), pick("stringArray")
+    strings = pick("stringArray") if "stringArray" in thread or "stringArray" in shared else None
+    return pick("stackTable"), pick("frameTable"), pick("funcTable"), strings or pick("stringTable")
 
 
 def _prefixes(stacks: dict) -> list:
@@ -36,14 +38,15 @@ def thread_weights(doc: dict, index: int) -> tuple[Counter, Counter]:
     for stack, weight in zip(samples["stack"], weights):
         if stack is None:
             continue
-        names = []
+        weight = 1 if weight is None else weight  # as the library reads a null weight
+        on_stack = []
         s = stack
         while s is not None:
-            names.append(strings[funcs["name"][frames["func"][stacks["frame"][s]]]])
+            on_stack.append(frames["func"][stacks["frame"][s]])
             s = prefix[s]
-        self_w[names[0]] += weight
-        for name in set(names):
-            total_w[name] += weight
+        self_w[strings[funcs["name"][on_stack[0]]]] += weight
+        for func in set(on_stack):
+            total_w[strings[funcs["name"][func]]] += weight
     return self_w, total_w
 
 

@@ -22,7 +22,6 @@ import numpy as np
 import polars as pl
 
 from ..analysis.calltree import name_with_library, stack_weights
-from ..tree import depths, levels, subtree_sums
 from .atomic import atomic_write
 
 if TYPE_CHECKING:
@@ -32,37 +31,66 @@ if TYPE_CHECKING:
 def folded_lines(
     thread: Thread, *, with_library: bool = False, thread_prefix: bool = False
 ) -> list[str]:
-    """The folded lines of a thread view, heaviest first."""
+    """The folded lines of a thread view, heaviest first.
+
+    Each stack with weight is walked up to its root one level at a time, so the work is the
+    size of the output (a 20,000-deep chain with one sampled leaf is one line, not 20,000
+    paths). Functions with no name are written ``?``, weights exactly (integers as integers).
+    """
     sw = stack_weights(thread)
     parent = thread.stacks["parent"].fill_null(-1).to_numpy().astype(np.int64)
-    names = name_with_library(thread.funcs) if with_library else thread.funcs["name"].fill_null("")
-    # ';' and newlines would break the format
-    names = names.str.replace_all(";", ":", literal=True).str.replace_all("\n", " ", literal=True)
-    func = thread.frames["func"].gather(thread.stacks["frame"])
-    label = names.gather(func)
-    reached = subtree_sums(parent, (sw != 0).astype(np.int64)) > 0
-    path_np = np.empty(len(parent), dtype=object)
-    d = depths(parent)
-    for lvl in levels(d):
-        lvl = lvl[reached[lvl]]
-        if not len(lvl):
-            continue
-        own = label.gather(lvl)
-        if d[lvl[0]] == 0:
-            joined = own
-        else:
-            joined = pl.Series(path_np[parent[lvl]], dtype=pl.String) + ";" + own
-        path_np[lvl] = joined.to_numpy()
+    names = name_with_library(thread.funcs) if with_library else thread.funcs["name"]
+    # ';' and newlines would break the format; an empty name would leave an empty frame
+    names = (
+        names.fill_null("")
+        .str.replace_all(";", ":", literal=True)
+        .str.replace_all("\n", " ", literal=True)
+    )
+    names = pl.select(pl.when(names == "").then(pl.lit("?")).otherwise(names)).to_series()
+    label_of_stack = thread.frames["func"].gather(thread.stacks["frame"]).to_numpy()
     has = np.flatnonzero(sw != 0)
+    leaf, step, func = [], [], []
+    ids, cur, k = np.arange(len(has)), has, 0
+    while len(cur):
+        leaf.append(ids)
+        step.append(np.full(len(cur), k, dtype=np.int32))
+        func.append(label_of_stack[cur])
+        up = parent[cur]
+        keep = up >= 0
+        ids, cur, k = ids[keep], up[keep], k + 1
+    if not leaf:
+        return []
+    frames = pl.DataFrame(
+        {
+            "leaf": np.concatenate(leaf),
+            "step": np.concatenate(step),
+            "name": names.gather(np.concatenate(func)),
+        }
+    )
+    paths = (
+        frames.sort(["leaf", "step"], descending=[False, True])
+        .group_by("leaf", maintain_order=True)
+        .agg(pl.col("name").str.join(";").alias("path"))
+    )
     prefix = (thread.name.replace(";", ":") + ";") if thread_prefix else ""
     # distinct stacks can share a path of names (several frames of one function): sum them
     lines = (
-        pl.DataFrame({"path": pl.Series(path_np[has], dtype=pl.String), "w": sw[has]})
+        paths.with_columns(w=pl.Series(sw[has][paths["leaf"].to_numpy()]))
         .group_by("path")
         .agg(pl.col("w").sum())
         .sort(["w", "path"], descending=[True, False])
     )
-    return [f"{prefix}{p} {w:g}" for p, w in lines.iter_rows()]
+    text = pl.lit(prefix) + pl.col("path") + " " + _exact(pl.col("w"), lines["w"].dtype)
+    return lines.select(text).to_series().to_list()
+
+
+def _exact(w: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """Weights as text without rounding: integers (and integral floats) in full, other floats
+    in their shortest round-tripping form."""
+    if not dtype.is_float():
+        return w.cast(pl.String)
+    integral = (w == w.round()) & (w.abs() < 2.0**53)
+    return pl.when(integral).then(w.cast(pl.Int64).cast(pl.String)).otherwise(w.cast(pl.String))
 
 
 def write_folded(thread: Thread, path: str | os.PathLike, **options: bool) -> None:

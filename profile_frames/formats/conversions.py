@@ -133,9 +133,14 @@ class StackCounter:
     """Counts samples per stack (weight 1 each, nulls left out) as the blocks of a
     ``samples.stack`` column arrive, which pass through unchanged. ``series`` is the column the
     counts belong to: a reader uses them only if the table still holds that very object (an
-    upgrade step that renumbers stacks replaces it)."""
+    upgrade step that renumbers stacks replaces it).
+
+    A negative index, or one far beyond what the samples seen so far could need (an absurd
+    value would make the dense count allocate gigabytes), stops the counting: the reader then
+    validates the column against its stack table and reports where it is wrong."""
 
     WINDOW = 1 << 22  # samples per bincount call
+    SLACK = 1 << 20  # indexes up to 16 x samples seen + this are counted densely
     parse_dtype = None  # the scanner picks the integer type
 
     def __init__(self) -> None:
@@ -144,10 +149,20 @@ class StackCounter:
         self._buf = np.empty(0, dtype=np.intp)
         self._filled = 0
         self._nulls = 0
+        self._seen = 0
+        self.abandoned = False
 
     def __call__(self, block: pl.Series | pa.Array) -> pl.Series:
         if isinstance(block, pa.Array):
             block = pl.Series("v", block)
+        if self.abandoned:
+            return block
+        self._seen += len(block)
+        lo, hi = (block.min(), block.max()) if block.dtype.is_integer() else (-1, 0)
+        if lo is not None and (lo < 0 or hi > 16 * self._seen + self.SLACK):
+            self.abandoned = True
+            self._buf = np.empty(0, dtype=np.intp)
+            return block
         pos = 0
         while pos < len(block):
             if self._filled == len(self._buf):
@@ -173,9 +188,10 @@ class StackCounter:
         self._filled = self._nulls = 0
 
     def finish(self, series: pl.Series) -> pl.Series:
-        self._flush()
+        if not self.abandoned:
+            self._flush()
+            self.series = series
         self._buf = np.empty(0, dtype=np.intp)
-        self.series = series
         return series
 
 

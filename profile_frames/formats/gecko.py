@@ -174,12 +174,12 @@ INDEX_COLUMNS = frozenset(
 
 
 def _integral(cells: list) -> list:
-    """Integral floats as ints (bools and everything else unchanged).
+    """Integral floats within int64 as ints (bools and everything else unchanged).
 
-    >>> _integral([38.0, 1.5, None, True, 2])
-    [38, 1.5, None, True, 2]
+    >>> _integral([38.0, 1.5, None, True, 2, 1e308])
+    [38, 1.5, None, True, 2, 1e+308]
     """
-    return [int(v) if type(v) is float and v.is_integer() else v for v in cells]
+    return [int(v) if type(v) is float and v.is_integer() and abs(v) < 2**63 else v for v in cells]
 
 
 def _row(r: Any, *, path: str) -> list:
@@ -489,10 +489,14 @@ def _thread(
 
 
 def _indexes(values: list) -> pl.Series | None:
-    """A column of integers (nulls allowed) as Int64, or None if any cell is something else."""
+    """A column of integers (nulls allowed) as Int64, or None if any cell is something else
+    (or beyond int64: the row-by-row check names it)."""
     if any(type(v) is not int for v in values if v is not None):
         return None
-    return pl.Series(values, dtype=pl.Int64)
+    try:
+        return pl.Series(values, dtype=pl.Int64)
+    except (TypeError, OverflowError):
+        return None
 
 
 def _stack_columns(stacks: dict, n_frames: int, *, path: str) -> tuple[pl.Series, pl.Series]:

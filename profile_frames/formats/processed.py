@@ -189,7 +189,11 @@ def _funcs(shared: dict, strings: pl.Series) -> pl.DataFrame:
     p = "shared.funcTable"
     t = shared.get("funcTable") or {"length": 0}
     n = table_length(t, path=p, keys=("name", "resource"))
-    name = _lookup(strings, column(t, "name", path=p, dtype=pl.Int64, length=n), path=f"{p}.name")
+    name_index = column(t, "name", path=p, dtype=pl.Int64, length=n)
+    if name_index.null_count():
+        row = int(name_index.is_null().arg_true()[0])
+        raise ProfileFormatError(f"func {row} has no name (null)", path=f"{p}.name")
+    name = _lookup(strings, name_index, path=f"{p}.name")
     resource = column(t, "resource", path=p, dtype=pl.Int32, length=n, default=-1).fill_null(-1)
     res_table = shared.get("resourceTable") or {"length": 0}
     rp = "shared.resourceTable"
@@ -293,8 +297,9 @@ def stack_parents(t: dict, n: int, *, path: str) -> pl.Series:
                 "prefixOffset points before the first stack", path=f"{path}.prefixOffset"
             )
         return parent.cast(pl.Int32)
-    parent = column(t, "prefix", path=path, dtype=pl.Int32, length=n, default=None)
-    return parent.replace(-1, None)
+    if n and t.get("prefix") is None:  # every stack a root would be silently wrong numbers
+        raise ProfileFormatError("missing column 'prefix' (or 'prefixOffset')", path=path)
+    return column(t, "prefix", path=path, dtype=pl.Int32, length=n, default=None)
 
 
 def _stacks(t: dict, frames: pl.DataFrame, categories: pl.DataFrame) -> pl.DataFrame:

@@ -50,6 +50,12 @@ TABLE_INDEX_COLUMNS = (
     ("nativeAllocations", "stack", "stackTable"),
 )
 ESSENTIAL = {"frame", "func", "stack", "prefix", "prefixOffset"}
+# columns a per-thread table with rows must have ("a|b": one of them)
+REQUIRED = {
+    "stackTable": ("frame", "prefix|prefixOffset"),
+    "frameTable": ("func",),
+    "funcTable": ("name",),
+}
 DEFAULT_CATEGORIES = [{"name": "Other", "color": "grey", "subcategories": ["Other"]}]
 
 
@@ -57,16 +63,42 @@ def _threads(tree: dict) -> list[dict]:
     return [t for t in tree.get("threads", []) if isinstance(t, dict)]
 
 
-def _offset(value: Any, offset: int | np.ndarray, *, path: str) -> pl.Series:
+def _offset(
+    value: Any,
+    offset: int | np.ndarray,
+    *,
+    path: str,
+    limit: int | np.ndarray | None = None,
+    what: str = "",
+) -> pl.Series:
     """Add ``offset`` (one for all rows, or one per row) to every index that is >= 0 (nulls and
-    -1 stay)."""
+    -1 stay). With ``limit`` (one, or one per row), every index must first be below it: an index
+    past its own thread's table would otherwise land in the next thread's rows after the join,
+    where no later check could see it."""
     s = as_series(value, path=path, dtype=pl.Int64)
-    if len(s) == 0 or not np.any(offset):
+    if len(s) == 0:
+        return s
+    if limit is not None:
+        _check_local(s, limit, path=path, what=what)
+    if not np.any(offset):
         return s
     low = s.min()
     if low is None or low >= 0:  # indexes only (and nulls): no -1 to keep
         return s + offset
     return pl.select(pl.when(s >= 0).then(s + offset).otherwise(s)).to_series()
+
+
+def _check_local(s: pl.Series, limit: int | np.ndarray, *, path: str, what: str) -> None:
+    high = s >= pl.Series(limit) if isinstance(limit, np.ndarray) else s >= limit
+    bad = high.fill_null(False)
+    if bad.any():
+        row = int(bad.arg_true()[0])
+        size = int(limit[row]) if isinstance(limit, np.ndarray) else limit
+        raise ProfileFormatError(
+            f"{what or 'index'} {s[row]} at row {row} is out of range (the thread's table has "
+            f"{size} rows)",
+            path=path,
+        )
 
 
 def _string_table_array(tree: dict) -> None:
@@ -230,7 +262,13 @@ def _v41_profile_libs(tree: dict) -> None:
         res = t.get("resourceTable")
         if not isinstance(local, list) or not isinstance(res, dict) or "lib" not in res:
             continue
-        res["lib"] = _offset(res["lib"], len(libs), path=f"threads[{i}].resourceTable.lib")
+        res["lib"] = _offset(
+            res["lib"],
+            len(libs),
+            path=f"threads[{i}].resourceTable.lib",
+            limit=len(local),
+            what="lib index",
+        )
         libs.extend(local)
 
 
@@ -242,8 +280,8 @@ def _v56_shared_strings(tree: dict) -> None:
         if not isinstance(t, dict):
             continue
         local = t.pop("stringArray", None)
-        if local is None:
-            continue
+        if local is None:  # a thread without strings: any string index it holds is wrong
+            local = []
         if not isinstance(local, list):
             raise ProfileFormatError(
                 "expected an array of strings", path=f"threads[{i}].stringArray"
@@ -252,7 +290,13 @@ def _v56_shared_strings(tree: dict) -> None:
         for table, col in STRING_COLUMNS:
             tab = t.get(table)
             if isinstance(tab, dict) and tab.get(col) is not None:
-                tab[col] = _offset(tab[col], off, path=f"threads[{i}].{table}.{col}")
+                tab[col] = _offset(
+                    tab[col],
+                    off,
+                    path=f"threads[{i}].{table}.{col}",
+                    limit=len(local),
+                    what="string index",
+                )
         strings.extend(local)
 
 
@@ -271,7 +315,7 @@ def _v60_shared_tables(tree: dict) -> None:
     for i, t in enumerate(tree["threads"]):
         if not isinstance(t, dict):
             continue
-        starts = dict(offsets)
+        starts, sizes = dict(offsets), {}
         for name in THREAD_TABLES:
             tab = t.pop(name, None)
             if tab is None:
@@ -279,8 +323,16 @@ def _v60_shared_tables(tree: dict) -> None:
             n = table_length(
                 tab, path=f"threads[{i}].{name}", keys=tuple(tab) if isinstance(tab, dict) else ()
             )
+            for col in REQUIRED.get(name, ()) if n else ():
+                if not any(tab.get(c) is not None for c in col.split("|")):
+                    either = "' or '".join(col.split("|"))
+                    raise ProfileFormatError(
+                        f"missing column '{either}'",
+                        path=f"threads[{i}].{name}",
+                    )
             pieces[name].append((i, tab, n))
             offsets[name] += n
+            sizes[name] = n
         for table, col, target in TABLE_INDEX_COLUMNS:
             if table in THREAD_TABLES:
                 continue
@@ -288,8 +340,14 @@ def _v60_shared_tables(tree: dict) -> None:
             if isinstance(tab, dict) and tab.get(col) is not None:
                 if table == "samples" and col == "stack":  # the scanner may have counted it
                     t["_countedStack"] = (tab[col], starts[target])
-                tab[col] = _offset(tab[col], starts[target], path=f"threads[{i}].{table}.{col}")
-        t["_tableOffsets"] = starts
+                tab[col] = _offset(
+                    tab[col],
+                    starts[target],
+                    path=f"threads[{i}].{table}.{col}",
+                    limit=sizes[target],
+                    what=f"{target} index",
+                )
+        t["_tableOffsets"], t["_tableSizes"] = starts, sizes
     for name in THREAD_TABLES:
         shared[name] = _concat_tables(name, pieces[name], offsets_by_thread=tree["threads"])
 
@@ -360,11 +418,29 @@ def _joined_column(
     s = _concat_series(parts) if len(parts) != 1 else parts[0]
     if target is None:
         return s
-    shift = np.repeat(
-        np.array([by_thread[i]["_tableOffsets"][target] for i, _, _ in values], dtype=np.int64),
-        [n for _, _, n in values],
-    )
-    return _offset(s, shift, path=f"threads[*].{table}.{key}")
+    rows = [n for _, _, n in values]
+
+    def per_row(field: str) -> np.ndarray:
+        return np.repeat(
+            np.array([by_thread[i][field][target] for i, _, _ in values], dtype=np.int64), rows
+        )
+
+    try:
+        return _offset(
+            s,
+            per_row("_tableOffsets"),
+            path=f"threads[*].{table}.{key}",
+            limit=per_row("_tableSizes"),
+        )
+    except ProfileFormatError:  # name the thread and its row
+        for i, v, _ in values:
+            if v is not None:
+                path = f"threads[{i}].{table}.{key}"
+                local = as_series(v, path=path, dtype=pl.Int64)
+                _check_local(
+                    local, by_thread[i]["_tableSizes"][target], path=path, what=f"{target} index"
+                )
+        raise
 
 
 def _series(run: list, *, table: str, key: str, values: list) -> pl.Series:
