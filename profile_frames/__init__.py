@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from .analysis.diff import diff, diff_tree
-from .errors import ProfileFormatError, ProfileKeyError
+from .errors import ExportError, ProfileFormatError, ProfileKeyError
 from .load import NewerVersionWarning, load
 from .model import Meta, Profile, Thread
 from .present.flamegraph import diff_flamegraph
@@ -23,6 +23,7 @@ from .present.flamegraph import diff_flamegraph
 __version__ = "0.1.0"
 
 __all__ = [
+    "ExportError",
     "Meta",
     "NewerVersionWarning",
     "Profile",

@@ -58,3 +58,12 @@ class ProfileKeyError(KeyError):
 
     def __str__(self) -> str:  # KeyError quotes its message; show it plainly
         return str(self.args[0]) if self.args else ""
+
+
+class ExportError(ValueError):
+    """A loaded profile holds values the chosen export format cannot represent (a weight
+    beyond pprof's 64-bit integers, say); nothing is written.
+
+    >>> str(ExportError("weight 1e+30 does not fit pprof's int64"))
+    "weight 1e+30 does not fit pprof's int64"
+    """

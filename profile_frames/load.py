@@ -235,17 +235,29 @@ def _build(tree: Any, keys: list | None, *, name: str, counted: Any = None) -> P
     return _profile(parts, fmt=fmt, version=version, name=name)
 
 
+def _meta_number(
+    meta: dict, key: str, *, default: float, low: float, high: float, name: str
+) -> float:
+    """``meta[key]`` as a float: absent or null gives ``default``; anything but a finite number
+    in (low, high] is an error (it would make every time or export wrong)."""
+    v = meta.get(key)
+    if v is None:
+        return default
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and low < v <= high:
+        return float(v)
+    raise ProfileFormatError(
+        f"expected a number above {low:g} and at most {high:g}, got {v!r}"[:200],
+        source=name,
+        path=f"meta.{key}",
+    )
+
+
 def _profile(parts: ProfileParts, *, fmt: str, version: int, name: str) -> Profile:
     m = parts.meta
-    interval = m.get("interval")
     meta = Meta(
         product=str(m.get("product") or ""),
-        interval_ms=float(interval)
-        if isinstance(interval, (int, float)) and not isinstance(interval, bool)
-        else 1.0,
-        start_time=float(m.get("startTime") or 0.0)
-        if isinstance(m.get("startTime") or 0, (int, float))
-        else 0.0,
+        interval_ms=_meta_number(m, "interval", default=1.0, low=0.0, high=1e9, name=name),
+        start_time=_meta_number(m, "startTime", default=0.0, low=-1e16, high=1e16, name=name),
         format=fmt,
         version=version,
         categories=parts.categories,

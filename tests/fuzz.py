@@ -143,13 +143,18 @@ def _exports(profile, folder: Path) -> Verdict | None:
         "out.svg": lambda p: main.flamegraph().save(p),
         "saved": lambda p: profile.save(str(p)),
     }
+    from profile_frames import ExportError
+
+    refused = set()
     for name, write in steps.items():
         try:
             write(folder / name)
+        except ExportError:  # values the format cannot hold: refused whole, nothing written
+            refused.add(name)
         except Exception as e:
             return Verdict(f"export-escape:{name}:{type(e).__name__}@{_where(e)}", str(e)[:300])
     left = sorted(p.name for p in folder.iterdir())
-    if left != sorted(steps):
+    if left != sorted(set(steps) - refused):
         return Verdict("export-not-atomic", f"folder holds {left}")
     return None
 

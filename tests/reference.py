@@ -20,6 +20,16 @@ def _tables(doc: dict, thread: dict) -> tuple[dict, dict, dict, list]:
     return pick("stackTable"), pick("frameTable"), pick("funcTable"), strings or pick("stringTable")
 
 
+def _at(values: list, i) -> object:
+    """``values[i]`` as JavaScript indexes an array: 38.0 is 38; anything that is not a row
+    (negative, fractional, past the end, not a number) is an error here."""
+    if isinstance(i, bool) or not isinstance(i, (int, float)) or i != int(i):
+        raise IndexError(f"index {i!r}")
+    if not 0 <= i < len(values):
+        raise IndexError(f"index {i} of {len(values)}")
+    return values[int(i)]
+
+
 def _prefixes(stacks: dict) -> list:
     if "prefix" in stacks:
         return stacks["prefix"]
@@ -42,11 +52,13 @@ def thread_weights(doc: dict, index: int) -> tuple[Counter, Counter]:
         on_stack = []
         s = stack
         while s is not None:
-            on_stack.append(frames["func"][stacks["frame"][s]])
-            s = prefix[s]
-        self_w[strings[funcs["name"][on_stack[0]]]] += weight
-        for func in set(on_stack):
-            total_w[strings[funcs["name"][func]]] += weight
+            if len(on_stack) > len(prefix):
+                raise ValueError("prefix cycle")
+            on_stack.append(_at(frames["func"], _at(stacks["frame"], s)))
+            s = _at(prefix, s)
+        self_w[_at(strings, _at(funcs["name"], on_stack[0]))] += weight
+        for func in {int(f) for f in on_stack}:
+            total_w[_at(strings, _at(funcs["name"], func))] += weight
     return self_w, total_w
 
 

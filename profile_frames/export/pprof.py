@@ -31,6 +31,7 @@ import numpy as np
 import polars as pl
 
 from ..analysis.calltree import stack_weights
+from ..errors import ExportError
 from ..stack_sums import sum_by_stack
 from ..tree import ancestors
 from .atomic import atomic_write
@@ -98,6 +99,24 @@ def _encode(columns: list[np.ndarray], masks: list[np.ndarray]) -> bytes:
     return records(np.column_stack(columns), np.column_stack(masks))
 
 
+INT64_LIMIT = 2.0**63
+
+
+def _int64(values: np.ndarray | float, what: str) -> np.ndarray:
+    """``values`` rounded to pprof's int64, or :class:`ExportError` naming the first that does
+    not fit (astype would wrap it silently).
+
+    >>> _int64(np.array([1.4, 2.6]), "a weight")
+    array([1, 3])
+    """
+    v = np.rint(np.asarray(values, dtype=np.float64))
+    bad = ~(np.abs(v) < INT64_LIMIT)
+    if bad.any():
+        first = v.reshape(-1)[np.flatnonzero(bad.reshape(-1))[0]]
+        raise ExportError(f"{what} ({first:g}) does not fit pprof's 64-bit integers")
+    return v.astype(np.int64)
+
+
 def _top_fields(pairs: list[tuple[int, int]]) -> bytes:
     return varints(np.array([v for f, x in pairs for v in (tag(f, 0), x)], dtype=np.uint64))
 
@@ -140,11 +159,11 @@ def _samples(
         return
     parent = t.stacks["parent"].fill_null(-1).to_numpy().astype(np.int64)
     location = t.stacks["frame"].to_numpy().astype(np.int64) + frame_offset + 1
-    values = [np.rint(sw * scale).astype(np.int64)]
+    values = [_int64(sw * scale, f"a weight of thread {t.index}")]
     if with_cpu:
         ns = (t.samples["cpu_delta"].cast(pl.Float64) * 1000).fill_null(0.0)
         per_stack = sum_by_stack(t.samples["stack"], ns, len(parent))[: len(parent)]
-        values.append(np.rint(per_stack).astype(np.int64))
+        values.append(_int64(per_stack, f"a CPU time of thread {t.index}"))
     for start in range(0, len(used), BLOCK):
         rows = used[start : start + BLOCK]
         n = len(rows)
@@ -286,8 +305,10 @@ def pprof_chunks(threads: Thread | Sequence[Thread]) -> Iterator[bytes]:
     times = pl.concat([t.samples.select("time") for t in views])["time"]
     start_ms = profile.meta.start_time + (times.min() or 0.0)
     duration_ms = (times.max() or 0.0) - (times.min() or 0.0)
-    interval_ns = round(profile.meta.interval_ms * 1e6)
-    yield _top_fields([(9, max(round(start_ms * 1e6), 0)), (10, max(round(duration_ms * 1e6), 0))])
+    interval_ns = int(_int64(profile.meta.interval_ms * 1e6, "the sampling interval"))
+    start_ns = int(_int64(start_ms * 1e6, "the start time"))
+    duration_ns = int(_int64(duration_ms * 1e6, "the duration"))
+    yield _top_fields([(9, max(start_ns, 0)), (10, max(duration_ns, 0))])
     if kind == "samples":  # one sample stands for one sampling interval of CPU time
         yield _value_type(strings, 11, "cpu", "nanoseconds")
         yield _top_fields([(12, interval_ns)])

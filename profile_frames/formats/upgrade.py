@@ -25,6 +25,7 @@ import polars as pl
 import pyarrow as pa
 
 from ..errors import ProfileFormatError
+from ..scan import SKIPPED
 from .columns import as_series, table_length, where
 
 CURRENT_VERSION = 70
@@ -521,8 +522,37 @@ STEPS: list[tuple[int, Callable[[dict], None]]] = [
 ]
 
 
+# what the top level and each thread's tables must be, when present (null = absent)
+TOP_LEVEL = {"meta": dict, "shared": dict, "threads": list, "libs": list, "counters": list}
+THREAD_LEVEL = (*THREAD_TABLES, "samples", "markers", "stringArray")
+
+
+def _check_containers(tree: dict) -> None:
+    """Objects where objects belong and arrays where arrays belong, checked once before any
+    upgrade step reads them (a step must not be where a wrong type first surfaces)."""
+
+    def check(v: Any, kind: type, path: str, what: str) -> None:
+        if v is not None and v is not SKIPPED and not isinstance(v, kind):
+            raise ProfileFormatError(f"expected {what}", path=path)
+
+    for key, kind in TOP_LEVEL.items():
+        check(tree.get(key), kind, key, "an object" if kind is dict else "an array")
+    tables = [("shared", tree.get("shared") or {})] + [
+        (f"threads[{i}]", t) for i, t in enumerate(tree.get("threads") or [])
+    ]
+    for where_, holder in tables:
+        if not isinstance(holder, dict):
+            raise ProfileFormatError("expected a thread object", path=where_)
+        for key in THREAD_LEVEL:
+            if key == "stringArray":
+                check(holder.get(key), list, f"{where_}.{key}", "an array of strings")
+            else:
+                check(holder.get(key), dict, f"{where_}.{key}", f"a {key} object")
+
+
 def upgrade(tree: dict, version: int) -> None:
     """Upgrade ``tree`` (a processed profile of ``version``) in place to the v70 layout."""
+    _check_containers(tree)
     _string_table_array(tree)
     for target, step in STEPS:
         if version < target:
