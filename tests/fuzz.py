@@ -300,7 +300,8 @@ def _worker() -> None:
             data, reference, exports = _receive(channel_in)
         except EOFError:
             return
-        _send(channel_out, judge(data, reference=reference, exports=exports))
+        verdict = judge(data, reference=reference, exports=exports)
+        _send(channel_out, (verdict.kind, verdict.detail))  # plain values: this is __main__
 
 
 def _rss_mb(pid: int) -> float:
@@ -345,7 +346,7 @@ class Worker:
             ready, _, _ = select.select([proc.stdout], [], [], 0.05)
             if ready:
                 try:
-                    return _receive(proc.stdout)
+                    return Verdict(*_receive(proc.stdout))
                 except EOFError:
                     code = proc.wait()
                     self.proc = None

@@ -275,8 +275,10 @@ def _jslb_pack(magic: bytes, root: int, slabs: list[tuple[int, bytes]]) -> bytes
     at = len(head) + 12 * len(slabs)
     table, body = [], []
     for typ, payload in slabs:
+        pad = -at % 8  # typed arrays start 8-aligned
+        body.append(b"\0" * pad + payload)
+        at += pad
         table.append(struct.pack("<3I", typ, at, len(payload)))
-        body.append(payload)
         at += len(payload)
     return head + b"".join(table) + b"".join(body)
 

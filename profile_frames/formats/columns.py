@@ -40,6 +40,8 @@ def as_series(value: Any, *, path: str, dtype: pl.DataType) -> pl.Series:
             s.dtype == pl.Null and len(value) and any(v is not None for v in value)
         ):
             raise ProfileFormatError("expected an array of plain values", path=path)
+        if dtype.is_numeric() and s.dtype.is_numeric() and bool in set(map(type, value)):
+            raise ProfileFormatError("expected numbers, got booleans among them", path=path)
     else:
         raise ProfileFormatError(f"expected an array, got {_kind(value)}", path=path)
     if s.dtype == dtype:

@@ -201,7 +201,14 @@ def _processes(tree: dict) -> list[tuple[dict, float, str]]:
         p = _maybe_json(p, path=path)
         if not isinstance(p, dict):
             raise ProfileFormatError("expected a profile object", path=path)
-        meta = p.get("meta") if isinstance(p.get("meta"), dict) else {}
+        for key in ("threads", "processes", "libs"):  # old files: libs as a JSON string
+            if p.get(key) is not None and not isinstance(
+                p[key], (str, list) if key == "libs" else list
+            ):
+                raise ProfileFormatError("expected an array", path=f"{path}.{key}" if path else key)
+        if p.get("meta") is not None and not isinstance(p["meta"], dict):
+            raise ProfileFormatError("expected an object", path=f"{path}.meta" if path else "meta")
+        meta = p.get("meta") or {}
         shift = (_num(meta.get("startTime")) or root_start) - root_start
         out.append((p, shift, path))
         threads = p.get("threads") or []
@@ -441,11 +448,7 @@ def _thread(
     col.n_stacks += len(frame)
     n_stacks = stacks["length"]
     sample_stacks = _sample_stacks(samples, n_stacks, path=f"{path}.samples") + stack_base
-    raw_times = samples.get("time") or []
-    try:
-        times: Any = pl.Series("time", raw_times, dtype=pl.Float64) + shift
-    except Exception:  # not all numbers: the decoder names the bad value
-        times = [None if x is None else x + shift for x in raw_times]
+    times = _shifted(samples.get("time") or [], shift, path=f"{path}.samples")
     out_samples: dict[str, Any] = {
         "length": samples["length"],
         "stack": sample_stacks,
@@ -467,11 +470,10 @@ def _thread(
     out_markers = {
         "length": markers["length"],
         "name": names,
-        "startTime": [None if x is None else x + shift for x in start],
-        "endTime": [
-            None if x is None else x + shift
-            for x in markers.get("endTime") or [None] * markers["length"]
-        ],
+        "startTime": _shifted(start, shift, path=f"{path}.markers"),
+        "endTime": _shifted(
+            markers.get("endTime") or [None] * markers["length"], shift, path=f"{path}.markers"
+        ),
         "phase": markers.get("phase") or [0] * markers["length"],
         "category": markers.get("category") or [None] * markers["length"],
         "data": markers.get("data") or [None] * markers["length"],
@@ -486,6 +488,25 @@ def _thread(
         "samples": out_samples,
         "markers": out_markers,
     }
+
+
+def _shifted(values: list, shift: float, *, path: str) -> pl.Series:
+    """A time column moved by ``shift`` ms; a cell that is not a number is named by its row.
+
+    >>> _shifted([1, None, 2.5], 10.0, path="t").to_list()
+    [11.0, None, 12.5]
+    """
+    try:
+        if not any(isinstance(v, bool) for v in values):
+            return pl.Series("time", values, dtype=pl.Float64) + shift
+    except Exception:
+        pass
+    for i, v in enumerate(values):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+            raise ProfileFormatError(
+                f"expected a time (number), got {v!r:.40}", path=f"{path}.data[{i}]"
+            )
+    raise ProfileFormatError("expected times (numbers)", path=path)
 
 
 def _indexes(values: list) -> pl.Series | None:

@@ -378,9 +378,10 @@ def _thread(
     stack_offset: int = 0,
 ) -> ThreadParts:
     p = f"threads[{i}]"
-    if "samples" in t and not isinstance(t["samples"], dict):  # the Firefox Profiler fails too
+    if not isinstance(t.get("samples"), dict):  # the Firefox Profiler fails too
         raise ProfileFormatError(
-            f"expected a samples table (object), got {t['samples']!r:.40}", path=f"{p}.samples"
+            f"expected a samples table (object), got {t.get('samples', 'nothing')!r:.40}",
+            path=f"{p}.samples",
         )
     samples = _samples(t.get("samples"), f"{p}.samples", n_stacks=n_stacks, cpu_scale=cpu_scale)
     markers = _markers(t.get("markers"), f"{p}.markers", strings)
