@@ -283,6 +283,18 @@ class Thread:
 
         return self.transform(MergeFunction(function))
 
+    def merge_call_node(self, path: list) -> Thread:
+        """Remove the one call node at ``path`` (root first); its time goes to its parent."""
+        from .analysis.transforms import MergeCallNode
+
+        return self.transform(MergeCallNode(tuple(path)))
+
+    def focus_self(self, function: Any) -> Thread:
+        """Only the samples whose leaf is ``function``, each rooted at it."""
+        from .analysis.transforms import FocusSelf
+
+        return self.transform(FocusSelf(function))
+
     def focus_function(self, function: Any) -> Thread:
         from .analysis.transforms import FocusFunction
 

@@ -444,8 +444,12 @@ def fixture_paths() -> list[Path]:
 
 def _atheris(argv: list[str]) -> None:  # pragma: no cover - needs the fuzz extra
     import atheris
+    import ijson  # noqa: F401  (dependencies first: only our code is instrumented)
+    import numpy  # noqa: F401
+    import polars  # noqa: F401
+    import pyarrow  # noqa: F401
 
-    with atheris.instrument_imports():
+    with atheris.instrument_imports(include=["profile_frames"]):
         import profile_frames  # noqa: F401
 
     def one_input(data: bytes) -> None:
@@ -453,7 +457,13 @@ def _atheris(argv: list[str]) -> None:  # pragma: no cover - needs the fuzz extr
         if verdict.kind != "ok":
             raise AssertionError(f"{verdict.kind}: {verdict.detail}")
 
-    atheris.Setup([sys.argv[0], *argv], one_input)
+    if not any(not a.startswith("-") for a in argv):  # no corpus given: start from the fixtures
+        corpus = Path(tempfile.mkdtemp(prefix="pf-atheris-"))
+        for path in fixture_paths():
+            if path.stat().st_size <= 100_000:
+                (corpus / path.name).write_bytes(path.read_bytes())
+        argv = [*argv, str(corpus)]
+    atheris.Setup([sys.argv[0], "-max_len=100000", *argv], one_input)
     atheris.Fuzz()
 
 

@@ -251,3 +251,45 @@ def test_booleans_are_not_numbers(column):
     p["threads"][0]["samples"][column] = [True, False]
     with pytest.raises(ProfileFormatError, match="booleans"):
         profile_frames.load(to_bytes(p))
+
+
+def test_a_refused_export_leaves_no_file_and_keeps_the_old_one(tmp_path):
+    """Hostile values that load (a weight beyond pprof's int64) make the export fail whole:
+    the file that was there stays, and no temporary file is left beside it."""
+    p = processed_profile([(["A"], 1), (["A", "B"], 1)])
+    p["threads"][0]["samples"]["weight"] = [1.5, 1e300]
+    profile = profile_frames.load(to_bytes(p))
+    out = tmp_path / "out.pb.gz"
+    out.write_bytes(b"old")
+    with pytest.raises(profile_frames.ExportError, match="does not fit"):
+        _pprof(profile, out)
+    assert out.read_bytes() == b"old"
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["out.pb.gz"]
+
+
+def _pprof(profile, out):
+    from profile_frames.export.pprof import write_pprof
+
+    write_pprof(profile.thread(0), out)
+
+
+@pytest.mark.parametrize("case", ["truncated", "refused"])
+def test_cli_exports_of_hostile_input_write_nothing(tmp_path, capsys, case):
+    from profile_frames.present.cli import main
+
+    p = processed_profile([(["A"], 1), (["A", "B"], 1)])
+    if case == "refused":
+        p["threads"][0]["samples"]["weight"] = [1.5, 1e300]
+        data = to_bytes(p)
+    else:
+        data = to_bytes(p)[:-40]
+    src = tmp_path / "hostile.json"
+    src.write_bytes(data)
+    for to, name in (("pprof", "out.pb.gz"), ("folded", "out.folded"), ("parquet", "saved")):
+        if case == "refused" and to != "pprof":
+            continue
+        assert main(["export", str(src), "--to", to, "-o", str(tmp_path / name)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("profile-frames: error:") and err.count("\n") == 1, err
+        assert str(src) in err or case == "refused"
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["hostile.json"]

@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 
+import polars as pl
 import pytest
 
 from .conftest import PROFILES, ROOT, needs_shared
@@ -84,6 +85,28 @@ def test_transform_options_match_the_library():
         "csv",
     )
     assert r.returncode == 0 and "PyObject_Malloc" in r.stdout.decode()
+
+
+def test_focus_self_merge_call_node_and_search_options_match_the_library():
+    import profile_frames
+
+    t = profile_frames.load(profile_frames.example_path()).main_thread()
+    root = t.call_tree()["function"][0]
+    child = t.call_tree().filter(pl.col("depth") == 1)["function"][0]
+    leaf = t.self_time()["function"][0]
+    for args, view in (
+        (["--focus-self", leaf], t.focus_self(leaf)),
+        (["--merge-call-node", f"{root}>{child}"], t.merge_call_node([root, child])),
+        (
+            ["--search", leaf.upper()[:6] + ", " + root[:3]],
+            t.filter_samples(leaf.upper()[:6] + ", " + root[:3]),
+        ),
+    ):
+        doc = json.loads(cli("top", "--example", *args, "-n", "3", "--format", "json").stdout)
+        want = view.self_time().head(3)
+        assert [r["function"] for r in doc["rows"]] == want["function"].to_list(), args
+        assert [r["self"] for r in doc["rows"]] == want["self"].to_list(), args
+    assert t.focus_self(leaf).functions()["total"].sum() == t.self_time()["self"][0]
 
 
 def test_stdin_and_exports(tmp_path):

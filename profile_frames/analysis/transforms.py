@@ -57,6 +57,28 @@ class MergeFunction:
 
 
 @dataclass(frozen=True)
+class MergeCallNode:
+    """Remove one call node (the node at this root-first call path, not every frame of its
+    function); its self time goes to its parent and its children move up to the parent."""
+
+    path: tuple
+
+    def __str__(self) -> str:
+        return f"merge-call-node {'>'.join(_fmt(f) for f in self.path)}"
+
+
+@dataclass(frozen=True)
+class FocusSelf:
+    """Keep only the samples whose leaf is the function, each rooted at that frame: the
+    function's self time, wherever it was called from."""
+
+    function: Any
+
+    def __str__(self) -> str:
+        return f"focus-self {_fmt(self.function)}"
+
+
+@dataclass(frozen=True)
 class FocusFunction:
     """Keep only samples under the outermost call of the function, re-rooted there."""
 
@@ -144,8 +166,9 @@ class TimeRange:
 
 @dataclass(frozen=True)
 class KeepStacksWith:
-    """Keep samples whose stack has a function whose name, library or file contains the text
-    (or matches the compiled regex)."""
+    """The Firefox Profiler's search: keep samples whose stack has, for every comma-separated
+    term, a function whose name, library (resource) or file contains it, ignoring case. A
+    compiled regex is matched as it is (case-sensitive unless it says otherwise)."""
 
     match: str | re.Pattern
 
@@ -155,6 +178,8 @@ class KeepStacksWith:
 
 Transform = (
     MergeFunction
+    | MergeCallNode
+    | FocusSelf
     | FocusFunction
     | FocusSubtree
     | DropFunction
@@ -218,6 +243,32 @@ def _focus_function(thread: Thread, tr: FocusFunction) -> Thread:
     return _with(thread, tr, parent=new_parent, stack_map=np.where(root >= 0, idx, -1))
 
 
+def _path_matches(thread: Thread, path: Any, parent: np.ndarray, func: np.ndarray):
+    """(stacks whose root-first function path is exactly ``path``, their depths)."""
+    from ..tree import depths
+
+    sets = [resolve_functions(thread, f) for f in path]
+    depth = depths(parent)
+    match = (depth == 0) & _is(func, sets[0])
+    for d, s in enumerate(sets[1:], start=1):
+        match = match | ((depth == d) & _is(func, s) & match[np.maximum(parent, 0)] & (parent >= 0))
+    return match & (depth == len(sets) - 1)
+
+
+def _merge_call_node(thread: Thread, tr: MergeCallNode) -> Thread:
+    if not tr.path:
+        raise ProfileKeyError("merge_call_node needs a non-empty call path")
+    parent, func = stack_arrays(thread)
+    return _reparent_to_kept(thread, tr, parent, ~_path_matches(thread, tr.path, parent, func))
+
+
+def _focus_self(thread: Thread, tr: FocusSelf) -> Thread:
+    parent, func = stack_arrays(thread)
+    keep = _is(func, resolve_functions(thread, tr.function))
+    idx = np.arange(len(parent))
+    return _with(thread, tr, parent=np.where(keep, -1, parent), stack_map=np.where(keep, idx, -1))
+
+
 def _focus_subtree(thread: Thread, tr: FocusSubtree) -> Thread:
     if not tr.path:
         raise ProfileKeyError("focus_subtree needs a non-empty call path")
@@ -232,13 +283,7 @@ def _focus_subtree(thread: Thread, tr: FocusSubtree) -> Thread:
             ok &= anc >= 0
             ok &= _is(func[np.maximum(anc, 0)], s)
         return _with(thread, tr, stack_map=np.where(ok, anc, -1))
-    from ..tree import depths
-
-    depth = depths(parent)
-    match = (depth == 0) & _is(func, sets[0])
-    for d, s in enumerate(sets[1:], start=1):
-        match = match | ((depth == d) & _is(func, s) & match[np.maximum(parent, 0)] & (parent >= 0))
-    root = nearest_marked(parent, match & (depth == len(sets) - 1))
+    root = nearest_marked(parent, _path_matches(thread, tr.path, parent, func))
     new_parent = np.where(root == idx, -1, parent)
     return _with(thread, tr, parent=new_parent, stack_map=np.where(root >= 0, idx, -1))
 
@@ -315,28 +360,43 @@ def _time_range(thread: Thread, tr: TimeRange) -> Thread:
     return thread.with_tables(samples=s, transforms=(*thread.transforms, tr))
 
 
-def _keep_with(thread: Thread, tr: KeepStacksWith) -> Thread:
-    f = thread.funcs
-    if isinstance(tr.match, re.Pattern):
-        hit = (
-            f["name"].str.contains(tr.match.pattern)
-            | f["library"].str.contains(tr.match.pattern)
-            | f["file"].str.contains(tr.match.pattern)
-        )
+def search_terms(text: str) -> list[str]:
+    """The Firefox Profiler's search terms: split on commas, trimmed, empty ones dropped.
+
+    >>> search_terms(" Foo, ,bar ")
+    ['Foo', 'bar']
+    """
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _func_matches(funcs: pl.DataFrame, match: str | re.Pattern) -> pl.Series:
+    """Funcs whose name, file or resource (library) contains ``match``, ignoring case as the
+    Firefox Profiler does (a compiled regex is used as it is)."""
+    if isinstance(match, re.Pattern):
+        hits = [funcs[c].str.contains(match.pattern) for c in ("name", "library", "file")]
     else:
-        hit = (
-            f["name"].str.contains(tr.match, literal=True)
-            | f["library"].str.contains(tr.match, literal=True)
-            | f["file"].str.contains(tr.match, literal=True)
-        )
-    targets = hit.fill_null(False).arg_true().to_numpy()
+        term = match.lower()
+        hits = [
+            funcs[c].str.to_lowercase().str.contains(term, literal=True)
+            for c in ("name", "library", "file")
+        ]
+    return hits[0].fill_null(False) | hits[1].fill_null(False) | hits[2].fill_null(False)
+
+
+def _keep_with(thread: Thread, tr: KeepStacksWith) -> Thread:
     parent, func = stack_arrays(thread)
-    has = nearest_marked(parent, _is(func, targets)) >= 0
-    return _with(thread, tr, stack_map=np.where(has, np.arange(len(parent)), -1))
+    terms = [tr.match] if isinstance(tr.match, re.Pattern) else search_terms(tr.match)
+    keep = np.ones(len(parent), dtype=bool)
+    for term in terms:  # a stack stays if every term matches a function on it
+        targets = _func_matches(thread.funcs, term).arg_true().to_numpy()
+        keep &= nearest_marked(parent, _is(func, targets)) >= 0
+    return _with(thread, tr, stack_map=np.where(keep, np.arange(len(parent)), -1))
 
 
 _APPLY = {
     MergeFunction: _merge,
+    MergeCallNode: _merge_call_node,
+    FocusSelf: _focus_self,
     FocusFunction: _focus_function,
     FocusSubtree: _focus_subtree,
     DropFunction: _drop,

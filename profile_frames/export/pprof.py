@@ -286,7 +286,7 @@ def pprof_chunks(threads: Thread | Sequence[Thread]) -> Iterator[bytes]:
     strings = _Strings()
     kinds = {t.weight_type for t in views}
     if len(kinds) > 1:
-        raise ValueError(f"threads have different weight types {sorted(kinds)}; export them apart")
+        raise ExportError(f"threads have different weight types {sorted(kinds)}; export them apart")
     kind, unit, scale = _VALUE_TYPES.get(views[0].weight_type, ("samples", "count", 1))
     with_cpu = any(t.samples["cpu_delta"].null_count() < t.samples.height for t in views)
     yield _value_type(strings, 1, kind, unit)

@@ -90,8 +90,8 @@ def _offset(
 
 
 def _check_local(s: pl.Series, limit: int | np.ndarray, *, path: str, what: str) -> None:
-    high = s >= pl.Series(limit) if isinstance(limit, np.ndarray) else s >= limit
-    bad = high.fill_null(False)
+    bound = pl.Series(limit) if isinstance(limit, np.ndarray) else limit
+    bad = s.ge(bound).fill_null(False)
     if bad.any():
         row = int(bad.arg_true()[0])
         size = int(limit[row]) if isinstance(limit, np.ndarray) else limit

@@ -23,7 +23,7 @@ from .. import __version__
 from ..analysis import transforms as T
 from ..analysis.groups import resolve_groups
 from ..analysis.resolve import as_function_key
-from ..errors import ProfileFormatError, ProfileKeyError
+from ..errors import ExportError, ProfileFormatError, ProfileKeyError
 from ..load import load
 from ..model import Profile, Thread
 from .render import csv_text, json_document, markdown_table, text_table, tree_text
@@ -72,11 +72,24 @@ def _common(p: argparse.ArgumentParser, *, thread: bool = True) -> None:
         g.add_argument(
             "--focus", metavar="FUNC", help="focus on a function (re-rooted at its outermost call)"
         )
+        g.add_argument(
+            "--merge-call-node",
+            action="append",
+            default=[],
+            metavar="F1>F2>...",
+            help="merge one call node (root-first path joined by '>') into its parent",
+        )
+        g.add_argument(
+            "--focus-self",
+            metavar="FUNC",
+            help="keep only the samples whose leaf is FUNC, rooted at it",
+        )
         g.add_argument("--focus-category", metavar="CATEGORY")
         g.add_argument(
             "--search",
             metavar="TEXT",
-            help="keep samples whose stack has a function containing TEXT",
+            help="the Firefox Profiler's search: keep samples with a function whose name, "
+            "library or file contains TEXT (ignoring case; comma-separated terms must all match)",
         )
     p.add_argument("--format", choices=FORMATS, default="table")
 
@@ -219,6 +232,12 @@ def _thread(profile: Profile, args: argparse.Namespace) -> Thread:
     steps += [T.DropFunction(_function_arg(f)) for f in args.drop]
     steps += [T.CollapseRecursion(_function_arg(f)) for f in args.collapse_recursion]
     steps += [T.CollapseLibrary(lib) for lib in args.collapse_library]
+    steps += [
+        T.MergeCallNode(tuple(_function_arg(f) for f in path.split(">")))
+        for path in args.merge_call_node
+    ]
+    if args.focus_self:
+        steps.append(T.FocusSelf(_function_arg(args.focus_self)))
     if args.focus:
         steps.append(T.FocusFunction(_function_arg(args.focus)))
     if args.focus_category:
@@ -391,7 +410,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         out = run(args)
-    except (ProfileFormatError, ProfileKeyError, UsageError, FileNotFoundError) as e:
+    except (ProfileFormatError, ProfileKeyError, ExportError, UsageError, FileNotFoundError) as e:
         msg = str(e).replace("\n  ", "; ").replace("\n", "; ")
         print(f"profile-frames: error: {msg}", file=sys.stderr)
         return 2

@@ -1,0 +1,568 @@
+"""Call-tree assertions of the Firefox Profiler's own unit tests, as data.
+
+Each case names its source (file › describe › it) in the profiler repository
+(firefox-devtools/profiler, ``src/test/store/``), the text samples of its profile, the
+transforms applied (our Thread methods and their arguments), whether the tree is inverted, and
+the expected ``formatTree`` lines, transcribed from the test. ``tests/test_firefox_call_trees.py``
+runs them.
+"""
+
+from __future__ import annotations
+
+T = "transforms.test.ts"
+
+FOCUS_SUBTREE = """
+      A  A  A
+      B  B  B
+      C  C  H
+      D  F  I
+      E  G
+"""
+FOCUS_SUBTREE_FULL = [
+    "- A (total: 3, self: —)",
+    "  - B (total: 3, self: —)",
+    "    - C (total: 2, self: —)",
+    "      - D (total: 1, self: —)",
+    "        - E (total: 1, self: 1)",
+    "      - F (total: 1, self: —)",
+    "        - G (total: 1, self: 1)",
+    "    - H (total: 1, self: —)",
+    "      - I (total: 1, self: 1)",
+]
+INVERTED_SUBTREE = """
+      A  A  A
+      B  B  B
+      C  X  C
+      D  Y  X
+      E  Z  Y
+            Z
+"""
+MERGE_FUNCTION = """
+      A  A  A
+      B  B  B
+      C  C  H
+      D  F  C
+      E  G
+"""
+DROP_FUNCTION = """
+      A  A  A  A
+      B  B  C  B
+      C  C     E
+         D
+"""
+FOCUS_FUNCTION = """
+      A  A  A
+      X  B  B
+      Y  X  X
+      C  Y  Y
+         X  X
+         Y  Y
+         D  D
+"""
+FOCUS_SELF = """
+      A  A  A
+      X  B  B
+         X  X
+            Y
+"""
+COLLAPSE_RESOURCE = """
+      A               A
+      B[lib:firefox]  E[lib:firefox]
+      C[lib:firefox]  F
+      D
+"""
+COLLAPSE_SUBTREE = """
+    A  A  A  A
+    B  B  B  B
+    C  C  H  H
+    D  F  C  C
+    E  G  I  J
+"""
+DIRECT_RECURSION = """
+      A[file:a][line:5]   A[file:a][line:5]   A[file:a][line:5]   A[file:a][line:8]
+      B[file:b][line:10]  B[file:b][line:10]  B[file:b][line:18]  F[file:f][line:50]
+      B[file:b][line:10]  B[file:b][line:17]  E[file:e][line:40]
+      B[file:b][line:15]  D[file:d][line:30]
+      C[file:c][line:20]
+"""
+DIRECT_RECURSION_FULL = [
+    "- A (total: 4, self: —)",
+    "  - B (total: 3, self: —)",
+    "    - B (total: 2, self: —)",
+    "      - B (total: 1, self: —)",
+    "        - C (total: 1, self: 1)",
+    "      - D (total: 1, self: 1)",
+    "    - E (total: 1, self: 1)",
+    "  - F (total: 1, self: 1)",
+]
+DIRECT_RECURSION_COLLAPSED = [
+    "- A (total: 4, self: —)",
+    "  - B (total: 3, self: —)",
+    "    - C (total: 1, self: 1)",
+    "    - D (total: 1, self: 1)",
+    "    - E (total: 1, self: 1)",
+    "  - F (total: 1, self: 1)",
+]
+INDIRECT_RECURSION = """
+      A[file:a][line:5]   A[file:a][line:5]   A[file:a][line:5]   A[file:a][line:8]
+      B[file:b][line:10]  B[file:b][line:10]  B[file:b][line:18]  G[file:g][line:50]
+      C[file:c][line:17]  C[file:c][line:17]  F[file:f][line:40]
+      B[file:b][line:15]  E[file:e][line:30]
+      D[file:d][line:20]
+"""
+CATEGORY_LONG = """
+        A[cat:Graphics]
+        B[cat:Layout]
+        D[cat:Layout]
+        A[cat:Graphics]
+        D[cat:Layout]
+"""
+
+PV = "profile-view.test.ts"
+SEARCH = (
+    "\n        A[lib:K][file:S]  A[lib:K][file:S]     A[lib:K][file:S]   D[lib:nNn][file:uV]"
+    "  C[lib:m][file:t]"
+    "\n        B[lib:L][file:t]  B[lib:L][file:t]     E[lib:O][file:Pq]"
+    "\n        A[lib:K][file:S]  C[lib:m][file:t]"
+    "\n        B[lib:L][file:t]  D[lib:nNn][file:uV]" + "\n        B[lib:L][file:t]" * 30 + "\n"
+)
+SEARCH_C = [
+    "- A (total: 1, self: —)",
+    "  - B (total: 1, self: —)",
+    "    - C (total: 1, self: —)",
+    "      - D (total: 1, self: 1)",
+    "- C (total: 1, self: 1)",
+]
+SEARCH_D = [
+    "- A (total: 1, self: —)",
+    "  - B (total: 1, self: —)",
+    "    - C (total: 1, self: —)",
+    "      - D (total: 1, self: 1)",
+    "- D (total: 1, self: 1)",
+]
+
+
+def _search(it: str, term: str, expected: list[str]) -> dict:
+    return {
+        "source": f"{PV} › changeCallTreeSearchString › {it} ({term!r})",
+        "samples": SEARCH,
+        "steps": [("filter_samples", (term,), {})],
+        "expected": expected,
+    }
+
+
+CASES = [
+    {
+        "source": f"{PV} › changeCallTreeSearchString › starts as an unfiltered call tree",
+        "samples": SEARCH,
+        "steps": [],
+        "expected": [
+            "- A (total: 3, self: —)",
+            "  - B (total: 2, self: —)",
+            "    - A (total: 1, self: —)",
+            *[f"{'  ' * (3 + k)}- B (total: 1, self: —)" for k in range(30)],
+            f"{'  ' * 33}- B (total: 1, self: 1)",
+            "    - C (total: 1, self: —)",
+            "      - D (total: 1, self: 1)",
+            "  - E (total: 1, self: 1)",
+            "- C (total: 1, self: 1)",
+            "- D (total: 1, self: 1)",
+        ],
+    },
+    _search("filters out all samples if there is no match", "F", []),
+    _search("filters based on function names", "c", SEARCH_C),
+    _search("filters based on function names", "C", SEARCH_C),
+    _search("filters based on filenames", "u", SEARCH_D),
+    _search(
+        "filters based on filenames",
+        "pQ",
+        ["- A (total: 1, self: —)", "  - E (total: 1, self: 1)"],
+    ),
+    _search("filters based on library names", "M", SEARCH_C),
+    _search("filters based on library names", "NN", SEARCH_D),
+    {
+        "source": f"{T} › focus-subtree › on a call tree › starts as an unfiltered call tree",
+        "samples": FOCUS_SUBTREE,
+        "steps": [],
+        "expected": FOCUS_SUBTREE_FULL,
+    },
+    {
+        "source": f"{T} › focus-subtree › on a call tree › can be filtered to a subtree",
+        "samples": FOCUS_SUBTREE,
+        "steps": [("focus_subtree", (["A", "B", "C"],), {})],
+        "expected": [
+            "- C (total: 2, self: —)",
+            "  - D (total: 1, self: —)",
+            "    - E (total: 1, self: 1)",
+            "  - F (total: 1, self: —)",
+            "    - G (total: 1, self: 1)",
+        ],
+    },
+    {
+        "source": f"{T} › focus-subtree › on an inverted call tree › starts as an inverted call tree",
+        "samples": INVERTED_SUBTREE,
+        "steps": [],
+        "inverted": True,
+        "expected": [
+            "- Z (total: 2, self: 2)",
+            "  - Y (total: 2, self: —)",
+            "    - X (total: 2, self: —)",
+            "      - B (total: 1, self: —)",
+            "        - A (total: 1, self: —)",
+            "      - C (total: 1, self: —)",
+            "        - B (total: 1, self: —)",
+            "          - A (total: 1, self: —)",
+            "- E (total: 1, self: 1)",
+            "  - D (total: 1, self: —)",
+            "    - C (total: 1, self: —)",
+            "      - B (total: 1, self: —)",
+            "        - A (total: 1, self: —)",
+        ],
+    },
+    {
+        "source": f"{T} › focus-subtree › on an inverted call tree › can be filtered to a subtree",
+        "samples": INVERTED_SUBTREE,
+        "steps": [("focus_subtree", (["Z", "Y", "X"],), {"inverted": True})],
+        "inverted": True,
+        "expected": [
+            "- X (total: 2, self: 2)",
+            "  - B (total: 1, self: —)",
+            "    - A (total: 1, self: —)",
+            "  - C (total: 1, self: —)",
+            "    - B (total: 1, self: —)",
+            "      - A (total: 1, self: —)",
+        ],
+    },
+    {
+        "source": f"{T} › focus-subtree › on an inverted call tree › can be un-inverted and keep the transform",
+        "samples": INVERTED_SUBTREE,
+        "steps": [("focus_subtree", (["Z", "Y", "X"],), {"inverted": True})],
+        "expected": [
+            "- A (total: 2, self: —)",
+            "  - B (total: 2, self: —)",
+            "    - C (total: 1, self: —)",
+            "      - X (total: 1, self: 1)",
+            "    - X (total: 1, self: 1)",
+        ],
+    },
+    {
+        "source": f"{T} › merge-call-node › on a call tree › starts as an unfiltered call tree",
+        "samples": FOCUS_SUBTREE,
+        "steps": [],
+        "expected": FOCUS_SUBTREE_FULL,
+    },
+    {
+        "source": f"{T} › merge-call-node › on a call tree › call node [A, B, C] can be merged into [A, B]",
+        "samples": FOCUS_SUBTREE,
+        "steps": [("merge_call_node", (["A", "B", "C"],), {})],
+        "expected": [
+            "- A (total: 3, self: —)",
+            "  - B (total: 3, self: —)",
+            "    - D (total: 1, self: —)",
+            "      - E (total: 1, self: 1)",
+            "    - F (total: 1, self: —)",
+            "      - G (total: 1, self: 1)",
+            "    - H (total: 1, self: —)",
+            "      - I (total: 1, self: 1)",
+        ],
+    },
+    {
+        "source": f"{T} › merge-function › on a call tree › starts as an unfiltered call tree",
+        "samples": MERGE_FUNCTION,
+        "steps": [],
+        "expected": [
+            "- A (total: 3, self: —)",
+            "  - B (total: 3, self: —)",
+            "    - C (total: 2, self: —)",
+            "      - D (total: 1, self: —)",
+            "        - E (total: 1, self: 1)",
+            "      - F (total: 1, self: —)",
+            "        - G (total: 1, self: 1)",
+            "    - H (total: 1, self: —)",
+            "      - C (total: 1, self: 1)",
+        ],
+    },
+    {
+        "source": f"{T} › merge-function › on a call tree › function C can be merged into callers",
+        "samples": MERGE_FUNCTION,
+        "steps": [("merge_function", ("C",), {})],
+        "expected": [
+            "- A (total: 3, self: —)",
+            "  - B (total: 3, self: —)",
+            "    - D (total: 1, self: —)",
+            "      - E (total: 1, self: 1)",
+            "    - F (total: 1, self: —)",
+            "      - G (total: 1, self: 1)",
+            "    - H (total: 1, self: 1)",
+        ],
+    },
+    {
+        "source": f"{T} › drop-function › on a call tree › starts as an unfiltered call tree",
+        "samples": DROP_FUNCTION,
+        "steps": [],
+        "expected": [
+            "- A (total: 4, self: —)",
+            "  - B (total: 3, self: —)",
+            "    - C (total: 2, self: 1)",
+            "      - D (total: 1, self: 1)",
+            "    - E (total: 1, self: 1)",
+            "  - C (total: 1, self: 1)",
+        ],
+    },
+    {
+        "source": f"{T} › drop-function › on a call tree › function C can be merged into callers",
+        "samples": DROP_FUNCTION,
+        "steps": [("drop_function", ("C",), {})],
+        "expected": [
+            "- A (total: 1, self: —)",
+            "  - B (total: 1, self: —)",
+            "    - E (total: 1, self: 1)",
+        ],
+    },
+    {
+        "source": f"{T} › focus-function › on a call tree › starts as an unfiltered call tree",
+        "samples": FOCUS_FUNCTION,
+        "steps": [],
+        "expected": [
+            "- A (total: 3, self: —)",
+            "  - B (total: 2, self: —)",
+            "    - X (total: 2, self: —)",
+            "      - Y (total: 2, self: —)",
+            "        - X (total: 2, self: —)",
+            "          - Y (total: 2, self: —)",
+            "            - D (total: 2, self: 2)",
+            "  - X (total: 1, self: —)",
+            "    - Y (total: 1, self: —)",
+            "      - C (total: 1, self: 1)",
+        ],
+    },
+    {
+        "source": f"{T} › focus-function › on a call tree › can be focused on a function",
+        "samples": FOCUS_FUNCTION,
+        "steps": [("focus_function", ("X",), {})],
+        "expected": [
+            "- X (total: 3, self: —)",
+            "  - Y (total: 3, self: —)",
+            "    - X (total: 2, self: —)",
+            "      - Y (total: 2, self: —)",
+            "        - D (total: 2, self: 2)",
+            "    - C (total: 1, self: 1)",
+        ],
+    },
+    {
+        "source": f"{T} › focus-self › on a call tree › starts as an unfiltered call tree",
+        "samples": FOCUS_SELF,
+        "steps": [],
+        "expected": [
+            "- A (total: 3, self: —)",
+            "  - B (total: 2, self: —)",
+            "    - X (total: 2, self: 1)",
+            "      - Y (total: 1, self: 1)",
+            "  - X (total: 1, self: 1)",
+        ],
+    },
+    {
+        "source": f"{T} › focus-self › on a call tree › can focus-self on a function",
+        "samples": FOCUS_SELF,
+        "steps": [("focus_self", ("X",), {})],
+        "expected": ["- X (total: 2, self: 2)"],
+    },
+    {
+        "source": f"{T} › focus-self › with recursion › handles recursion correctly",
+        "samples": """
+      A  A  A
+      X  X  X
+      Y  Y  Y
+      X  X  X
+""",
+        "steps": [("focus_self", ("X",), {})],
+        "expected": ["- X (total: 3, self: 3)"],
+    },
+    {
+        "source": f"{T} › focus-category › on a tiny call tree › starts as an unfiltered call tree",
+        "samples": """
+      A[cat:Graphics]
+      B[cat:Layout]
+      C[cat:Graphics]
+""",
+        "steps": [],
+        "expected": [
+            "- A (total: 1, self: —)",
+            "  - B (total: 1, self: —)",
+            "    - C (total: 1, self: 1)",
+        ],
+    },
+    {
+        "source": f"{T} › focus-category › on a tiny call tree › category Graphics can be focused",
+        "samples": """
+      A[cat:Graphics]
+      B[cat:Layout]
+      C[cat:Graphics]
+""",
+        "steps": [("focus_category", ("Graphics",), {})],
+        "expected": ["- A (total: 1, self: —)", "  - C (total: 1, self: 1)"],
+    },
+    {
+        "source": f"{T} › focus-category › on a slightly larger call tree › category Graphics can be focused",
+        "samples": """
+      A[cat:Graphics]
+      B[cat:Layout]
+      D[cat:Layout]
+      C[cat:Graphics]
+""",
+        "steps": [("focus_category", ("Graphics",), {})],
+        "expected": ["- A (total: 1, self: —)", "  - C (total: 1, self: 1)"],
+    },
+    {
+        "source": f"{T} › focus-category › on a tinier call tree › category Graphics can be focused",
+        "samples": """
+      A[cat:Graphics]
+      B[cat:Layout]
+""",
+        "steps": [("focus_category", ("Graphics",), {})],
+        "expected": ["- A (total: 1, self: 1)"],
+    },
+    {
+        "source": f"{T} › focus-category › on a small call tree › category Graphics can be focused",
+        "samples": """
+      A[cat:Graphics]  A[cat:Graphics]
+      B[cat:Layout]
+""",
+        "steps": [("focus_category", ("Graphics",), {})],
+        "expected": ["- A (total: 2, self: 2)"],
+    },
+    {
+        "source": f"{T} › focus-category › on a small call tree 2 › category Graphics can be focused",
+        # the original has two trailing spaces on its first row
+        "samples": "\n      B[cat:Layout]  A[cat:Graphics]  \n      A[cat:Graphics]\n",
+        "steps": [("focus_category", ("Graphics",), {})],
+        "expected": ["- A (total: 2, self: 2)"],
+    },
+    {
+        "source": f"{T} › focus-category › on a longer larger call tree › category Graphics can be focused",
+        "samples": CATEGORY_LONG,
+        "steps": [("focus_category", ("Graphics",), {})],
+        "expected": ["- A (total: 1, self: —)", "  - A (total: 1, self: 1)"],
+    },
+    {
+        "source": f"{T} › focus-category › on an inverted call tree › (before the transform)",
+        "samples": CATEGORY_LONG,
+        "steps": [],
+        "inverted": True,
+        "expected": [
+            "- D (total: 1, self: 1)",
+            "  - A (total: 1, self: —)",
+            "    - D (total: 1, self: —)",
+            "      - B (total: 1, self: —)",
+            "        - A (total: 1, self: —)",
+        ],
+    },
+    {
+        "source": f"{T} › focus-category › on an inverted call tree › category Graphics can be focused after inversion",
+        "samples": CATEGORY_LONG,
+        "steps": [("focus_category", ("Graphics",), {})],
+        "inverted": True,
+        "expected": ["- A (total: 1, self: 1)", "  - A (total: 1, self: —)"],
+    },
+    {
+        "source": f"{T} › collapse-resource › combined implementation › starts as an unfiltered call tree",
+        "samples": COLLAPSE_RESOURCE,
+        "steps": [],
+        "expected": [
+            "- A (total: 2, self: —)",
+            "  - B (total: 1, self: —)",
+            "    - C (total: 1, self: —)",
+            "      - D (total: 1, self: 1)",
+            "  - E (total: 1, self: —)",
+            "    - F (total: 1, self: 1)",
+        ],
+    },
+    {
+        "source": f'{T} › collapse-resource › combined implementation › can collapse the "firefox" library',
+        "samples": COLLAPSE_RESOURCE,
+        "steps": [("collapse_library", ("firefox",), {})],
+        "expected": [
+            "- A (total: 2, self: —)",
+            "  - firefox (total: 2, self: —)",
+            "    - D (total: 1, self: 1)",
+            "    - F (total: 1, self: 1)",
+        ],
+    },
+    {
+        "source": f"{T} › collapse-function-subtree › starts as an unfiltered call tree",
+        "samples": COLLAPSE_SUBTREE,
+        "steps": [],
+        "expected": [
+            "- A (total: 4, self: —)",
+            "  - B (total: 4, self: —)",
+            "    - C (total: 2, self: —)",
+            "      - D (total: 1, self: —)",
+            "        - E (total: 1, self: 1)",
+            "      - F (total: 1, self: —)",
+            "        - G (total: 1, self: 1)",
+            "    - H (total: 2, self: —)",
+            "      - C (total: 2, self: —)",
+            "        - I (total: 1, self: 1)",
+            "        - J (total: 1, self: 1)",
+        ],
+    },
+    {
+        "source": f"{T} › collapse-function-subtree › can collapse the C function",
+        "samples": COLLAPSE_SUBTREE,
+        "steps": [("collapse_function_subtree", ("C",), {})],
+        "expected": [
+            "- A (total: 4, self: —)",
+            "  - B (total: 4, self: —)",
+            "    - C (total: 2, self: 2)",
+            "    - H (total: 2, self: —)",
+            "      - C (total: 2, self: 2)",
+        ],
+    },
+    {
+        "source": f"{T} › collapse-direct-recursion › combined implementation › starts as an unfiltered call tree",
+        "samples": DIRECT_RECURSION,
+        "steps": [],
+        "expected": DIRECT_RECURSION_FULL,
+    },
+    {
+        "source": f"{T} › collapse-direct-recursion › combined implementation › can collapse the B function",
+        "samples": DIRECT_RECURSION,
+        "steps": [("collapse_recursion", ("B",), {"direct_only": True})],
+        "expected": DIRECT_RECURSION_COLLAPSED,
+    },
+    {
+        "source": f"{T} › collapse-recursion › basic › can collapse the B function",
+        "samples": DIRECT_RECURSION,
+        "steps": [("collapse_recursion", ("B",), {})],
+        "expected": DIRECT_RECURSION_COLLAPSED,
+    },
+    {
+        "source": f"{T} › collapse-recursion › advanced › starts as an unfiltered call tree",
+        "samples": INDIRECT_RECURSION,
+        "steps": [],
+        "expected": [
+            "- A (total: 4, self: —)",
+            "  - B (total: 3, self: —)",
+            "    - C (total: 2, self: —)",
+            "      - B (total: 1, self: —)",
+            "        - D (total: 1, self: 1)",
+            "      - E (total: 1, self: 1)",
+            "    - F (total: 1, self: 1)",
+            "  - G (total: 1, self: 1)",
+        ],
+    },
+    {
+        "source": f"{T} › collapse-recursion › advanced › can collapse the B function",
+        "samples": INDIRECT_RECURSION,
+        "steps": [("collapse_recursion", ("B",), {})],
+        "expected": [
+            "- A (total: 4, self: —)",
+            "  - B (total: 3, self: —)",
+            "    - C (total: 1, self: —)",
+            "      - E (total: 1, self: 1)",
+            "    - D (total: 1, self: 1)",
+            "    - F (total: 1, self: 1)",
+            "  - G (total: 1, self: 1)",
+        ],
+    },
+]

@@ -1,0 +1,21 @@
+"""The Firefox Profiler's call-tree unit tests, ported: each case of tests/firefox_call_trees.py
+builds its profile from the profiler's text-sample notation, applies the same transforms through
+our API and compares our call tree, rendered as the profiler's ``formatTree`` lines."""
+
+from __future__ import annotations
+
+import pytest
+
+import profile_frames
+
+from .firefox_call_trees import CASES
+from .text_samples import format_tree, profile_from_text_samples, to_bytes
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["source"].split(" › ", 1)[1] for c in CASES])
+def test_call_tree_equals_the_firefox_profilers(case):
+    thread = profile_frames.load(to_bytes(profile_from_text_samples(case["samples"]))).thread(0)
+    for method, args, kwargs in case["steps"]:
+        thread = getattr(thread, method)(*args, **kwargs)
+    got = format_tree(thread, inverted=case.get("inverted", False))
+    assert got == case["expected"], case["source"]
