@@ -208,6 +208,10 @@ def _processes(tree: dict) -> list[tuple[dict, float, str]]:
                 raise ProfileFormatError("expected an array", path=f"{path}.{key}" if path else key)
         if p.get("meta") is not None and not isinstance(p["meta"], dict):
             raise ProfileFormatError("expected an object", path=f"{path}.meta" if path else "meta")
+        cats = (p.get("meta") or {}).get("categories")
+        if cats is not None and not isinstance(cats, list):
+            where_ = f"{path}.meta.categories" if path else "meta.categories"
+            raise ProfileFormatError("expected an array", path=where_)
         meta = p.get("meta") or {}
         shift = (_num(meta.get("startTime")) or root_start) - root_start
         out.append((p, shift, path))

@@ -537,6 +537,8 @@ def _check_containers(tree: dict) -> None:
 
     for key, kind in TOP_LEVEL.items():
         check(tree.get(key), kind, key, "an object" if kind is dict else "an array")
+    for key in ("categories", "markerSchema"):
+        check((tree.get("meta") or {}).get(key), list, f"meta.{key}", "an array")
     tables = [("shared", tree.get("shared") or {})] + [
         (f"threads[{i}]", t) for i, t in enumerate(tree.get("threads") or [])
     ]
