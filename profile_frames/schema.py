@@ -82,3 +82,13 @@ CATEGORIES = {"name": pl.String, "color": pl.String, "subcategories": pl.List(pl
 def empty(schema: dict) -> pl.DataFrame:
     """An empty table with the given schema."""
     return pl.DataFrame(schema=schema)
+
+
+def default_category(categories: pl.DataFrame) -> int:
+    """The first grey category, as the Firefox Profiler picks it (0 if none is grey).
+
+    >>> default_category(pl.DataFrame({"name": ["Idle", "Other"], "color": ["transparent", "grey"]}))
+    1
+    """
+    grey = categories["color"].eq("grey").arg_true() if "color" in categories.columns else []
+    return int(grey[0]) if len(grey) else 0

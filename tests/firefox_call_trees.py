@@ -119,6 +119,15 @@ CATEGORY_LONG = """
 """
 
 PV = "profile-view.test.ts"
+PT = "profile-tree.test.ts"
+CATEGORIES_TREE = """
+      A                A           A
+      B[cat:DOM]       B[cat:DOM]  B[cat:DOM]
+      C[cat:Graphics]  X           C[cat:Graphics]
+      D[cat:Other]     Y           X
+      E                Z           Y
+                                   Z
+"""
 SEARCH = (
     "\n        A[lib:K][file:S]  A[lib:K][file:S]     A[lib:K][file:S]   D[lib:nNn][file:uV]"
     "  C[lib:m][file:t]"
@@ -152,6 +161,84 @@ def _search(it: str, term: str, expected: list[str]) -> dict:
 
 
 CASES = [
+    {
+        "source": f"{PT} › profile-tree › computes correct numbers when using large weights",
+        "samples": """
+      A  A
+      B  C
+""",
+        "weights": [485407757, 1222],
+        "steps": [],
+        "expected": [
+            "- A (total: 485,408,979, self: —)",
+            "  - B (total: 485,407,757, self: 485,407,757)",
+            "  - C (total: 1,222, self: 1,222)",
+        ],
+    },
+    {
+        "source": f"{PT} › profile-tree › computed structure with categories › computes an unfiltered call tree",
+        "samples": """
+      A           A                A
+      B[cat:DOM]  B[cat:DOM]       B[cat:DOM]
+      C           C                H
+      D           F[cat:Graphics]  I[cat:Other]
+      E           G
+""",
+        "steps": [],
+        "categories": True,
+        "expected": [
+            "- A [Other] (total: 3, self: —)",
+            "  - B [DOM] (total: 3, self: —)",
+            "    - C [DOM] (total: 2, self: —)",
+            "      - D [DOM] (total: 1, self: —)",
+            "        - E [DOM] (total: 1, self: 1)",
+            "      - F [Graphics] (total: 1, self: —)",
+            "        - G [Graphics] (total: 1, self: 1)",
+            "    - H [DOM] (total: 1, self: —)",
+            "      - I [Other] (total: 1, self: 1)",
+        ],
+    },
+    {
+        "source": f"{PT} › inverted call tree › computed structure › computes a non-inverted call tree",
+        "samples": CATEGORIES_TREE,
+        "steps": [],
+        "categories": True,
+        "expected": [
+            "- A [Other] (total: 3, self: —)",
+            "  - B [DOM] (total: 3, self: —)",
+            "    - C [Graphics] (total: 2, self: —)",
+            "      - D [Other] (total: 1, self: —)",
+            "        - E [Other] (total: 1, self: 1)",
+            "      - X [Graphics] (total: 1, self: —)",
+            "        - Y [Graphics] (total: 1, self: —)",
+            "          - Z [Graphics] (total: 1, self: 1)",
+            "    - X [DOM] (total: 1, self: —)",
+            "      - Y [DOM] (total: 1, self: —)",
+            "        - Z [DOM] (total: 1, self: 1)",
+        ],
+    },
+    {
+        "source": f"{PT} › inverted call tree › computed structure › computes an inverted call tree",
+        "samples": CATEGORIES_TREE,
+        "steps": [],
+        "categories": True,
+        "inverted": True,
+        "expected": [
+            "- Z [Other] (total: 2, self: 2)",
+            "  - Y [Other] (total: 2, self: —)",
+            "    - X [Other] (total: 2, self: —)",
+            "      - B [DOM] (total: 1, self: —)",
+            "        - A [Other] (total: 1, self: —)",
+            "      - C [Graphics] (total: 1, self: —)",
+            "        - B [DOM] (total: 1, self: —)",
+            "          - A [Other] (total: 1, self: —)",
+            "- E [Other] (total: 1, self: 1)",
+            "  - D [Other] (total: 1, self: —)",
+            "    - C [Graphics] (total: 1, self: —)",
+            "      - B [DOM] (total: 1, self: —)",
+            "        - A [Other] (total: 1, self: —)",
+        ],
+    },
     {
         "source": f"{PV} › changeCallTreeSearchString › starts as an unfiltered call tree",
         "samples": SEARCH,

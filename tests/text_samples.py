@@ -264,9 +264,10 @@ def to_bytes(doc: dict) -> bytes:
 
 
 def _number(v: float) -> str:
+    """As the profiler's ``formatNumber`` prints counts: ``—`` for zero, thousands grouped."""
     if v == 0:
         return "—"
-    return str(int(v)) if float(v).is_integer() else f"{v:g}"
+    return f"{int(v):,}" if float(v).is_integer() else f"{v:,g}"
 
 
 def format_tree(thread, *, inverted: bool = False, categories: bool = False) -> list[str]:

@@ -13,8 +13,8 @@ Example
 >>> import profile_frames
 >>> t = profile_frames.load(profile_frames.example_path()).thread(1)
 >>> tree = t.call_tree()
->>> tree.columns[:6]
-['node', 'parent', 'func', 'function', 'library', 'depth']
+>>> tree.columns[:8]
+['node', 'parent', 'func', 'function', 'library', 'category', 'subcategory', 'depth']
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
+from ..schema import default_category
 from ..stack_sums import count_by_stack
 from ..tree import depths, levels, subtree_sums
 
@@ -247,13 +248,18 @@ def _pct(values: np.ndarray, denom: float) -> np.ndarray:
 def call_tree(thread: Thread, *, inverted: bool = False) -> pl.DataFrame:
     """The call tree as a DataFrame in depth-first order, heaviest child first.
 
-    Columns: node, parent (null for roots), func, function, library, depth, self, total,
-    self_pct, total_pct. ``inverted=True`` gives the bottom-up tree (roots are the functions
-    with self weight; children are their callers).
+    Columns: node, parent (null for roots), func, function, library, category, subcategory,
+    depth, self, total, self_pct, total_pct. ``inverted=True`` gives the bottom-up tree (roots
+    are the functions with self weight; children are their callers).
+
+    A node's category is its stacks' category when they all agree, else the default (grey)
+    category; its subcategory likewise, else "Other" (the Firefox Profiler's rule).
     """
     cn = call_nodes(thread)
+    default = default_category(thread.meta.categories)
+    cat, sub = _node_categories(thread, cn, default)
     if inverted:
-        func, parent, depth, self_w, total = _inverted(cn)
+        func, parent, depth, self_w, total, cat, sub = _inverted(cn, cat, sub, default)
     else:
         func, parent, depth, self_w, total = cn.func, cn.parent, cn.depth, cn.self_w, cn.total
     order = _dfs_order(parent, depth, total)
@@ -272,6 +278,7 @@ def call_tree(thread: Thread, *, inverted: bool = False) -> pl.DataFrame:
             "func": pl.Series(f, dtype=pl.Int32),
             "function": names.gather(f) if len(f) else pl.Series([], dtype=pl.String),
             "library": libs.gather(f) if len(f) else pl.Series([], dtype=pl.String),
+            **_category_names(thread.meta.categories, cat[order], sub[order]),
             "depth": pl.Series(depth[order], dtype=pl.Int32),
             "self": self_w[order],
             "total": total[order],
@@ -279,6 +286,49 @@ def call_tree(thread: Thread, *, inverted: bool = False) -> pl.DataFrame:
             "total_pct": _pct(total[order], cn.root_total),
         }
     )
+
+
+def _resolve(key: np.ndarray, value: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per key: the value when all of the key's values agree, and whether they do."""
+    lo = np.full(n, np.iinfo(np.int64).max)
+    hi = np.full(n, -1, dtype=np.int64)
+    np.minimum.at(lo, key, value)
+    np.maximum.at(hi, key, value)
+    agree = lo == hi
+    return np.where(agree, lo, 0), agree
+
+
+def _conflict_resolved(
+    key: np.ndarray, cat: np.ndarray, sub: np.ndarray, n: int, default: int
+) -> tuple[np.ndarray, np.ndarray]:
+    c, same_c = _resolve(key, cat, n)
+    s, same_s = _resolve(key, sub, n)
+    return np.where(same_c, c, default), np.where(same_c & same_s, s, 0)
+
+
+def _node_categories(thread: Thread, cn: CallNodes, default: int) -> tuple[np.ndarray, ...]:
+    """(category, subcategory) of every call node, resolved over all the stacks it stands for."""
+    used = np.flatnonzero(cn.stack_node >= 0)
+    cat = thread.stacks["category"].fill_null(default).to_numpy().astype(np.int64)[used]
+    sub = thread.stacks["subcategory"].fill_null(0).to_numpy().astype(np.int64)[used]
+    return _conflict_resolved(cn.stack_node[used], cat, sub, len(cn.func), default)
+
+
+def _category_names(categories: pl.DataFrame, cat: np.ndarray, sub: np.ndarray) -> dict:
+    names = categories["name"]
+    n = len(names)
+    ok = (cat >= 0) & (cat < n)
+    cat_name = names.gather(np.where(ok, cat, 0)) if n else pl.Series([None] * len(cat))
+    subs = categories["subcategories"] if "subcategories" in categories.columns else None
+    if subs is not None and n:
+        lists = subs.gather(np.where(ok, cat, 0))
+        sub_name = lists.list.get(pl.Series(sub), null_on_oob=True)
+    else:
+        sub_name = pl.Series([None] * len(cat), dtype=pl.String)
+    return {
+        "category": pl.select(pl.when(pl.Series(ok)).then(cat_name)).to_series().alias("category"),
+        "subcategory": sub_name.alias("subcategory"),
+    }
 
 
 def _dfs_order(parent: np.ndarray, depth: np.ndarray, total: np.ndarray) -> np.ndarray:
@@ -289,13 +339,16 @@ def _dfs_order(parent: np.ndarray, depth: np.ndarray, total: np.ndarray) -> np.n
     return np.argsort(pos, kind="stable")
 
 
-def _inverted(cn: CallNodes) -> tuple[np.ndarray, ...]:
-    """Bottom-up tree: every call node with self weight contributes along its reversed path."""
+def _inverted(
+    cn: CallNodes, node_cat: np.ndarray, node_sub: np.ndarray, default: int
+) -> tuple[np.ndarray, ...]:
+    """Bottom-up tree: every call node with self weight contributes along its reversed path.
+    An inverted node's category is resolved over the call nodes it stands for."""
     leaf = np.flatnonzero(cn.self_w != 0)
     w = cn.self_w[leaf]
     anc = leaf.copy()
     inv_parent_of_leaf = np.full(len(leaf), -1, dtype=np.int64)
-    funcs, parents, depths_, totals = [], [], [], []
+    funcs, parents, depths_, totals, members, member_of = [], [], [], [], [], []
     count = 0
     n_funcs = int(cn.func.max()) + 1 if len(cn.func) else 1
     d = 0
@@ -307,6 +360,8 @@ def _inverted(cn: CallNodes) -> tuple[np.ndarray, ...]:
         parents.append(uniq // n_funcs - 1)
         depths_.append(np.full(len(uniq), d, dtype=np.int32))
         totals.append(np.bincount(inv, weights=w, minlength=len(uniq)))
+        members.append(anc)
+        member_of.append(ids)
         count += len(uniq)
         up = cn.parent[anc]
         keep = up >= 0
@@ -319,4 +374,9 @@ def _inverted(cn: CallNodes) -> tuple[np.ndarray, ...]:
     if cn.self_w.dtype.kind == "i":
         total = np.rint(total).astype(np.int64)
     self_w = np.where(depth == 0, total, 0)
-    return func, parent, depth, self_w, total
+    if members:
+        anc_all, ids_all = np.concatenate(members), np.concatenate(member_of)
+        cat, sub = _conflict_resolved(ids_all, node_cat[anc_all], node_sub[anc_all], count, default)
+    else:
+        cat = sub = np.zeros(0, dtype=np.int64)
+    return func, parent, depth, self_w, total, cat, sub

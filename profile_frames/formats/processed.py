@@ -155,12 +155,6 @@ def _categories(raw: Any) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema.CATEGORIES)
 
 
-def default_category(categories: pl.DataFrame) -> int:
-    """The first grey category, as the Firefox Profiler picks it (0 if none is grey)."""
-    grey = categories["color"].eq("grey").arg_true()
-    return int(grey[0]) if len(grey) else 0
-
-
 def _libs(raw: Any) -> pl.DataFrame:
     rows = []
     if isinstance(raw, list):
@@ -325,7 +319,7 @@ def _stacks(t: dict, frames: pl.DataFrame, categories: pl.DataFrame) -> pl.DataF
         cat = column(t, "category", path=p, dtype=pl.Int32, length=n)
         sub = column(t, "subcategory", path=p, dtype=pl.Int32, length=n, default=0)
     else:
-        cat, sub = _inherited_categories(parent, frame, frames, default_category(categories))
+        cat, sub = _inherited_categories(parent, frame, frames, schema.default_category(categories))
     return pl.DataFrame(
         {"parent": parent, "frame": frame, "category": cat, "subcategory": sub},
         schema=schema.STACKS,
