@@ -283,6 +283,48 @@ class Thread:
 
         return self.transform(MergeFunction(function))
 
+    def keep_stack_prefix(self, path: list) -> Thread:
+        """Only the samples whose stack starts (root first) with ``path``."""
+        from .analysis.transforms import StackPrefix
+
+        return self.transform(StackPrefix(tuple(path)))
+
+    def keep_function(self, function: Any) -> Thread:
+        """Only the samples whose stack contains ``function`` (any of a list)."""
+        from .analysis.transforms import IncludeFunction
+
+        return self.transform(IncludeFunction(function))
+
+    def keep_stack_suffix(self, function: Any) -> Thread:
+        """Only the samples whose leaf is ``function``."""
+        from .analysis.transforms import StackSuffix
+
+        return self.transform(StackSuffix(function))
+
+    def during_markers(self, search: str, *, outside: bool = False) -> Thread:
+        """Only the samples inside (or outside) the interval markers matching ``search``."""
+        from .analysis.transforms import DuringMarkers
+
+        return self.transform(DuringMarkers(search, outside=outside))
+
+    def derived_markers(self) -> pl.DataFrame:
+        """The markers as the Firefox Profiler shows them (start/end pairs joined)."""
+        from .analysis.markers import derived_markers
+
+        return derived_markers(self)
+
+    def marker_summary(self) -> pl.DataFrame:
+        """Per marker name: count, instants, total/mean/median/p95/max duration (ms)."""
+        from .analysis.markers import marker_summary
+
+        return marker_summary(self)
+
+    def marker_durations(self, name: str) -> pl.Series:
+        """Durations (ms) of the interval markers called ``name``, for a histogram."""
+        from .analysis.markers import marker_durations
+
+        return marker_durations(self, name)
+
     def merge_call_node(self, path: list) -> Thread:
         """Remove the one call node at ``path`` (root first); its time goes to its parent."""
         from .analysis.transforms import MergeCallNode

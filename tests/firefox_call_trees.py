@@ -160,7 +160,145 @@ def _search(it: str, term: str, expected: list[str]) -> dict:
     }
 
 
+FILTER = """
+      A  A  A  A  A
+      B  B  C  B  F
+      C  C     E
+         D
+"""
+FILTER_MARKERS = [
+    ("DOMEvent", 0, 0.5, {"type": "DOMEvent", "latency": 7, "eventType": "click"}),
+    ("Log", 0.5, 1.5, {"type": "Log", "name": "Random log message", "module": "RandomModule"}),
+    ("UserTiming", 1.5, 2.5, {"type": "UserTiming", "name": "measure-2", "entryType": "measure"}),
+    ("UserTiming", 2.5, 3.5, {"type": "UserTiming", "name": "measure-2", "entryType": "measure"}),
+]
+FS = f"{T} › filter-samples"
+ABC = ["- A (total: 1, self: —)", "  - B (total: 1, self: —)", "    - C (total: 1, self: 1)"]
+ABCD = [
+    "- A (total: 1, self: —)",
+    "  - B (total: 1, self: —)",
+    "    - C (total: 1, self: —)",
+    "      - D (total: 1, self: 1)",
+]
+
+
+def _marker_case(it: str, search: str, expected: list[str], *, outside: bool = False) -> dict:
+    markers = FILTER_MARKERS if not outside else [FILTER_MARKERS[0], *FILTER_MARKERS[2:]]
+    kind = "outside-marker filter type" if outside else "on a call tree"
+    return {
+        "source": f"{FS} › {kind} › {it}",
+        "samples": FILTER,
+        "markers": markers,
+        "steps": [("during_markers", (search,), {"outside": outside})],
+        "expected": expected,
+    }
+
+
 CASES = [
+    {
+        "source": f"{FS} › on a call tree › starts as an unfiltered call tree",
+        "samples": FILTER,
+        "markers": FILTER_MARKERS,
+        "steps": [],
+        "expected": [
+            "- A (total: 5, self: —)",
+            "  - B (total: 3, self: —)",
+            "    - C (total: 2, self: 1)",
+            "      - D (total: 1, self: 1)",
+            "    - E (total: 1, self: 1)",
+            "  - C (total: 1, self: 1)",
+            "  - F (total: 1, self: 1)",
+        ],
+    },
+    _marker_case('filters to range of "DOMEvent"', "DOMEvent", ABC),
+    _marker_case('filters to range of "DOMEvent" by looking at its fields', "click", ABC),
+    _marker_case('filters to range of "Log"', "Log", ABCD),
+    _marker_case('filters to range of "Log" by looking at its fields', "Random log message", ABCD),
+    _marker_case(
+        'filters to multiple ranges of "UserTiming"',
+        "UserTiming",
+        [
+            "- A (total: 2, self: —)",
+            "  - B (total: 1, self: —)",
+            "    - E (total: 1, self: 1)",
+            "  - C (total: 1, self: 1)",
+        ],
+    ),
+    _marker_case("filters to a non-existent marker name", "non-existent", []),
+    _marker_case(
+        "keeps samples outside a single marker range",
+        "DOMEvent",
+        [
+            "- A (total: 4, self: —)",
+            "  - B (total: 2, self: —)",
+            "    - C (total: 1, self: —)",
+            "      - D (total: 1, self: 1)",
+            "    - E (total: 1, self: 1)",
+            "  - C (total: 1, self: 1)",
+            "  - F (total: 1, self: 1)",
+        ],
+        outside=True,
+    ),
+    _marker_case(
+        "keeps samples outside multiple marker ranges",
+        "UserTiming",
+        [
+            "- A (total: 3, self: —)",
+            "  - B (total: 2, self: —)",
+            "    - C (total: 2, self: 1)",
+            "      - D (total: 1, self: 1)",
+            "  - F (total: 1, self: 1)",
+        ],
+        outside=True,
+    ),
+    {
+        "source": f"{FS} › function-include filter type › keeps only samples whose stack contains the specified function",
+        "samples": FILTER,
+        "steps": [("keep_function", ("B",), {})],
+        "expected": [
+            "- A (total: 3, self: —)",
+            "  - B (total: 3, self: —)",
+            "    - C (total: 2, self: 1)",
+            "      - D (total: 1, self: 1)",
+            "    - E (total: 1, self: 1)",
+        ],
+    },
+    {
+        "source": f"{FS} › function-include filter type › keeps samples containing any of the specified functions",
+        "samples": FILTER,
+        "steps": [("keep_function", (["B", "F"],), {})],
+        "expected": [
+            "- A (total: 4, self: —)",
+            "  - B (total: 3, self: —)",
+            "    - C (total: 2, self: 1)",
+            "      - D (total: 1, self: 1)",
+            "    - E (total: 1, self: 1)",
+            "  - F (total: 1, self: 1)",
+        ],
+    },
+    {
+        "source": f"{FS} › stack-prefix filter type › keeps only samples whose stack starts with the specified prefix",
+        "samples": FILTER,
+        "steps": [("keep_stack_prefix", (["A", "B"],), {})],
+        "expected": [
+            "- A (total: 3, self: —)",
+            "  - B (total: 3, self: —)",
+            "    - C (total: 2, self: 1)",
+            "      - D (total: 1, self: 1)",
+            "    - E (total: 1, self: 1)",
+        ],
+    },
+    {
+        "source": f"{FS} › stack-suffix filter type › keeps only samples whose leaf frame is the specified function",
+        "samples": FILTER,
+        "steps": [("keep_stack_suffix", ("C",), {})],
+        "expected": [
+            "- A (total: 2, self: —)",
+            "  - B (total: 1, self: —)",
+            "    - C (total: 1, self: 1)",
+            "  - C (total: 1, self: 1)",
+        ],
+    },
     {
         "source": f"{PT} › profile-tree › computes correct numbers when using large weights",
         "samples": """

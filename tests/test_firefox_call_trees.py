@@ -15,7 +15,7 @@ from .text_samples import format_tree, profile_from_text_samples, to_bytes
 @pytest.mark.parametrize("case", CASES, ids=[c["source"].split(" › ", 1)[1] for c in CASES])
 def test_call_tree_equals_the_firefox_profilers(case):
     weights = [case["weights"]] if "weights" in case else None
-    doc = profile_from_text_samples(case["samples"], weights=weights)
+    doc = profile_from_text_samples(case["samples"], weights=weights, markers=case.get("markers"))
     thread = profile_frames.load(to_bytes(doc)).thread(0)
     for method, args, kwargs in case["steps"]:
         thread = getattr(thread, method)(*args, **kwargs)

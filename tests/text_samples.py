@@ -191,8 +191,11 @@ class _Collector:
         }
 
 
-def profile_from_text_samples(*texts: str, weights: list[list[float]] | None = None) -> dict:
-    """A processed (v70) profile with one thread per text."""
+def profile_from_text_samples(
+    *texts: str, weights: list[list[float]] | None = None, markers: list | None = None
+) -> dict:
+    """A processed (v70) profile with one thread per text; ``markers`` (name, start, end,
+    payload) are interval markers of the first thread."""
     collector = _Collector()
     threads = []
     for i, text in enumerate(texts):
@@ -232,6 +235,16 @@ def profile_from_text_samples(*texts: str, weights: list[list[float]] | None = N
                 },
             }
         )
+    if markers:
+        table = threads[0]["markers"]
+        for name, start, end, payload in markers:
+            table["name"].append(collector.string(name))
+            table["startTime"].append(start)
+            table["endTime"].append(end)
+            table["phase"].append(1)
+            table["category"].append(0)
+            table["data"].append(payload)
+        table["length"] = len(markers)
     libs = [
         {
             "name": n,

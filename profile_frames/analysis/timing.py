@@ -135,27 +135,25 @@ def profile_functions(profile: Profile, threads: Any = None) -> pl.DataFrame:
         used, self_f, total_f, denom = function_weights(t)
         keep = np.flatnonzero(total_f != 0)
         parts.append((t, used[keep], self_f[keep], total_f[keep], denom, _interval(t)))
-    if not parts:
-        empty = functions(profile.main_thread()).clear()
-        return empty.with_columns(thread=pl.lit(0, pl.UInt32), thread_name=pl.lit(""))
     lengths = [len(p[1]) for p in parts]
-    func = np.concatenate([p[1] for p in parts]).astype(np.int32)
+    func = np.concatenate([np.zeros(0, np.int64), *(p[1] for p in parts)]).astype(np.int32)
     floats = any(p[2].dtype.kind == "f" for p in parts)
     cast = (lambda a: a.astype(np.float64)) if floats else (lambda a: a.astype(np.int64))  # noqa: E731
+    none = np.zeros(0)  # no thread with samples: the same columns, no rows
     df = _weights_table(
         {
             "function": profile.funcs["name"].gather(func),
             "library": profile.funcs["library"].gather(func),
             "func": func,
             "thread": pl.Series(np.repeat([p[0].index for p in parts], lengths), dtype=pl.UInt32),
-            "thread_name": pl.Series([p[0].name for p in parts]).gather(
+            "thread_name": pl.Series([p[0].name for p in parts], dtype=pl.String).gather(
                 np.repeat(np.arange(len(parts)), lengths)
             ),
         },
-        np.concatenate([cast(p[2]) for p in parts]),
-        np.concatenate([cast(p[3]) for p in parts]),
-        np.repeat([p[4] for p in parts], lengths),
-        np.repeat([p[5] for p in parts], lengths),
+        np.concatenate([cast(none), *(cast(p[2]) for p in parts)]),
+        np.concatenate([cast(none), *(cast(p[3]) for p in parts)]),
+        np.repeat([p[4] for p in parts], lengths) if parts else none,
+        np.repeat([p[5] for p in parts], lengths) if parts else none,
     )
     order = [*FUNCTION_COLUMNS, "thread", "thread_name"]
     return df.select(order).sort(["self", "total"], descending=True, maintain_order=True)

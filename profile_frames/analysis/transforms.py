@@ -33,6 +33,7 @@ from ..errors import ProfileKeyError
 from ..tree import nearest_marked
 from .calltree import stack_arrays
 from .resolve import resolve_functions
+from .search import search_terms
 
 if TYPE_CHECKING:
     from ..model import Thread
@@ -176,8 +177,54 @@ class KeepStacksWith:
         return f"search {_fmt(self.match)}"
 
 
+@dataclass(frozen=True)
+class StackPrefix:
+    """Keep the samples whose stack starts (at its root) with this call path."""
+
+    path: tuple
+
+    def __str__(self) -> str:
+        return f"stack-prefix {'>'.join(_fmt(f) for f in self.path)}"
+
+
+@dataclass(frozen=True)
+class IncludeFunction:
+    """Keep the samples whose stack contains the function (any of them, for a list)."""
+
+    function: Any
+
+    def __str__(self) -> str:
+        return f"function-include {_fmt(self.function)}"
+
+
+@dataclass(frozen=True)
+class StackSuffix:
+    """Keep the samples whose leaf is the function."""
+
+    function: Any
+
+    def __str__(self) -> str:
+        return f"stack-suffix {_fmt(self.function)}"
+
+
+@dataclass(frozen=True)
+class DuringMarkers:
+    """Keep the samples inside (or with ``outside``, outside) the interval markers whose name
+    or payload contains any comma-separated term, ignoring case; a range is [start, end)."""
+
+    search: str
+    outside: bool = False
+
+    def __str__(self) -> str:
+        return f"{'outside' if self.outside else 'during'}-marker {self.search}"
+
+
 Transform = (
     MergeFunction
+    | StackPrefix
+    | StackSuffix
+    | IncludeFunction
+    | DuringMarkers
     | MergeCallNode
     | FocusSelf
     | FocusFunction
@@ -253,6 +300,39 @@ def _path_matches(thread: Thread, path: Any, parent: np.ndarray, func: np.ndarra
     for d, s in enumerate(sets[1:], start=1):
         match = match | ((depth == d) & _is(func, s) & match[np.maximum(parent, 0)] & (parent >= 0))
     return match & (depth == len(sets) - 1)
+
+
+def _stack_prefix(thread: Thread, tr: StackPrefix) -> Thread:
+    if not tr.path:
+        raise ProfileKeyError("keep_stack_prefix needs a non-empty call path")
+    parent, func = stack_arrays(thread)
+    has = nearest_marked(parent, _path_matches(thread, tr.path, parent, func)) >= 0
+    return _with(thread, tr, stack_map=np.where(has, np.arange(len(parent)), -1))
+
+
+def _include_function(thread: Thread, tr: IncludeFunction) -> Thread:
+    parent, func = stack_arrays(thread)
+    has = nearest_marked(parent, _is(func, resolve_functions(thread, tr.function))) >= 0
+    return _with(thread, tr, stack_map=np.where(has, np.arange(len(parent)), -1))
+
+
+def _stack_suffix(thread: Thread, tr: StackSuffix) -> Thread:
+    parent, func = stack_arrays(thread)
+    leaf = _is(func, resolve_functions(thread, tr.function))
+    return _with(thread, tr, stack_map=np.where(leaf, np.arange(len(parent)), -1))
+
+
+def _during_markers(thread: Thread, tr: DuringMarkers) -> Thread:
+    from .markers import marker_ranges
+
+    ranges = marker_ranges(thread, tr.search)
+    time = thread.samples["time"].to_numpy()
+    # the last range starting at or before each sample; inside if the sample is before its end
+    at = np.searchsorted(ranges[:, 0], time, side="right") - 1
+    inside = (at >= 0) & (time < ranges[np.maximum(at, 0), 1]) if len(ranges) else time < 0
+    keep = ~inside if tr.outside else inside
+    samples = thread.samples.filter(pl.Series(keep))
+    return thread.with_tables(samples=samples, transforms=(*thread.transforms, tr))
 
 
 def _merge_call_node(thread: Thread, tr: MergeCallNode) -> Thread:
@@ -360,15 +440,6 @@ def _time_range(thread: Thread, tr: TimeRange) -> Thread:
     return thread.with_tables(samples=s, transforms=(*thread.transforms, tr))
 
 
-def search_terms(text: str) -> list[str]:
-    """The Firefox Profiler's search terms: split on commas, trimmed, empty ones dropped.
-
-    >>> search_terms(" Foo, ,bar ")
-    ['Foo', 'bar']
-    """
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
 def _func_matches(funcs: pl.DataFrame, match: str | re.Pattern) -> pl.Series:
     """Funcs whose name, file or resource (library) contains ``match``, ignoring case as the
     Firefox Profiler does (a compiled regex is used as it is)."""
@@ -395,6 +466,10 @@ def _keep_with(thread: Thread, tr: KeepStacksWith) -> Thread:
 
 _APPLY = {
     MergeFunction: _merge,
+    StackPrefix: _stack_prefix,
+    StackSuffix: _stack_suffix,
+    IncludeFunction: _include_function,
+    DuringMarkers: _during_markers,
     MergeCallNode: _merge_call_node,
     FocusSelf: _focus_self,
     FocusFunction: _focus_function,

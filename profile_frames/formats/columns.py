@@ -36,8 +36,10 @@ def as_series(value: Any, *, path: str, dtype: pl.DataType) -> pl.Series:
             s = pl.Series("", value, strict=False)
         except Exception:
             raise ProfileFormatError("expected an array of plain values", path=path) from None
-        if s.dtype == pl.Object or (
-            s.dtype == pl.Null and len(value) and any(v is not None for v in value)
+        if (
+            s.dtype == pl.Object
+            or s.dtype.is_nested()
+            or (s.dtype == pl.Null and len(value) and any(v is not None for v in value))
         ):
             raise ProfileFormatError("expected an array of plain values", path=path)
         if dtype.is_numeric() and s.dtype.is_numeric() and bool in set(map(type, value)):

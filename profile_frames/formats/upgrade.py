@@ -381,23 +381,29 @@ def _concat_tables(
                     )
             values.append((i, v, n))
         else:
-            target = index_cols.get(k)
-            out[k] = _joined_column(name, k, values, offsets_by_thread, target)
+            joined = _joined_column(name, k, values, offsets_by_thread, index_cols.get(k))
+            if joined is not None:
+                out[k] = joined
     return out
 
 
 def _joined_column(
     table: str, key: str, values: list[tuple[int, Any, int]], by_thread: list, target: str | None
-) -> pl.Series:
+) -> pl.Series | None:
     """Column ``key`` of every thread's ``table`` as one Series (missing or short columns
     padded with nulls, as JavaScript reads holes); ``target``: the table it indexes, whose
     per-thread offsets are added to every index >= 0."""
     parts: list[pl.Series] = []
     run: list[Any] = []
+    dropped = False
 
     def flush() -> None:
+        nonlocal dropped
         if run:
-            parts.append(_series(run, table=table, key=key, values=values))
+            part = _series(run, table=table, key=key, values=values)
+            dropped = dropped or part is None
+            if part is not None:
+                parts.append(part)
             run.clear()
 
     for i, v, n in values:
@@ -414,6 +420,8 @@ def _joined_column(
         s = as_series(v, path=where(f"threads[{i}].{table}", key), dtype=_loose_dtype(v))
         parts.append(s.extend_constant(None, n - len(s)) if len(s) < n else s)
     flush()
+    if dropped:  # nested values in a column nothing reads
+        return None
     if not parts:
         return pl.Series("", [], dtype=pl.Int64)
     s = _concat_series(parts) if len(parts) != 1 else parts[0]
@@ -444,12 +452,25 @@ def _joined_column(
         raise
 
 
-def _series(run: list, *, table: str, key: str, values: list) -> pl.Series:
+# columns of the per-thread tables that the reader uses: nested values there are an error;
+# other columns with nested values (old ``frameTable.optimizations``) are dropped at the join
+READ_COLUMNS = frozenset(
+    ("prefix", "prefixOffset", "frame", "category", "subcategory", "func", "address", "line")
+    + ("column", "inlineDepth", "nativeSymbol", "innerWindowID", "lib", "name", "resource")
+    + ("fileName", "source", "lineNumber", "columnNumber", "isJS", "relevantForJS", "host")
+    + ("type", "libIndex", "functionSize")
+)
+
+
+def _series(run: list, *, table: str, key: str, values: list) -> pl.Series | None:
     """A Series from chained Python lists; a column that does not convert whole is converted
-    thread by thread, so the error names the thread."""
+    thread by thread, so the error names the thread. None: a column of nested values that
+    nothing reads."""
     try:
         s = pl.Series("", run, strict=False)
-        if s.dtype != pl.Object:
+        if s.dtype.is_nested() and key not in READ_COLUMNS:
+            return None
+        if s.dtype != pl.Object and not s.dtype.is_nested():
             return s if s.dtype != pl.Null else s.cast(pl.Int64)
     except Exception:
         pass

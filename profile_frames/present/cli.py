@@ -86,6 +86,29 @@ def _common(p: argparse.ArgumentParser, *, thread: bool = True) -> None:
         )
         g.add_argument("--focus-category", metavar="CATEGORY")
         g.add_argument(
+            "--includes-function",
+            action="append",
+            default=[],
+            metavar="FUNC",
+            help="keep samples whose stack contains FUNC (repeat: any of them)",
+        )
+        g.add_argument(
+            "--includes-prefix",
+            metavar="F1>F2>...",
+            help="keep samples whose stack starts with this root-first path",
+        )
+        g.add_argument("--includes-suffix", metavar="FUNC", help="keep samples whose leaf is FUNC")
+        g.add_argument(
+            "--during-marker",
+            metavar="TEXT",
+            help="keep samples inside interval markers whose name or payload contains TEXT",
+        )
+        g.add_argument(
+            "--outside-marker",
+            metavar="TEXT",
+            help="keep samples outside interval markers whose name or payload contains TEXT",
+        )
+        g.add_argument(
             "--search",
             metavar="TEXT",
             help="the Firefox Profiler's search: keep samples with a function whose name, "
@@ -172,6 +195,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--min-width", type=float, default=0.001, help="hide boxes under this fraction")
     p.add_argument("--color-by", choices=("library", "category"), default="library")
+    p = sub.add_parser("markers", help="markers per name: count and duration statistics")
+    _common(p)
+    p.add_argument("-n", type=int, default=30, help="rows (default 30; 0 = all)")
+    p.add_argument(
+        "--name", help="list the durations of the markers called NAME instead (for histograms)"
+    )
     p = sub.add_parser("report", help="markdown hot-spot report")
     _common(p)
     p.add_argument("-n", type=int, default=30)
@@ -242,6 +271,17 @@ def _thread(profile: Profile, args: argparse.Namespace) -> Thread:
         steps.append(T.FocusFunction(_function_arg(args.focus)))
     if args.focus_category:
         steps.append(T.FocusCategory(args.focus_category))
+    if args.includes_function:
+        steps.append(T.IncludeFunction([_function_arg(f) for f in args.includes_function]))
+    if args.includes_prefix:
+        path = tuple(_function_arg(f) for f in args.includes_prefix.split(">"))
+        steps.append(T.StackPrefix(path))
+    if args.includes_suffix:
+        steps.append(T.StackSuffix(_function_arg(args.includes_suffix)))
+    if args.during_marker:
+        steps.append(T.DuringMarkers(args.during_marker))
+    if args.outside_marker:
+        steps.append(T.DuringMarkers(args.outside_marker, outside=True))
     if args.search:
         steps.append(T.KeepStacksWith(args.search))
     return t.transform(*steps)
@@ -393,6 +433,17 @@ def run(args: argparse.Namespace) -> str:
             thread, inverted=args.inverted, min_width=args.min_width, color_by=args.color_by
         ).save(args.output)
         return f"wrote {args.output}"
+    if args.command == "markers":
+        if args.name:
+            durations = thread.marker_durations(args.name)
+            if not len(durations):
+                names = thread.marker_summary()["name"].head(20).to_list()
+                raise UsageError(
+                    f"no interval markers called {args.name!r}; names: {', '.join(names)}"
+                )
+            return _emit(durations.to_frame("duration_ms"), args, **ctx)
+        df = thread.marker_summary()
+        return _emit(df.head(args.n) if args.n else df, args, **ctx)
     if args.command == "report":
         rules = load_rules(args.diagnostics) if args.diagnostics else None
         report = hotspot_report(thread, top=args.n, groups=_groups(args) or None, rules=rules)
