@@ -39,6 +39,14 @@ COMMANDS = [
         "Callees, after merging a function",
         "profile-frames callees --example PyEval_EvalFrameDefault --merge /^_?PyEval_EvalFrame$/",
     ),
+    (
+        "The Firefox Profiler's search (case-insensitive; comma-separated terms all match)",
+        "profile-frames top --example -n 4 --search malloc,pyeval",
+    ),
+    (
+        "Only the samples whose leaf is a function, rooted at it",
+        "profile-frames tree --example --focus-self PyObject_Malloc --min-percent 0",
+    ),
     ("CSV", "profile-frames top --example -n 3 --format csv"),
     (
         "JSON (schema_version 1: command, profile, thread, columns, rows)",
@@ -60,6 +68,15 @@ COMMANDS = [
     ),
     ("Flame graph", "profile-frames flamegraph --example -o /tmp/example.svg"),
 ]
+FIREFOX = FIXTURE.parent.parent / "firefox" / "firefox-147-macos-argument-values-v58.json"
+if FIREFOX.exists():
+    COMMANDS += [
+        ("Markers per name (a Firefox recording)", f"profile-frames markers {FIREFOX} -n 6"),
+        (
+            "Samples during markers",
+            f"profile-frames top {FIREFOX} --during-marker DOMEvent -n 4",
+        ),
+    ]
 if FIXTURE.exists():  # two separate recordings of the same workload (../shared/fixtures)
     RUN2 = FIXTURE.with_name("samply-0.13-linux-python-run2.json.gz")
     COMMANDS += [

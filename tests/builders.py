@@ -122,20 +122,20 @@ def processed_profile(
                     "time": [float(i) for i in range(len(samples))],
                     "weight": [w for _, w in samples],
                 },
-                "markers": {
-                    "length": 0,
-                    "name": [],
-                    "startTime": [],
-                    "endTime": [],
-                    "phase": [],
-                    "category": [],
-                    "data": [],
-                },
+                "markers": empty_markers(),
             }
         ],
     }
     profile["shared"]["stringArray"] = strings  # complete now that every name is interned
     return profile
+
+
+def empty_markers() -> dict:
+    """A processed thread's markers table with no rows."""
+    return {
+        "length": 0,
+        **{k: [] for k in ("name", "startTime", "endTime", "phase", "category", "data")},
+    }
 
 
 def to_bytes(profile: dict) -> bytes:

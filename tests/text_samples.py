@@ -25,6 +25,8 @@ from __future__ import annotations
 import json
 import re
 
+from .builders import empty_markers
+
 DEFAULT_CATEGORIES = [
     {"name": name, "color": color, "subcategories": ["Other"]}
     for name, color in (
@@ -224,15 +226,7 @@ def profile_from_text_samples(
                 "pid": "0",
                 "tid": i,
                 "samples": samples,
-                "markers": {
-                    "length": 0,
-                    "name": [],
-                    "startTime": [],
-                    "endTime": [],
-                    "phase": [],
-                    "category": [],
-                    "data": [],
-                },
+                "markers": empty_markers(),
             }
         )
     if markers:
