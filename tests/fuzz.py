@@ -230,7 +230,7 @@ def _version(doc) -> tuple:
 def load_seed(path: Path) -> Seed:
     import profile_frames
 
-    from .reference import ours, thread_weights
+    from .reference import nonzero, ours, thread_weights
 
     raw = path.read_bytes()
     gzipped = raw[:2] == b"\x1f\x8b"
@@ -247,7 +247,7 @@ def load_seed(path: Path) -> Seed:
         try:
             profile = profile_frames.load(path)
             agrees = all(
-                tuple(+c for c in thread_weights(doc, i)) == ours(profile.thread(i))
+                tuple(nonzero(c) for c in thread_weights(doc, i)) == ours(profile.thread(i))
                 for i in range(len(doc["threads"]))
             )
         except Exception:

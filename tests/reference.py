@@ -33,6 +33,8 @@ def _at(values: list, i) -> object:
 def _prefixes(stacks: dict) -> list:
     if "prefix" in stacks:
         return stacks["prefix"]
+    if "prefixOffset" not in stacks and not stacks.get("length"):
+        return []  # an empty table needs neither column
     return [None if off == 0 else i - off for i, off in enumerate(stacks["prefixOffset"])]
 
 
@@ -62,6 +64,11 @@ def thread_weights(doc: dict, index: int) -> tuple[Counter, Counter]:
     return self_w, total_w
 
 
+def nonzero(c: Counter) -> Counter:
+    """``c`` without its zero entries (``+c`` would drop negative weights too)."""
+    return Counter({k: v for k, v in c.items() if v != 0})
+
+
 def ours(thread) -> tuple[Counter, Counter]:
     """The library's (self, total) of a thread view, summed by function name."""
     f = thread.functions()
@@ -70,4 +77,4 @@ def ours(thread) -> tuple[Counter, Counter]:
     for name, s, t in zip(f["function"].to_list(), f["self"].to_list(), f["total"].to_list()):
         self_w[name] += s
         total_w[name] += t
-    return +self_w, +total_w
+    return nonzero(self_w), nonzero(total_w)

@@ -177,6 +177,7 @@ def _v4_js_func_names(tree: dict) -> None:
             not isinstance(funcs, dict)
             or not isinstance(strings, list)
             or funcs.get("isJS") is None
+            or funcs.get("name") is None  # the v60 join reports it missing
         ):
             continue
         n = table_length(funcs, path=f"threads[{i}].funcTable", keys=("name",))
