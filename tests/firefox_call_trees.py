@@ -119,6 +119,31 @@ CATEGORY_LONG = """
 """
 
 PV = "profile-view.test.ts"
+TM = "thread-merging.test.ts"
+MERGING = [
+    """
+        A  A  A  A
+        B  B  B  B
+        C  C  C  C
+              D  D
+""",
+    """
+        A  A  F  F
+        B  B  G  G
+        C  C
+        D  D
+        E  E
+""",
+]
+MERGED = [
+    "- A (total: 6, self: —)",
+    "  - B (total: 6, self: —)",
+    "    - C (total: 6, self: 2)",
+    "      - D (total: 4, self: 2)",
+    "        - E (total: 2, self: 2)",
+    "- F (total: 2, self: —)",
+    "  - G (total: 2, self: 2)",
+]
 PT = "profile-tree.test.ts"
 CATEGORIES_TREE = """
       A                A           A
@@ -195,6 +220,48 @@ def _marker_case(it: str, search: str, expected: list[str], *, outside: bool = F
 
 
 CASES = [
+    {
+        "source": f"{TM} › thread merging › can merge threads when multiple threads are selected (one thread)",
+        "samples": MERGING,
+        "steps": [],
+        "expected": [
+            "- A (total: 4, self: —)",
+            "  - B (total: 4, self: —)",
+            "    - C (total: 4, self: 2)",
+            "      - D (total: 2, self: 2)",
+        ],
+    },
+    {
+        "source": f"{TM} › thread merging › can merge threads when multiple threads are selected",
+        "samples": MERGING,
+        "threads": [0, 1],
+        "steps": [],
+        "expected": MERGED,
+    },
+    {
+        "source": f"{TM} › thread merging › can use thread keys for transforms (thread 0)",
+        "samples": MERGING,
+        "steps": [("merge_function", ("B",), {})],
+        "expected": [
+            "- A (total: 4, self: —)",
+            "  - C (total: 4, self: 2)",
+            "    - D (total: 2, self: 2)",
+        ],
+    },
+    {
+        "source": f"{TM} › thread merging › can use thread keys for transforms (merged threads)",
+        "samples": MERGING,
+        "threads": [0, 1],
+        "steps": [("merge_function", ("C",), {})],
+        "expected": [
+            "- A (total: 6, self: —)",
+            "  - B (total: 6, self: 2)",
+            "    - D (total: 4, self: 2)",
+            "      - E (total: 2, self: 2)",
+            "- F (total: 2, self: —)",
+            "  - G (total: 2, self: 2)",
+        ],
+    },
     {
         "source": f"{FS} › on a call tree › starts as an unfiltered call tree",
         "samples": FILTER,

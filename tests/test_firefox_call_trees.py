@@ -15,8 +15,11 @@ from .text_samples import format_tree, profile_from_text_samples, to_bytes
 @pytest.mark.parametrize("case", CASES, ids=[c["source"].split(" › ", 1)[1] for c in CASES])
 def test_call_tree_equals_the_firefox_profilers(case):
     weights = [case["weights"]] if "weights" in case else None
-    doc = profile_from_text_samples(case["samples"], weights=weights, markers=case.get("markers"))
-    thread = profile_frames.load(to_bytes(doc)).thread(0)
+    texts = case["samples"] if isinstance(case["samples"], list) else [case["samples"]]
+    doc = profile_from_text_samples(*texts, weights=weights, markers=case.get("markers"))
+    profile = profile_frames.load(to_bytes(doc))
+    threads = case.get("threads", [0])
+    thread = profile.thread(threads[0]) if len(threads) == 1 else profile.merged(threads)
     for method, args, kwargs in case["steps"]:
         thread = getattr(thread, method)(*args, **kwargs)
     got = format_tree(
