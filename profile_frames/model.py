@@ -144,6 +144,8 @@ class Thread:
     weight_type: str = "samples"
     transforms: tuple = ()
     stack_rows: np.ndarray | None = field(default=None, repr=False)
+    implementation: str = "combined"  # the Firefox Profiler's implementation filter
+    unfiltered: Thread | None = field(default=None, repr=False)  # the view before that filter
 
     def __repr__(self) -> str:
         t = f", transforms={[str(x) for x in self.transforms]}" if self.transforms else ""
@@ -270,13 +272,41 @@ class Thread:
         )
 
     def transform(self, *transforms: Transform) -> Thread:
-        """Apply transforms (values from :mod:`profile_frames.analysis.transforms`) in order."""
+        """Apply transforms (values from :mod:`profile_frames.analysis.transforms`) in order.
+
+        On a view with an implementation filter, as in the Firefox Profiler, the transforms go
+        to the unfiltered view and the filter is applied after them."""
         from .analysis.transforms import apply
 
+        if self.unfiltered is not None:
+            return self.unfiltered.transform(*transforms).with_implementation(self.implementation)
         t = self
         for tr in transforms:
             t = apply(t, tr)
         return t
+
+    def with_implementation(self, implementation: str) -> Thread:
+        """The view every analysis sees through the Firefox Profiler's implementation filter:
+        ``"js"`` keeps JavaScript frames (and those relevant for JS), ``"cpp"`` native frames
+        (not JS, not JIT addresses without a library), ``"combined"`` all. Other frames are
+        merged away; samples with none left count nowhere.
+
+        >>> import profile_frames
+        >>> t = profile_frames.load(profile_frames.example_path()).thread(1)
+        >>> t.with_implementation("js").n_samples == t.n_samples, t.with_implementation("js").implementation
+        (True, 'js')
+        """
+        from .analysis.transforms import ImplementationFilter
+
+        base = self.unfiltered if self.unfiltered is not None else self
+        if implementation == "combined":
+            return base
+        view = base.transform(ImplementationFilter(implementation))
+        counted = view.__dict__.get("_stack_weights")
+        view = replace(view, implementation=implementation, unfiltered=base)
+        if counted is not None:
+            object.__setattr__(view, "_stack_weights", counted)
+        return view
 
     def merge_function(self, function: Any) -> Thread:
         from .analysis.transforms import MergeFunction
@@ -325,17 +355,21 @@ class Thread:
 
         return marker_durations(self, name)
 
-    def merge_call_node(self, path: list) -> Thread:
-        """Remove the one call node at ``path`` (root first); its time goes to its parent."""
+    def merge_call_node(self, path: list, *, implementation: str | None = None) -> Thread:
+        """Remove the one call node at ``path`` (root first); its time goes to its parent. The
+        path is read in ``implementation``'s view (default: this view's filter)."""
         from .analysis.transforms import MergeCallNode
 
-        return self.transform(MergeCallNode(tuple(path)))
+        impl = implementation or self.implementation
+        return self.transform(MergeCallNode(tuple(path), implementation=impl))
 
-    def focus_self(self, function: Any) -> Thread:
-        """Only the samples whose leaf is ``function``, each rooted at it."""
+    def focus_self(self, function: Any, *, implementation: str | None = None) -> Thread:
+        """Only the samples whose leaf is ``function``, each rooted at it (with an
+        implementation filter: the leaf in that view, the other frames below it kept)."""
         from .analysis.transforms import FocusSelf
 
-        return self.transform(FocusSelf(function))
+        impl = implementation or self.implementation
+        return self.transform(FocusSelf(function, implementation=impl))
 
     def focus_function(self, function: Any) -> Thread:
         from .analysis.transforms import FocusFunction

@@ -219,7 +219,79 @@ def _marker_case(it: str, search: str, expected: list[str], *, outside: bool = F
     }
 
 
+JS_TREE = """
+      JS::RunScript.cpp  JS::RunScript.cpp       JS::RunScript.cpp
+      onLoad.js          onLoad.js               onLoad.js
+      a.js               js::jit::IonCannon.cpp  js::jit::IonCannon.cpp
+      b.js               a.js                    a.js
+                         b.js                    b.js
+"""
+MCN_JS = f"{T} › merge-call-node › on a JS call tree"
+
 CASES = [
+    {
+        "source": f"{MCN_JS} › starts as an untransformed call tree",
+        "samples": JS_TREE,
+        "steps": [],
+        "expected": [
+            "- JS::RunScript.cpp (total: 3, self: —)",
+            "  - onLoad.js (total: 3, self: —)",
+            "    - js::jit::IonCannon.cpp (total: 2, self: —)",
+            "      - a.js (total: 2, self: —)",
+            "        - b.js (total: 2, self: 2)",
+            "    - a.js (total: 1, self: —)",
+            "      - b.js (total: 1, self: 1)",
+        ],
+    },
+    {
+        "source": f"{MCN_JS} › has an untransformed JS only view",
+        "samples": JS_TREE,
+        "steps": [("with_implementation", ("js",), {})],
+        "expected": [
+            "- onLoad.js (total: 3, self: —)",
+            "  - a.js (total: 3, self: —)",
+            "    - b.js (total: 3, self: 3)",
+        ],
+    },
+    {
+        "source": f'{MCN_JS} › can merge the node at JS path "onLoad" -> "A"',
+        "samples": JS_TREE,
+        "steps": [
+            ("with_implementation", ("js",), {}),
+            ("merge_call_node", (["onLoad.js", "a.js"],), {}),
+        ],
+        "expected": ["- onLoad.js (total: 3, self: —)", "  - b.js (total: 3, self: 3)"],
+    },
+    {
+        "source": f'{MCN_JS} › can merge the node at JS path "onLoad" -> "A" on an combined call tree',
+        "samples": JS_TREE,
+        "steps": [("merge_call_node", (["onLoad.js", "a.js"],), {"implementation": "js"})],
+        "expected": [
+            "- JS::RunScript.cpp (total: 3, self: —)",
+            "  - onLoad.js (total: 3, self: —)",
+            "    - js::jit::IonCannon.cpp (total: 2, self: —)",
+            "      - b.js (total: 2, self: 2)",
+            "    - b.js (total: 1, self: 1)",
+        ],
+    },
+    {
+        "source": f"{MCN_JS} › can merge a combined CallNodePath, and display a correct JS call tree",
+        "samples": JS_TREE,
+        "steps": [
+            ("with_implementation", ("js",), {}),
+            (
+                "merge_call_node",
+                (["JS::RunScript.cpp", "onLoad.js", "a.js"],),
+                {"implementation": "combined"},
+            ),
+        ],
+        "expected": [
+            "- onLoad.js (total: 3, self: —)",
+            "  - a.js (total: 2, self: —)",
+            "    - b.js (total: 2, self: 2)",
+            "  - b.js (total: 1, self: 1)",
+        ],
+    },
     {
         "source": f"{TM} › thread merging › can merge threads when multiple threads are selected (one thread)",
         "samples": MERGING,
@@ -658,6 +730,21 @@ CASES = [
         "samples": FOCUS_SELF,
         "steps": [("focus_self", ("X",), {})],
         "expected": ["- X (total: 2, self: 2)"],
+    },
+    {
+        "source": f"{T} › focus-self › with implementation filter and descendants › keeps non-filtered descendants to show where self time goes",
+        "samples": """
+      A.js    A.js    A.js
+      X.js    X.js    X.js
+      Y.cpp   Y.cpp   Y.cpp
+      Z.cpp   Z.cpp   Z.cpp
+""",
+        "steps": [("focus_self", ("X.js",), {"implementation": "js"})],
+        "expected": [
+            "- X.js (total: 3, self: —)",
+            "  - Y.cpp (total: 3, self: —)",
+            "    - Z.cpp (total: 3, self: 3)",
+        ],
     },
     {
         "source": f"{T} › focus-self › with recursion › handles recursion correctly",

@@ -216,3 +216,28 @@ def test_a_negative_thread_index_counts_from_the_end(capsys):
     by_negative = capsys.readouterr().out
     assert cli.main(["top", "--example", "-t", str(last), "-n", "2"]) == 0
     assert by_negative == capsys.readouterr().out
+
+
+def test_implementation_option_matches_the_library(tmp_path, capsys):
+    import profile_frames
+    from profile_frames.present.cli import main
+
+    from .firefox_call_trees import JS_TREE
+    from .text_samples import profile_from_text_samples, to_bytes
+
+    path = tmp_path / "js.json"
+    path.write_bytes(to_bytes(profile_from_text_samples(JS_TREE)))
+    t = profile_frames.load(path).thread(0)
+    for impl in ("js", "cpp"):
+        assert main(["top", str(path), "--implementation", impl, "--format", "json"]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        want = t.with_implementation(impl).self_time()
+        assert [r["function"] for r in doc["rows"]] == want["function"].to_list()
+        assert doc["thread"]["transforms"] == [f"implementation {impl}"]
+    # in the native view the JS leaves' time goes to their nearest native caller
+    assert [(r["function"], r["self"]) for r in doc["rows"]] == [
+        ("js::jit::IonCannon.cpp", 2),
+        ("JS::RunScript.cpp", 1),
+    ]
+    assert main(["top", str(path), "--implementation", "js", "--format", "json"]) == 0
+    assert [r["function"] for r in json.loads(capsys.readouterr().out)["rows"]] == ["b.js"]

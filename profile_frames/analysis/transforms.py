@@ -60,12 +60,45 @@ class MergeFunction:
 @dataclass(frozen=True)
 class MergeCallNode:
     """Remove one call node (the node at this root-first call path, not every frame of its
-    function); its self time goes to its parent and its children move up to the parent."""
+    function); its self time goes to its parent and its children move up to the parent. The
+    path is read in the ``implementation``'s view (frames of other kinds in between skipped)."""
 
     path: tuple
+    implementation: str = "combined"
 
     def __str__(self) -> str:
         return f"merge-call-node {'>'.join(_fmt(f) for f in self.path)}"
+
+
+IMPLEMENTATIONS = ("combined", "js", "cpp")
+
+
+@dataclass(frozen=True)
+class ImplementationFilter:
+    """The Firefox Profiler's implementation filter: frames of other kinds are merged away."""
+
+    implementation: str
+
+    def __str__(self) -> str:
+        return f"implementation {self.implementation}"
+
+
+def implementation_funcs(funcs: pl.DataFrame, implementation: str) -> np.ndarray:
+    """Which funcs an implementation filter keeps (its ``FUNC_MATCHES``): ``js``, JS functions
+    and those relevant for JS; ``cpp``, all others except JIT addresses (a ``0x`` name with no
+    library); ``combined``, all."""
+    if implementation not in IMPLEMENTATIONS:
+        raise ProfileKeyError(
+            f"no implementation {implementation!r}; use one of {', '.join(IMPLEMENTATIONS)}"
+        )
+    n = funcs.height
+    if implementation == "combined":
+        return np.ones(n, dtype=bool)
+    is_js = funcs["is_js"].fill_null(False).to_numpy()
+    if implementation == "js":
+        return is_js | funcs["relevant_for_js"].fill_null(False).to_numpy()
+    jit = (funcs["resource"].is_null() & funcs["name"].str.starts_with("0x")).fill_null(False)
+    return ~is_js & ~jit.to_numpy()
 
 
 @dataclass(frozen=True)
@@ -74,6 +107,7 @@ class FocusSelf:
     function's self time, wherever it was called from."""
 
     function: Any
+    implementation: str = "combined"  # frames of other kinds below the function stay
 
     def __str__(self) -> str:
         return f"focus-self {_fmt(self.function)}"
@@ -221,6 +255,7 @@ class DuringMarkers:
 
 Transform = (
     MergeFunction
+    | ImplementationFilter
     | StackPrefix
     | StackSuffix
     | IncludeFunction
@@ -290,16 +325,38 @@ def _focus_function(thread: Thread, tr: FocusFunction) -> Thread:
     return _with(thread, tr, parent=new_parent, stack_map=np.where(root >= 0, idx, -1))
 
 
-def _path_matches(thread: Thread, path: Any, parent: np.ndarray, func: np.ndarray):
-    """(stacks whose root-first function path is exactly ``path``, their depths)."""
+def _path_matches(
+    thread: Thread,
+    path: Any,
+    parent: np.ndarray,
+    func: np.ndarray,
+    implementation: str = "combined",
+):
+    """Stacks whose root-first function path is exactly ``path``, read in the implementation's
+    view: only stacks of functions it keeps count, each under its nearest kept ancestor."""
     from ..tree import depths
 
     sets = [resolve_functions(thread, f) for f in path]
-    depth = depths(parent)
+    if implementation != "combined":
+        kept = implementation_funcs(thread.funcs, implementation)[func]
+        up = nearest_marked(parent, kept, include_self=False)
+        match = _path_matches_in(depths(up), up, func, sets) & kept
+        return match
+    return _path_matches_in(depths(parent), parent, func, sets)
+
+
+def _path_matches_in(depth: np.ndarray, parent: np.ndarray, func: np.ndarray, sets: list):
+    """The stacks at depth len(sets)-1 whose functions along ``parent`` are ``sets``."""
     match = (depth == 0) & _is(func, sets[0])
     for d, s in enumerate(sets[1:], start=1):
         match = match | ((depth == d) & _is(func, s) & match[np.maximum(parent, 0)] & (parent >= 0))
     return match & (depth == len(sets) - 1)
+
+
+def _implementation_filter(thread: Thread, tr: ImplementationFilter) -> Thread:
+    parent, func = stack_arrays(thread)
+    keep = implementation_funcs(thread.funcs, tr.implementation)[func]
+    return _reparent_to_kept(thread, tr, parent, keep)
 
 
 def _stack_prefix(thread: Thread, tr: StackPrefix) -> Thread:
@@ -339,14 +396,20 @@ def _merge_call_node(thread: Thread, tr: MergeCallNode) -> Thread:
     if not tr.path:
         raise ProfileKeyError("merge_call_node needs a non-empty call path")
     parent, func = stack_arrays(thread)
-    return _reparent_to_kept(thread, tr, parent, ~_path_matches(thread, tr.path, parent, func))
+    merged = _path_matches(thread, tr.path, parent, func, tr.implementation)
+    return _reparent_to_kept(thread, tr, parent, ~merged)
 
 
 def _focus_self(thread: Thread, tr: FocusSelf) -> Thread:
+    """The function's stacks become roots; with an implementation filter, the chains of other
+    kinds' frames right below them stay (to show where the self time goes)."""
     parent, func = stack_arrays(thread)
-    keep = _is(func, resolve_functions(thread, tr.function))
+    is_f = _is(func, resolve_functions(thread, tr.function))
+    stop = is_f | implementation_funcs(thread.funcs, tr.implementation)[func]
+    nearest = nearest_marked(parent, stop)
+    keep = (nearest >= 0) & is_f[np.maximum(nearest, 0)]
     idx = np.arange(len(parent))
-    return _with(thread, tr, parent=np.where(keep, -1, parent), stack_map=np.where(keep, idx, -1))
+    return _with(thread, tr, parent=np.where(is_f, -1, parent), stack_map=np.where(keep, idx, -1))
 
 
 def _focus_subtree(thread: Thread, tr: FocusSubtree) -> Thread:
@@ -466,6 +529,7 @@ def _keep_with(thread: Thread, tr: KeepStacksWith) -> Thread:
 
 _APPLY = {
     MergeFunction: _merge,
+    ImplementationFilter: _implementation_filter,
     StackPrefix: _stack_prefix,
     StackSuffix: _stack_suffix,
     IncludeFunction: _include_function,

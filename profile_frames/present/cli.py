@@ -84,6 +84,12 @@ def _common(p: argparse.ArgumentParser, *, thread: bool = True) -> None:
             metavar="FUNC",
             help="keep only the samples whose leaf is FUNC, rooted at it",
         )
+        g.add_argument(
+            "--implementation",
+            choices=("combined", "js", "cpp"),
+            default="combined",
+            help="the Firefox Profiler's implementation filter, applied after the transforms",
+        )
         g.add_argument("--focus-category", metavar="CATEGORY")
         g.add_argument(
             "--includes-function",
@@ -284,7 +290,7 @@ def _thread(profile: Profile, args: argparse.Namespace) -> Thread:
         steps.append(T.DuringMarkers(args.outside_marker, outside=True))
     if args.search:
         steps.append(T.KeepStacksWith(args.search))
-    return t.transform(*steps)
+    return t.transform(*steps).with_implementation(args.implementation)
 
 
 def _groups(args: argparse.Namespace) -> dict:
