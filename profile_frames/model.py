@@ -386,20 +386,28 @@ class Thread:
 
         return self.transform(DropFunction(function))
 
-    def collapse_recursion(self, function: Any, *, direct_only: bool = False) -> Thread:
+    def collapse_recursion(
+        self, function: Any, *, direct_only: bool = False, implementation: str | None = None
+    ) -> Thread:
+        """Collapse recursion of ``function`` (direct: f→f runs, which frames of another
+        implementation than the view's do not break)."""
         from .analysis.transforms import CollapseRecursion
 
-        return self.transform(CollapseRecursion(function, direct_only=direct_only))
+        impl = implementation or self.implementation
+        return self.transform(CollapseRecursion(function, direct_only, implementation=impl))
 
     def collapse_function_subtree(self, function: Any) -> Thread:
         from .analysis.transforms import CollapseFunctionSubtree
 
         return self.transform(CollapseFunctionSubtree(function))
 
-    def collapse_library(self, library: str) -> Thread:
+    def collapse_library(self, library: str, *, implementation: str | None = None) -> Thread:
+        """The library's functions as one function named after it; consecutive frames merge
+        (frames of another implementation than the view's in between do not separate them)."""
         from .analysis.transforms import CollapseLibrary
 
-        return self.transform(CollapseLibrary(library))
+        impl = implementation or self.implementation
+        return self.transform(CollapseLibrary(library, implementation=impl))
 
     def focus_category(self, category: str | int) -> Thread:
         from .analysis.transforms import FocusCategory

@@ -227,6 +227,23 @@ JS_TREE = """
                          b.js                    b.js
 """
 MCN_JS = f"{T} › merge-call-node › on a JS call tree"
+RESOURCE_CPP = """
+      A.js                A.js
+      B.cpp[lib:firefox]  H.cpp[lib:firefox]
+      C.js                I.js
+      D.cpp[lib:firefox]
+      E.js
+      F.cpp
+      G.js
+"""
+RECURSION_JS = """
+      A.js   A.js   A.js   A.js   A.js
+      B.js   B.js   B.js   B.js   G.js
+      B.js   B.js   B.js   F.js
+      C.cpp  C.cpp  C.cpp
+      B.js   E.js
+      D.js
+"""
 
 CASES = [
     {
@@ -865,6 +882,65 @@ CASES = [
             "  - firefox (total: 2, self: —)",
             "    - D (total: 1, self: 1)",
             "    - F (total: 1, self: 1)",
+        ],
+    },
+    {
+        "source": f"{T} › collapse-resource › specific implementation › starts as an unfiltered call tree",
+        "samples": RESOURCE_CPP,
+        "steps": [],
+        "expected": [
+            "- A.js (total: 2, self: —)",
+            "  - B.cpp (total: 1, self: —)",
+            "    - C.js (total: 1, self: —)",
+            "      - D.cpp (total: 1, self: —)",
+            "        - E.js (total: 1, self: —)",
+            "          - F.cpp (total: 1, self: —)",
+            "            - G.js (total: 1, self: 1)",
+            "  - H.cpp (total: 1, self: —)",
+            "    - I.js (total: 1, self: 1)",
+        ],
+    },
+    {
+        "source": f'{T} › collapse-resource › specific implementation › can collapse the "firefox" library as well as the C.js intermediate function',
+        "samples": RESOURCE_CPP,
+        "steps": [("collapse_library", ("firefox",), {"implementation": "cpp"})],
+        "expected": [
+            "- A.js (total: 2, self: —)",
+            "  - firefox (total: 2, self: —)",
+            "    - E.js (total: 1, self: —)",
+            "      - F.cpp (total: 1, self: —)",
+            "        - G.js (total: 1, self: 1)",
+            "    - I.js (total: 1, self: 1)",
+        ],
+    },
+    {
+        "source": f"{T} › collapse-direct-recursion › filtered implementation › starts as an unfiltered call tree",
+        "samples": RECURSION_JS,
+        "steps": [],
+        "expected": [
+            "- A.js (total: 5, self: —)",
+            "  - B.js (total: 4, self: —)",
+            "    - B.js (total: 3, self: —)",
+            "      - C.cpp (total: 3, self: 1)",
+            "        - B.js (total: 1, self: —)",
+            "          - D.js (total: 1, self: 1)",
+            "        - E.js (total: 1, self: 1)",
+            "    - F.js (total: 1, self: 1)",
+            "  - G.js (total: 1, self: 1)",
+        ],
+    },
+    {
+        "source": f"{T} › collapse-direct-recursion › filtered implementation › can collapse the B function",
+        "samples": RECURSION_JS,
+        "steps": [("collapse_recursion", ("B.js",), {"direct_only": True, "implementation": "js"})],
+        "expected": [
+            "- A.js (total: 5, self: —)",
+            "  - B.js (total: 4, self: —)",
+            "    - C.cpp (total: 2, self: 1)",
+            "      - E.js (total: 1, self: 1)",
+            "    - D.js (total: 1, self: 1)",
+            "    - F.js (total: 1, self: 1)",
+            "  - G.js (total: 1, self: 1)",
         ],
     },
     {

@@ -152,6 +152,7 @@ class CollapseRecursion:
 
     function: Any
     direct_only: bool = False
+    implementation: str = "combined"  # direct runs pass through frames of other kinds
 
     def __str__(self) -> str:
         kind = "collapse-direct-recursion" if self.direct_only else "collapse-recursion"
@@ -173,6 +174,7 @@ class CollapseLibrary:
     """Replace the library's functions by one function named after it; consecutive frames merge."""
 
     library: str
+    implementation: str = "combined"  # consecutive runs pass through frames of other kinds
 
     def __str__(self) -> str:
         return f"collapse-library {self.library}"
@@ -437,13 +439,23 @@ def _drop(thread: Thread, tr: DropFunction) -> Thread:
     return _with(thread, tr, stack_map=np.where(has, -1, np.arange(len(parent))))
 
 
-def _recursion_parent(parent: np.ndarray, is_f: np.ndarray, *, direct_only: bool) -> np.ndarray:
+def _recursion_parent(
+    parent: np.ndarray,
+    is_f: np.ndarray,
+    *,
+    direct_only: bool,
+    transparent: np.ndarray | None = None,
+) -> np.ndarray:
     """New parents that collapse f recursion: an inner f hangs where its outermost f hangs
-    (direct: only within an unbroken f→f→f run)."""
+    (direct: only within an unbroken run of f, where ``transparent`` frames, those of another
+    implementation, do not break a run)."""
     idx = np.arange(len(parent))
     if direct_only:
-        parent_is_f = np.where(parent >= 0, is_f[np.maximum(parent, 0)], False)
-        top = nearest_marked(parent, is_f & ~parent_is_f)  # first f of each f→f→f run
+        passes = is_f if transparent is None else is_f | transparent
+        blocker = nearest_marked(parent, ~passes)  # where the run above each stack ends
+        prev_f = nearest_marked(parent, is_f, include_self=False)
+        start = is_f & ((prev_f < 0) | ((blocker >= 0) & (prev_f < blocker)))
+        top = nearest_marked(parent, start)  # the first f of each run
     else:
         top = _outermost_root(parent, is_f)
     inner = is_f & (top >= 0) & (top != idx)
@@ -453,7 +465,9 @@ def _recursion_parent(parent: np.ndarray, is_f: np.ndarray, *, direct_only: bool
 def _collapse_recursion(thread: Thread, tr: CollapseRecursion) -> Thread:
     parent, func = stack_arrays(thread)
     is_f = _is(func, resolve_functions(thread, tr.function))
-    return _with(thread, tr, parent=_recursion_parent(parent, is_f, direct_only=tr.direct_only))
+    other = ~implementation_funcs(thread.funcs, tr.implementation)[func]
+    new_parent = _recursion_parent(parent, is_f, direct_only=tr.direct_only, transparent=other)
+    return _with(thread, tr, parent=new_parent)
 
 
 def _collapse_subtree(thread: Thread, tr: CollapseFunctionSubtree) -> Thread:
@@ -480,8 +494,10 @@ def _collapse_library(thread: Thread, tr: CollapseLibrary) -> Thread:
         ).to_series()
     )
     parent, _ = stack_arrays(thread)
-    is_f = frames["func"].to_numpy()[thread.stacks["frame"].to_numpy()] == new_func
-    new_parent = _recursion_parent(parent, is_f, direct_only=True)
+    new_stack_func = frames["func"].to_numpy()[thread.stacks["frame"].to_numpy()]
+    is_f = new_stack_func == new_func
+    other = ~implementation_funcs(funcs, tr.implementation)[new_stack_func]
+    new_parent = _recursion_parent(parent, is_f, direct_only=True, transparent=other)
     return _with(thread, tr, parent=new_parent, funcs=funcs, frames=frames)
 
 
