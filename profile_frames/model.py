@@ -376,10 +376,15 @@ class Thread:
 
         return self.transform(FocusFunction(function))
 
-    def focus_subtree(self, path: list, *, inverted: bool = False) -> Thread:
+    def focus_subtree(
+        self, path: list, *, inverted: bool = False, implementation: str | None = None
+    ) -> Thread:
+        """Samples under the root-first call ``path`` (read in the view's implementation),
+        re-rooted at its last function; ``inverted``: samples ending with the leaf-first path."""
         from .analysis.transforms import FocusSubtree
 
-        return self.transform(FocusSubtree(tuple(path), inverted=inverted))
+        impl = implementation or self.implementation
+        return self.transform(FocusSubtree(tuple(path), inverted=inverted, implementation=impl))
 
     def drop_function(self, function: Any) -> Thread:
         from .analysis.transforms import DropFunction

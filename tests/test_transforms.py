@@ -175,3 +175,22 @@ def test_inverted_tree(thread):
 def test_unknown_function_is_a_clear_error(thread):
     with pytest.raises(profile_frames.ProfileKeyError, match="no function matches 'Nope'"):
         thread.merge_function("Nope")
+
+
+def test_focus_subtree_reads_its_path_in_the_views_implementation():
+    """Hand-worked on the profiler's JS tree: in the JS view onLoad→a is reached through
+    js::jit::IonCannon.cpp too, so both a.js nodes become the root."""
+    import profile_frames
+
+    from .firefox_call_trees import JS_TREE
+    from .text_samples import format_tree, profile_from_text_samples, to_bytes
+
+    t = profile_frames.load(to_bytes(profile_from_text_samples(JS_TREE))).thread(0)
+    js = t.focus_subtree(["onLoad.js", "a.js"], implementation="js")
+    assert format_tree(js) == ["- a.js (total: 3, self: —)", "  - b.js (total: 3, self: 3)"]
+    combined = t.focus_subtree(["JS::RunScript.cpp", "onLoad.js", "a.js"])
+    assert format_tree(combined) == ["- a.js (total: 1, self: —)", "  - b.js (total: 1, self: 1)"]
+    assert format_tree(t.with_implementation("js").focus_subtree(["onLoad.js", "a.js"])) == [
+        "- a.js (total: 3, self: —)",
+        "  - b.js (total: 3, self: 3)",
+    ]

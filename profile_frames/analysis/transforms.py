@@ -130,6 +130,7 @@ class FocusSubtree:
 
     path: tuple
     inverted: bool = False
+    implementation: str = "combined"  # (not inverted) the path is read in this view
 
     def __str__(self) -> str:
         kind = "focus-subtree-inverted" if self.inverted else "focus-subtree"
@@ -428,7 +429,7 @@ def _focus_subtree(thread: Thread, tr: FocusSubtree) -> Thread:
             ok &= anc >= 0
             ok &= _is(func[np.maximum(anc, 0)], s)
         return _with(thread, tr, stack_map=np.where(ok, anc, -1))
-    root = nearest_marked(parent, _path_matches(thread, tr.path, parent, func))
+    root = nearest_marked(parent, _path_matches(thread, tr.path, parent, func, tr.implementation))
     new_parent = np.where(root == idx, -1, parent)
     return _with(thread, tr, parent=new_parent, stack_map=np.where(root >= 0, idx, -1))
 
