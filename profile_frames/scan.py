@@ -101,6 +101,7 @@ def _no_constant(word: str) -> None:
     raise ValueError(f"{word} is not JSON")
 
 
+_STRICT = json.JSONDecoder(parse_constant=_no_constant)  # json.loads(…, kw) builds one per call
 _BIG = 10**18  # integers of 19 digits or more are read as floats, as yajl (and JavaScript) do
 
 
@@ -111,7 +112,8 @@ def loads_flat(text: bytes) -> list:
     >>> loads_flat(b'["a", true, null, 12345678901234567890]')
     ['a', True, None, 1.2345678901234567e+19]
     """
-    value = json.loads(text, parse_constant=_no_constant)
+    raw = text.decode("utf-8", "surrogatepass") if isinstance(text, (bytes, bytearray)) else text
+    value = _STRICT.decode(raw)
     if _may_hold_big_ints(value):
         for i in [i for i, v in enumerate(value) if type(v) is int and not -_BIG < v < _BIG]:
             value[i] = float(value[i])

@@ -90,10 +90,16 @@ def _offset(
 
 
 def _check_local(s: pl.Series, limit: int | np.ndarray, *, path: str, what: str) -> None:
-    bound = pl.Series(limit) if isinstance(limit, np.ndarray) else limit
-    bad = s.ge(bound).fill_null(False)
-    if bad.any():
-        row = int(bad.arg_true()[0])
+    if isinstance(limit, np.ndarray):
+        values = s.fill_null(-1).to_numpy()
+        bad_rows = np.flatnonzero(values >= limit)
+    else:
+        high = s.max()  # one pass; most tables are fine, so look for the row only if not
+        if high is None or high < limit:
+            return
+        bad_rows = np.flatnonzero(s.fill_null(-1).to_numpy() >= limit)
+    if len(bad_rows):
+        row = int(bad_rows[0])
         size = int(limit[row]) if isinstance(limit, np.ndarray) else limit
         raise ProfileFormatError(
             f"{what or 'index'} {s[row]} at row {row} is out of range (the thread's table has "
@@ -227,9 +233,8 @@ def _v12_categories(tree: dict) -> None:
         flags = as_series(
             frames["category"], path=f"threads[{i}].frameTable.category", dtype=pl.Int64
         )
-        top_bit = pl.select(
-            pl.when(flags > 0).then(pl.lit(2, pl.Int64).pow(flags.log(2).floor().cast(pl.Int64)))
-        ).to_series()
+        exponent = flags.clip(lower_bound=1).log(2).floor().cast(pl.Int64)  # log2(0) is -inf
+        top_bit = pl.select(pl.when(flags > 0).then(pl.lit(2, pl.Int64).pow(exponent))).to_series()
         mapped = pl.DataFrame({"flag": top_bit}).join(
             mapping, on="flag", how="left", maintain_order="left"
         )["cat"]
@@ -453,6 +458,7 @@ def _joined_column(
         raise
 
 
+BOOLEAN_COLUMNS = frozenset(("isJS", "relevantForJS"))  # 0/1 read as JavaScript tests them
 # columns of the per-thread tables that the reader uses: nested values there are an error;
 # other columns with nested values (old ``frameTable.optimizations``) are dropped at the join
 READ_COLUMNS = frozenset(
@@ -471,7 +477,10 @@ def _series(run: list, *, table: str, key: str, values: list) -> pl.Series | Non
         s = pl.Series("", run, strict=False)
         if s.dtype.is_nested() and key not in READ_COLUMNS:
             return None
-        if s.dtype != pl.Object and not s.dtype.is_nested():
+        mixed_bools = (
+            s.dtype.is_numeric() and key not in BOOLEAN_COLUMNS and bool in set(map(type, run))
+        )
+        if s.dtype != pl.Object and not s.dtype.is_nested() and not mixed_bools:
             return s if s.dtype != pl.Null else s.cast(pl.Int64)
     except Exception:
         pass
