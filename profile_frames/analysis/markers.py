@@ -183,8 +183,6 @@ def marker_ranges(thread: Thread, search: str) -> np.ndarray:
     # merge overlapping ranges (a running maximum of ends over starts sorted)
     reach = np.maximum.accumulate(r[:, 1])
     new = np.concatenate([[True], r[1:, 0] > reach[:-1]])
-    group = np.cumsum(new) - 1
     starts = r[new, 0]
     ends = np.maximum.reduceat(r[:, 1], np.flatnonzero(new))
-    assert len(starts) == group[-1] + 1
     return np.column_stack([starts, ends])

@@ -32,6 +32,7 @@ import polars as pl
 from ..errors import ProfileKeyError
 from ..tree import nearest_marked
 from .calltree import stack_arrays
+from .markers import marker_ranges
 from .resolve import resolve_functions
 from .search import search_terms
 
@@ -383,8 +384,6 @@ def _stack_suffix(thread: Thread, tr: StackSuffix) -> Thread:
 
 
 def _during_markers(thread: Thread, tr: DuringMarkers) -> Thread:
-    from .markers import marker_ranges
-
     ranges = marker_ranges(thread, tr.search)
     time = thread.samples["time"].to_numpy()
     # the last range starting at or before each sample; inside if the sample is before its end
