@@ -302,11 +302,7 @@ class Thread:
         if implementation == "combined":
             return base
         view = base.transform(ImplementationFilter(implementation))
-        counted = view.__dict__.get("_stack_weights")
-        view = replace(view, implementation=implementation, unfiltered=base)
-        if counted is not None:
-            object.__setattr__(view, "_stack_weights", counted)
-        return view
+        return view.with_tables(implementation=implementation, unfiltered=base)
 
     def merge_function(self, function: Any) -> Thread:
         from .analysis.transforms import MergeFunction

@@ -30,7 +30,7 @@ import numpy as np
 import polars as pl
 
 from ..errors import ProfileKeyError
-from ..tree import nearest_marked
+from ..tree import depths, nearest_marked
 from .calltree import stack_arrays
 from .markers import marker_ranges
 from .resolve import resolve_functions
@@ -289,6 +289,16 @@ def _outermost_root(parent: np.ndarray, mark: np.ndarray) -> np.ndarray:
     return nearest_marked(parent, mark & ~has_above)
 
 
+def _keep_stacks(thread: Thread, tr: Any, keep: np.ndarray) -> Thread:
+    """Only the samples on the stacks ``keep`` marks (the others count nowhere)."""
+    return _with(thread, tr, stack_map=np.where(keep, np.arange(len(keep)), -1))
+
+
+def _has_marked(parent: np.ndarray, marked: np.ndarray) -> np.ndarray:
+    """Stacks with a marked stack among themselves and their ancestors."""
+    return nearest_marked(parent, marked) >= 0
+
+
 def _with(
     thread: Thread,
     transform: Any,
@@ -338,15 +348,12 @@ def _path_matches(
 ):
     """Stacks whose root-first function path is exactly ``path``, read in the implementation's
     view: only stacks of functions it keeps count, each under its nearest kept ancestor."""
-    from ..tree import depths
-
     sets = [resolve_functions(thread, f) for f in path]
-    if implementation != "combined":
-        kept = implementation_funcs(thread.funcs, implementation)[func]
-        up = nearest_marked(parent, kept, include_self=False)
-        match = _path_matches_in(depths(up), up, func, sets) & kept
-        return match
-    return _path_matches_in(depths(parent), parent, func, sets)
+    if implementation == "combined":
+        return _path_matches_in(depths(parent), parent, func, sets)
+    kept = implementation_funcs(thread.funcs, implementation)[func]
+    up = nearest_marked(parent, kept, include_self=False)
+    return _path_matches_in(depths(up), up, func, sets) & kept
 
 
 def _path_matches_in(depth: np.ndarray, parent: np.ndarray, func: np.ndarray, sets: list):
@@ -367,20 +374,21 @@ def _stack_prefix(thread: Thread, tr: StackPrefix) -> Thread:
     if not tr.path:
         raise ProfileKeyError("keep_stack_prefix needs a non-empty call path")
     parent, func = stack_arrays(thread)
-    has = nearest_marked(parent, _path_matches(thread, tr.path, parent, func)) >= 0
-    return _with(thread, tr, stack_map=np.where(has, np.arange(len(parent)), -1))
+    return _keep_stacks(
+        thread, tr, _has_marked(parent, _path_matches(thread, tr.path, parent, func))
+    )
 
 
 def _include_function(thread: Thread, tr: IncludeFunction) -> Thread:
     parent, func = stack_arrays(thread)
-    has = nearest_marked(parent, _is(func, resolve_functions(thread, tr.function))) >= 0
-    return _with(thread, tr, stack_map=np.where(has, np.arange(len(parent)), -1))
+    return _keep_stacks(
+        thread, tr, _has_marked(parent, _is(func, resolve_functions(thread, tr.function)))
+    )
 
 
 def _stack_suffix(thread: Thread, tr: StackSuffix) -> Thread:
-    parent, func = stack_arrays(thread)
-    leaf = _is(func, resolve_functions(thread, tr.function))
-    return _with(thread, tr, stack_map=np.where(leaf, np.arange(len(parent)), -1))
+    _, func = stack_arrays(thread)
+    return _keep_stacks(thread, tr, _is(func, resolve_functions(thread, tr.function)))
 
 
 def _during_markers(thread: Thread, tr: DuringMarkers) -> Thread:
@@ -388,7 +396,10 @@ def _during_markers(thread: Thread, tr: DuringMarkers) -> Thread:
     time = thread.samples["time"].to_numpy()
     # the last range starting at or before each sample; inside if the sample is before its end
     at = np.searchsorted(ranges[:, 0], time, side="right") - 1
-    inside = (at >= 0) & (time < ranges[np.maximum(at, 0), 1]) if len(ranges) else time < 0
+    if len(ranges):
+        inside = (at >= 0) & (time < ranges[np.maximum(at, 0), 1])
+    else:
+        inside = np.zeros(len(time), dtype=bool)
     keep = ~inside if tr.outside else inside
     samples = thread.samples.filter(pl.Series(keep))
     return thread.with_tables(samples=samples, transforms=(*thread.transforms, tr))
@@ -435,8 +446,9 @@ def _focus_subtree(thread: Thread, tr: FocusSubtree) -> Thread:
 
 def _drop(thread: Thread, tr: DropFunction) -> Thread:
     parent, func = stack_arrays(thread)
-    has = nearest_marked(parent, _is(func, resolve_functions(thread, tr.function))) >= 0
-    return _with(thread, tr, stack_map=np.where(has, -1, np.arange(len(parent))))
+    return _keep_stacks(
+        thread, tr, ~_has_marked(parent, _is(func, resolve_functions(thread, tr.function)))
+    )
 
 
 def _recursion_parent(
@@ -539,8 +551,8 @@ def _keep_with(thread: Thread, tr: KeepStacksWith) -> Thread:
     keep = np.ones(len(parent), dtype=bool)
     for term in terms:  # a stack stays if every term matches a function on it
         targets = _func_matches(thread.funcs, term).arg_true().to_numpy()
-        keep &= nearest_marked(parent, _is(func, targets)) >= 0
-    return _with(thread, tr, stack_map=np.where(keep, np.arange(len(parent)), -1))
+        keep &= _has_marked(parent, _is(func, targets))
+    return _keep_stacks(thread, tr, keep)
 
 
 _APPLY = {

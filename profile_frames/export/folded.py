@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
-from ..analysis.calltree import name_with_library, stack_weights
+from ..analysis.calltree import name_with_library, stack_arrays, stack_weights
 from .atomic import atomic_write
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ def folded_lines(
     paths). Functions with no name are written ``?``, weights exactly (integers as integers).
     """
     sw = stack_weights(thread)
-    parent = thread.stacks["parent"].fill_null(-1).to_numpy().astype(np.int64)
+    parent, stack_func = stack_arrays(thread)
     names = name_with_library(thread.funcs) if with_library else thread.funcs["name"]
     # ';' and newlines would break the format; an empty name would leave an empty frame
     names = (
@@ -47,14 +47,13 @@ def folded_lines(
         .str.replace_all("\n", " ", literal=True)
     )
     names = pl.select(pl.when(names == "").then(pl.lit("?")).otherwise(names)).to_series()
-    label_of_stack = thread.frames["func"].gather(thread.stacks["frame"]).to_numpy()
     has = np.flatnonzero(sw != 0)
     leaf, step, func = [], [], []
     ids, cur, k = np.arange(len(has)), has, 0
     while len(cur):
         leaf.append(ids)
         step.append(np.full(len(cur), k, dtype=np.int32))
-        func.append(label_of_stack[cur])
+        func.append(stack_func[cur])
         up = parent[cur]
         keep = up >= 0
         ids, cur, k = ids[keep], up[keep], k + 1

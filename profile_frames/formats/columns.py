@@ -25,6 +25,12 @@ def where(path: str, key: str | int) -> str:
     return f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}"
 
 
+def mixes_booleans(s: pl.Series, values: list) -> bool:
+    """Whether polars made numbers of booleans mixed with numbers in ``values`` (it reads
+    ``[true, 0, 1]`` as integers; JavaScript does not index an array by ``true``)."""
+    return s.dtype.is_numeric() and bool in set(map(type, values))
+
+
 def as_series(value: Any, *, path: str, dtype: pl.DataType) -> pl.Series:
     """Convert one raw column to ``dtype``; integral floats are accepted for integer dtypes."""
     if isinstance(value, pl.Series):
@@ -42,7 +48,7 @@ def as_series(value: Any, *, path: str, dtype: pl.DataType) -> pl.Series:
             or (s.dtype == pl.Null and len(value) and any(v is not None for v in value))
         ):
             raise ProfileFormatError("expected an array of plain values", path=path)
-        if dtype.is_numeric() and s.dtype.is_numeric() and bool in set(map(type, value)):
+        if dtype.is_numeric() and mixes_booleans(s, value):
             raise ProfileFormatError("expected numbers, got booleans among them", path=path)
     else:
         raise ProfileFormatError(f"expected an array, got {_kind(value)}", path=path)

@@ -327,12 +327,7 @@ def read_gecko(tree: dict, *, select: Callable[[list[str]], set[int] | None]) ->
     processes = _processes(tree)
     flat: list[tuple[dict, dict, float, str]] = []
     for proc, shift, ppath in processes:
-        threads = proc.get("threads") or []
-        if not isinstance(threads, list):
-            raise ProfileFormatError(
-                "expected an array of threads", path=f"{ppath}.threads".lstrip(".")
-            )
-        for i, t in enumerate(threads):
+        for i, t in enumerate(proc.get("threads") or []):  # an array: _processes checked it
             tpath = f"{ppath}.threads[{i}]" if ppath else f"threads[{i}]"
             if isinstance(t, dict):
                 flat.append((t, proc, shift, tpath))
@@ -513,6 +508,11 @@ def _shifted(values: list, shift: float, *, path: str) -> pl.Series:
     raise ProfileFormatError("expected times (numbers)", path=path)
 
 
+def _is_row(v: Any, n: int) -> bool:
+    """Whether the cell ``v`` is a row of a table of ``n`` rows (an int, not a bool)."""
+    return isinstance(v, int) and not isinstance(v, bool) and 0 <= v < n
+
+
 def _indexes(values: list) -> pl.Series | None:
     """A column of integers (nulls allowed) as Int64, or None if any cell is something else
     (or beyond int64: the row-by-row check names it)."""
@@ -541,14 +541,12 @@ def _stack_columns(stacks: dict, n_frames: int, *, path: str) -> tuple[pl.Series
         ):
             return p, f
     for i, (pre, fr) in enumerate(zip(prefix, frame)):
-        if not isinstance(fr, int) or isinstance(fr, bool) or not 0 <= fr < n_frames:
+        if not _is_row(fr, n_frames):
             raise ProfileFormatError(
                 f"stack frame {fr!r} is out of range ({n_frames} frames)",
                 path=f"{path}.data[{i}]",
             )
-        if pre is not None and (
-            not isinstance(pre, int) or isinstance(pre, bool) or not 0 <= pre < i
-        ):
+        if pre is not None and not _is_row(pre, i):
             raise ProfileFormatError(
                 f"stack prefix {pre!r} must be an earlier stack", path=f"{path}.data[{i}]"
             )
@@ -563,9 +561,7 @@ def _sample_stacks(samples: dict, n_stacks: int, *, path: str) -> pl.Series:
     if s is not None and (len(s) == s.null_count() or (s.min() >= 0 and s.max() < n_stacks)):
         return s
     for i, v in enumerate(values):
-        if v is not None and (
-            not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < n_stacks
-        ):
+        if v is not None and not _is_row(v, n_stacks):
             raise ProfileFormatError(
                 f"sample stack {v!r} is out of range ({n_stacks} stacks)",
                 path=f"{path}.data[{i}]",

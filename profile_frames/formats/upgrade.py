@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from ..errors import ProfileFormatError
 from ..scan import SKIPPED
-from .columns import as_series, table_length, where
+from .columns import as_series, mixes_booleans, table_length, where
 
 CURRENT_VERSION = 70
 THREAD_TABLES = ("stackTable", "frameTable", "funcTable", "resourceTable", "nativeSymbols")
@@ -51,11 +51,11 @@ TABLE_INDEX_COLUMNS = (
     ("nativeAllocations", "stack", "stackTable"),
 )
 ESSENTIAL = {"frame", "func", "stack", "prefix", "prefixOffset"}
-# columns a per-thread table with rows must have ("a|b": one of them)
+# columns a per-thread table with rows must have (each entry: one of these)
 REQUIRED = {
-    "stackTable": ("frame", "prefix|prefixOffset"),
-    "frameTable": ("func",),
-    "funcTable": ("name",),
+    "stackTable": (("frame",), ("prefix", "prefixOffset")),
+    "frameTable": (("func",),),
+    "funcTable": (("name",),),
 }
 DEFAULT_CATEGORIES = [{"name": "Other", "color": "grey", "subcategories": ["Other"]}]
 
@@ -69,18 +69,21 @@ def _offset(
     offset: int | np.ndarray,
     *,
     path: str,
-    limit: int | np.ndarray | None = None,
-    what: str = "",
+    limit: int | None = None,
+    what: str = "index",
 ) -> pl.Series:
     """Add ``offset`` (one for all rows, or one per row) to every index that is >= 0 (nulls and
-    -1 stay). With ``limit`` (one, or one per row), every index must first be below it: an index
-    past its own thread's table would otherwise land in the next thread's rows after the join,
-    where no later check could see it."""
+    -1 stay). With ``limit``, every index must first be below it: an index past its own
+    thread's table would otherwise land in the next thread's rows after the join, where no
+    later check could see it."""
     s = as_series(value, path=path, dtype=pl.Int64)
     if len(s) == 0:
         return s
     if limit is not None:
-        _check_local(s, limit, path=path, what=what)
+        high = s.max()  # one pass; most tables are fine, so look for the row only if not
+        row = None if high is None or high < limit else _out_of_range(s, limit)
+        if row is not None:
+            raise _range_error(s[row], row, limit, path=path, what=what)
     if not np.any(offset):
         return s
     low = s.min()
@@ -89,23 +92,17 @@ def _offset(
     return pl.select(pl.when(s >= 0).then(s + offset).otherwise(s)).to_series()
 
 
-def _check_local(s: pl.Series, limit: int | np.ndarray, *, path: str, what: str) -> None:
-    if isinstance(limit, np.ndarray):
-        values = s.fill_null(-1).to_numpy()
-        bad_rows = np.flatnonzero(values >= limit)
-    else:
-        high = s.max()  # one pass; most tables are fine, so look for the row only if not
-        if high is None or high < limit:
-            return
-        bad_rows = np.flatnonzero(s.fill_null(-1).to_numpy() >= limit)
-    if len(bad_rows):
-        row = int(bad_rows[0])
-        size = int(limit[row]) if isinstance(limit, np.ndarray) else limit
-        raise ProfileFormatError(
-            f"{what or 'index'} {s[row]} at row {row} is out of range (the thread's table has "
-            f"{size} rows)",
-            path=path,
-        )
+def _out_of_range(s: pl.Series, limit: int | np.ndarray) -> int | None:
+    """The first row whose index is not below its ``limit`` (one, or one per row), or None."""
+    bad = np.flatnonzero(s.fill_null(-1).to_numpy() >= limit)
+    return int(bad[0]) if len(bad) else None
+
+
+def _range_error(value: int, row: int, size: int, *, path: str, what: str) -> ProfileFormatError:
+    return ProfileFormatError(
+        f"{what} {value} at row {row} is out of range (the thread's table has {size} rows)",
+        path=path,
+    )
 
 
 def _string_table_array(tree: dict) -> None:
@@ -330,12 +327,11 @@ def _v60_shared_tables(tree: dict) -> None:
             n = table_length(
                 tab, path=f"threads[{i}].{name}", keys=tuple(tab) if isinstance(tab, dict) else ()
             )
-            for col in REQUIRED.get(name, ()) if n else ():
-                if not any(tab.get(c) is not None for c in col.split("|")):
-                    either = "' or '".join(col.split("|"))
+            for either in REQUIRED.get(name, ()) if n else ():
+                if all(tab.get(c) is None for c in either):
+                    names = "' or '".join(either)
                     raise ProfileFormatError(
-                        f"missing column '{either}'",
-                        path=f"threads[{i}].{name}",
+                        f"missing column '{names}'", path=f"threads[{i}].{name}"
                     )
             pieces[name].append((i, tab, n))
             offsets[name] += n
@@ -440,22 +436,16 @@ def _joined_column(
             np.array([by_thread[i][field][target] for i, _, _ in values], dtype=np.int64), rows
         )
 
-    try:
-        return _offset(
-            s,
-            per_row("_tableOffsets"),
-            path=f"threads[*].{table}.{key}",
-            limit=per_row("_tableSizes"),
-        )
-    except ProfileFormatError:  # name the thread and its row
-        for i, v, _ in values:
-            if v is not None:
-                path = f"threads[{i}].{table}.{key}"
-                local = as_series(v, path=path, dtype=pl.Int64)
-                _check_local(
-                    local, by_thread[i]["_tableSizes"][target], path=path, what=f"{target} index"
-                )
-        raise
+    path = f"threads[*].{table}.{key}"
+    s = as_series(s, path=path, dtype=pl.Int64)
+    limit = per_row("_tableSizes")
+    row = _out_of_range(s, limit)
+    if row is not None:  # name the thread and its own row
+        k = int(np.searchsorted(np.cumsum(rows), row, side="right"))
+        local = row - sum(rows[:k])
+        path = f"threads[{values[k][0]}].{table}.{key}"
+        raise _range_error(s[row], local, int(limit[row]), path=path, what=f"{target} index")
+    return _offset(s, per_row("_tableOffsets"), path=path)
 
 
 BOOLEAN_COLUMNS = frozenset(("isJS", "relevantForJS"))  # 0/1 read as JavaScript tests them
@@ -477,9 +467,7 @@ def _series(run: list, *, table: str, key: str, values: list) -> pl.Series | Non
         s = pl.Series("", run, strict=False)
         if s.dtype.is_nested() and key not in READ_COLUMNS:
             return None
-        mixed_bools = (
-            s.dtype.is_numeric() and key not in BOOLEAN_COLUMNS and bool in set(map(type, run))
-        )
+        mixed_bools = key not in BOOLEAN_COLUMNS and mixes_booleans(s, run)
         if s.dtype != pl.Object and not s.dtype.is_nested() and not mixed_bools:
             return s if s.dtype != pl.Null else s.cast(pl.Int64)
     except Exception:

@@ -86,7 +86,7 @@ def _common(p: argparse.ArgumentParser, *, thread: bool = True) -> None:
         )
         g.add_argument(
             "--implementation",
-            choices=("combined", "js", "cpp"),
+            choices=T.IMPLEMENTATIONS,
             default="combined",
             help="the Firefox Profiler's implementation filter, applied after the transforms",
         )
@@ -244,6 +244,11 @@ def _function_arg(value: str) -> Any:
     return as_function_key(value)
 
 
+def _path_arg(value: str) -> tuple:
+    """A root-first call path written ``F1>F2>...`` (function names may contain commas)."""
+    return tuple(_function_arg(f) for f in value.split(">"))
+
+
 def _pick_thread(profile: Profile, key: str | None) -> Thread:
     """``--thread``: an index (digits), else a name, glob or regex; default the main thread."""
     if key is None:
@@ -267,10 +272,7 @@ def _thread(profile: Profile, args: argparse.Namespace) -> Thread:
     steps += [T.DropFunction(_function_arg(f)) for f in args.drop]
     steps += [T.CollapseRecursion(_function_arg(f)) for f in args.collapse_recursion]
     steps += [T.CollapseLibrary(lib) for lib in args.collapse_library]
-    steps += [
-        T.MergeCallNode(tuple(_function_arg(f) for f in path.split(">")))
-        for path in args.merge_call_node
-    ]
+    steps += [T.MergeCallNode(_path_arg(path)) for path in args.merge_call_node]
     if args.focus_self:
         steps.append(T.FocusSelf(_function_arg(args.focus_self)))
     if args.focus:
@@ -280,8 +282,7 @@ def _thread(profile: Profile, args: argparse.Namespace) -> Thread:
     if args.includes_function:
         steps.append(T.IncludeFunction([_function_arg(f) for f in args.includes_function]))
     if args.includes_prefix:
-        path = tuple(_function_arg(f) for f in args.includes_prefix.split(">"))
-        steps.append(T.StackPrefix(path))
+        steps.append(T.StackPrefix(_path_arg(args.includes_prefix)))
     if args.includes_suffix:
         steps.append(T.StackSuffix(_function_arg(args.includes_suffix)))
     if args.during_marker:
