@@ -110,6 +110,11 @@ INDIRECT_RECURSION = """
       B[file:b][line:15]  E[file:e][line:30]
       D[file:d][line:20]
 """
+TINY = """
+      A[cat:Graphics]
+      B[cat:Layout]
+      C[cat:Graphics]
+"""
 CATEGORY_LONG = """
         A[cat:Graphics]
         B[cat:Layout]
@@ -174,6 +179,24 @@ SEARCH_D = [
     "      - D (total: 1, self: 1)",
     "- D (total: 1, self: 1)",
 ]
+
+
+def _graphics(
+    describe: str,
+    samples: str,
+    expected: list[str],
+    *,
+    it: str = "category Graphics can be focused",
+    inverted: bool = False,
+) -> dict:
+    """A focus-category case of the profiler's tests (they all focus Graphics)."""
+    return {
+        "source": f"{T} › focus-category › {describe} › {it}",
+        "samples": samples,
+        "steps": [("focus_category", ("Graphics",), {})],
+        "inverted": inverted,
+        "expected": expected,
+    }
 
 
 def _search(it: str, term: str, expected: list[str]) -> dict:
@@ -776,11 +799,7 @@ CASES = [
     },
     {
         "source": f"{T} › focus-category › on a tiny call tree › starts as an unfiltered call tree",
-        "samples": """
-      A[cat:Graphics]
-      B[cat:Layout]
-      C[cat:Graphics]
-""",
+        "samples": TINY,
         "steps": [],
         "expected": [
             "- A (total: 1, self: —)",
@@ -788,58 +807,46 @@ CASES = [
             "    - C (total: 1, self: 1)",
         ],
     },
-    {
-        "source": f"{T} › focus-category › on a tiny call tree › category Graphics can be focused",
-        "samples": """
-      A[cat:Graphics]
-      B[cat:Layout]
-      C[cat:Graphics]
-""",
-        "steps": [("focus_category", ("Graphics",), {})],
-        "expected": ["- A (total: 1, self: —)", "  - C (total: 1, self: 1)"],
-    },
-    {
-        "source": f"{T} › focus-category › on a slightly larger call tree › category Graphics can be focused",
-        "samples": """
+    _graphics(
+        "on a tiny call tree", TINY, ["- A (total: 1, self: —)", "  - C (total: 1, self: 1)"]
+    ),
+    _graphics(
+        "on a slightly larger call tree",
+        """
       A[cat:Graphics]
       B[cat:Layout]
       D[cat:Layout]
       C[cat:Graphics]
 """,
-        "steps": [("focus_category", ("Graphics",), {})],
-        "expected": ["- A (total: 1, self: —)", "  - C (total: 1, self: 1)"],
-    },
-    {
-        "source": f"{T} › focus-category › on a tinier call tree › category Graphics can be focused",
-        "samples": """
+        ["- A (total: 1, self: —)", "  - C (total: 1, self: 1)"],
+    ),
+    _graphics(
+        "on a tinier call tree",
+        """
       A[cat:Graphics]
       B[cat:Layout]
 """,
-        "steps": [("focus_category", ("Graphics",), {})],
-        "expected": ["- A (total: 1, self: 1)"],
-    },
-    {
-        "source": f"{T} › focus-category › on a small call tree › category Graphics can be focused",
-        "samples": """
+        ["- A (total: 1, self: 1)"],
+    ),
+    _graphics(
+        "on a small call tree",
+        """
       A[cat:Graphics]  A[cat:Graphics]
       B[cat:Layout]
 """,
-        "steps": [("focus_category", ("Graphics",), {})],
-        "expected": ["- A (total: 2, self: 2)"],
-    },
-    {
-        "source": f"{T} › focus-category › on a small call tree 2 › category Graphics can be focused",
-        # the original has two trailing spaces on its first row
-        "samples": "\n      B[cat:Layout]  A[cat:Graphics]  \n      A[cat:Graphics]\n",
-        "steps": [("focus_category", ("Graphics",), {})],
-        "expected": ["- A (total: 2, self: 2)"],
-    },
-    {
-        "source": f"{T} › focus-category › on a longer larger call tree › category Graphics can be focused",
-        "samples": CATEGORY_LONG,
-        "steps": [("focus_category", ("Graphics",), {})],
-        "expected": ["- A (total: 1, self: —)", "  - A (total: 1, self: 1)"],
-    },
+        ["- A (total: 2, self: 2)"],
+    ),
+    # the original has two trailing spaces on its first row
+    _graphics(
+        "on a small call tree 2",
+        "\n      B[cat:Layout]  A[cat:Graphics]  \n      A[cat:Graphics]\n",
+        ["- A (total: 2, self: 2)"],
+    ),
+    _graphics(
+        "on a longer larger call tree",
+        CATEGORY_LONG,
+        ["- A (total: 1, self: —)", "  - A (total: 1, self: 1)"],
+    ),
     {
         "source": f"{T} › focus-category › on an inverted call tree › (before the transform)",
         "samples": CATEGORY_LONG,
@@ -853,13 +860,13 @@ CASES = [
             "        - A (total: 1, self: —)",
         ],
     },
-    {
-        "source": f"{T} › focus-category › on an inverted call tree › category Graphics can be focused after inversion",
-        "samples": CATEGORY_LONG,
-        "steps": [("focus_category", ("Graphics",), {})],
-        "inverted": True,
-        "expected": ["- A (total: 1, self: 1)", "  - A (total: 1, self: —)"],
-    },
+    _graphics(
+        "on an inverted call tree",
+        CATEGORY_LONG,
+        ["- A (total: 1, self: 1)", "  - A (total: 1, self: —)"],
+        it="category Graphics can be focused after inversion",
+        inverted=True,
+    ),
     {
         "source": f"{T} › collapse-resource › combined implementation › starts as an unfiltered call tree",
         "samples": COLLAPSE_RESOURCE,

@@ -20,6 +20,7 @@ import copy
 import gzip
 import json
 import random
+import struct
 from typing import Any
 
 # Values that have broken JSON readers and dataframe builders before: huge and negative
@@ -261,16 +262,12 @@ def serialise(doc: Any, rng: random.Random) -> bytes:
 
 
 def _jslb_parts(data: bytes) -> tuple[bytes, int, list[tuple[int, bytes]]]:
-    import struct
-
     _version, count, root = struct.unpack_from("<3I", data, 8)
     entries = [struct.unpack_from("<3I", data, 20 + 12 * i) for i in range(count)]
     return data[:8], root, [(typ, data[off : off + n]) for typ, off, n in entries]
 
 
 def _jslb_pack(magic: bytes, root: int, slabs: list[tuple[int, bytes]]) -> bytes:
-    import struct
-
     head = magic + struct.pack("<3I", 1, len(slabs), root)
     at = len(head) + 12 * len(slabs)
     table, body = [], []
@@ -286,8 +283,6 @@ def _jslb_pack(magic: bytes, root: int, slabs: list[tuple[int, bytes]]) -> bytes
 def mutate_jslb(data: bytes, rng: random.Random) -> bytes:
     """A JSLB buffer (uncompressed) with its root JSON mutated by the format-aware mutator, a
     typed slab retyped or cut, the slab table damaged, or bytes damaged."""
-    import struct
-
     magic, root, slabs = _jslb_parts(data)
     op = rng.randrange(4)
     if op == 0:

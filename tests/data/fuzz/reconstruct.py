@@ -203,7 +203,7 @@ def cases() -> dict[str, tuple[bytes, str, bool]]:
     for entry in (None, 7):
         add(
             f"gecko-thread-{entry}.json",
-            _gecko_with_thread_entry(entry),
+            _gecko_edit(lambda d, e=entry: d["threads"].insert(0, e)),
             "a Gecko thread entry that is not an object was dropped (later threads renumbered)",
         )
     add(
@@ -223,18 +223,6 @@ def _gecko_edit(edit) -> bytes:
     write_gecko_multiprocess(buf, target_bytes=20_000, seed=1, processes=1, threads=2)
     doc = json.loads(buf.getvalue())
     edit(doc)
-    return json.dumps(doc).encode()
-
-
-def _gecko_with_thread_entry(entry) -> bytes:
-    import io
-
-    from benchmarks.shapes import write_gecko_multiprocess
-
-    buf = io.BytesIO()
-    write_gecko_multiprocess(buf, target_bytes=20_000, seed=1, processes=1, threads=2)
-    doc = json.loads(buf.getvalue())
-    doc["threads"].insert(0, entry)
     return json.dumps(doc).encode()
 
 
