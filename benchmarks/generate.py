@@ -12,7 +12,8 @@ unsymbolicated ones); recursion; null stacks; weights above 1 (merged idle sampl
 ``threadCPUDelta``; markers with payloads. Numbers are written in bulk (polars CSV writer), and
 the document is written incrementally, never held in memory.
 
-Usage: ``python -m benchmarks.generate --size 200MB --layout v70 -o big.json.gz``
+Usage: ``python -m benchmarks.generate --size 200MB --layout v70 -o big.json.gz``; with
+``--series N -o DIR``, N small labelled benchmark runs with a known change (``series.py``).
 
 Example
 -------
@@ -456,8 +457,38 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--layout", choices=("v55", "v70"), default="v70")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("-o", "--output", required=True, help="file to write (.json or .json.gz)")
+    ap.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="file to write (.json or .json.gz); with --series a folder",
+    )
+    ap.add_argument(
+        "--series",
+        type=int,
+        metavar="N",
+        help="write N small benchmark-run profiles with labels and one injected change "
+        "(benchmarks/series.py); --size is then the size of each run (default 2MB)",
+    )
+    ap.add_argument(
+        "--series-grow-from", type=int, help="first run whose growing function is bigger"
+    )
+    ap.add_argument("--series-grow-pp", type=float, default=3.0, help="growth in points")
     args = ap.parse_args(argv)
+    if args.series is not None:
+        from .series import samples_for, write_series
+
+        size = parse_size(args.size) if "--size" in (argv or sys.argv) else 2_000_000
+        truth = write_series(
+            args.output,
+            args.series,
+            samples=samples_for(size),
+            grow_from=args.series_grow_from,
+            grow_pp=args.series_grow_pp,
+            seed=args.seed,
+        )
+        print(json.dumps({k: v for k, v in truth.items() if k != "runs"}))
+        return 0
     tmp = args.output + ".tmp"
     os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
     if args.output.endswith(".gz"):

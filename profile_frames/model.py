@@ -597,11 +597,13 @@ class Profile:
         """Every thread, in file order."""
         return [self._view([i]) for i in range(self.threads.height)]
 
-    def functions(self, threads: Any = None) -> pl.DataFrame:
-        """``functions()`` of several threads (default: all with samples) with a ``thread`` column."""
+    def functions(self, threads: Any = None, *, by_name: bool = False) -> pl.DataFrame:
+        """``functions()`` of several threads (default: all with samples) with a ``thread``
+        column; ``by_name``: one row per (function, library) per thread, each sample counted
+        once in a total even when several funcs share the name."""
         from .analysis.timing import profile_functions
 
-        return profile_functions(self, threads)
+        return profile_functions(self, threads, by_name=by_name)
 
     def merged(self, keys: list) -> Thread:
         """One thread view combining the samples of several threads (in time order)."""

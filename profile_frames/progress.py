@@ -24,6 +24,7 @@ class ProgressBar:
         enabled: bool | None = None,
         label: str = "loading",
         delay: float = 1.0,
+        unit: str = "MB",
     ):
         if enabled is None:
             enabled = sys.stderr.isatty() and not os.environ.get("CI")
@@ -31,6 +32,7 @@ class ProgressBar:
         self.total = total
         self.label = label
         self.delay = delay
+        self.unit = unit  # "MB": update() counts bytes; otherwise items of this name
         self.start = time.monotonic()
         self.last_draw = 0.0
         self.drawn = False
@@ -42,15 +44,17 @@ class ProgressBar:
         if now - self.start < self.delay or now - self.last_draw < 0.1:
             return
         self.last_draw = now
-        mb = done / 1e6
-        rate = mb / max(now - self.start, 1e-9)
+        scale = 1e6 if self.unit == "MB" else 1.0
+        amount = done / scale
+        rate = amount / max(now - self.start, 1e-9)
+        speed = f"{rate:,.0f} {self.unit}/s" if self.unit == "MB" else f"{rate:,.1f}/s"
         if self.total:
             frac = min(done / self.total, 1.0)
             fill = int(frac * 30)
             bar = "#" * fill + "-" * (30 - fill)
-            text = f"\r{self.label} [{bar}] {frac * 100:5.1f}% {mb:,.0f}/{self.total / 1e6:,.0f} MB {rate:,.0f} MB/s"
+            text = f"\r{self.label} [{bar}] {frac * 100:5.1f}% {amount:,.0f}/{self.total / scale:,.0f} {self.unit} {speed}"
         else:
-            text = f"\r{self.label} {mb:,.0f} MB {rate:,.0f} MB/s"
+            text = f"\r{self.label} {amount:,.0f} {self.unit} {speed}"
         sys.stderr.write(text)
         sys.stderr.flush()
         self.drawn = True

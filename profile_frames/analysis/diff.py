@@ -6,7 +6,8 @@ whether a function appeared or vanished. Shares are normalised by each side's ow
 (the default), so runs of different lengths compare. Give ``durations=(before_ms, after_ms)``
 (for example the benchmark's time per iteration, "2.28 ms → 1.31 ms") to turn shares into ms per
 function. Lists of threads on either side are repetitions: the result then has the mean share and
-its standard deviation per side, and Welch's t statistic for the change.
+its standard deviation per side, and Welch's t, a 95 % interval, p- and Benjamini–Hochberg
+q-values for the change (:mod:`.stats`).
 
 Example
 -------
@@ -23,6 +24,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import polars as pl
+
+from .stats import welch
 
 if TYPE_CHECKING:
     from ..model import Profile, Thread
@@ -128,19 +131,26 @@ def diff(
             total_ms_after=pl.col("total_pct_after") * da / 100.0,
         ).with_columns(delta_self_ms=pl.col("self_ms_after") - pl.col("self_ms_before"))
     if len(b) > 1 and len(a) > 1:
-        df = df.with_columns(t_stat=_welch(df, len(b), len(a)))
+        df = _significance(df, len(b), len(a))
     else:
         df = df.drop([c for c in df.columns if c.startswith(("self_pct_sd_", "runs_"))])
     return df.sort(pl.col("delta_self_pct").abs(), descending=True, maintain_order=True)
 
 
-def _welch(df: pl.DataFrame, nb: int, na: int) -> pl.Expr:
-    """Welch's t for the change of mean self share (|t| > ~2 suggests a real change)."""
-    se = (
-        pl.col("self_pct_sd_before").fill_null(0) ** 2 / nb
-        + pl.col("self_pct_sd_after").fill_null(0) ** 2 / na
-    ).sqrt()
-    return pl.when(se > 0).then(pl.col("delta_self_pct") / se).otherwise(None)
+def _significance(df: pl.DataFrame, nb: int, na: int) -> pl.DataFrame:
+    """Welch's t, the 95 % interval of the change of mean self share, its p-value and the
+    Benjamini–Hochberg q-value over all rows (``stats.welch``, shared with the dataset's
+    ``compare`` and the CI check)."""
+    moments = df.select(
+        n_before=pl.lit(nb),
+        mean_before=pl.col("self_pct_before"),
+        var_before=pl.col("self_pct_sd_before").fill_null(0) ** 2,
+        n_after=pl.lit(na),
+        mean_after=pl.col("self_pct_after"),
+        var_after=pl.col("self_pct_sd_after").fill_null(0) ** 2,
+    )
+    tested = welch(moments)
+    return df.with_columns(tested.select("ci_low", "ci_high", "t_stat", "p_value", "q_value"))
 
 
 def summary_markdown(d: pl.DataFrame, *, top: int = 10) -> str:

@@ -39,12 +39,27 @@ FUNCTION_COLUMNS = [
 ]
 
 
-def function_weights(thread: Thread) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """The funcs the thread's stacks use, their self and total weights, and the denominator."""
+def function_weights(
+    thread: Thread, *, by_name: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """The funcs the thread's stacks use, their self and total weights, and the denominator.
+
+    ``by_name``: one row per (name, library) instead of per func, its first func standing for
+    it; a sample is counted once in a name's total even when several of its funcs (vmprof's
+    one func per line, a function in two inlined copies) are on the stack."""
     cn = call_nodes(thread)
     used, slot = cn.used_funcs
-    self_f, total_f = cn.by_key(slot, len(used))
-    return used, self_f, total_f, cn.root_total
+    if not by_name:
+        self_f, total_f = cn.by_key(slot, len(used))
+        return used, self_f, total_f, cn.root_total
+    names = thread.funcs.select("name", "library")[used].with_row_index("u")
+    groups = names.group_by(["name", "library"], maintain_order=True).agg("u")
+    pairs = groups.with_row_index("k").select("k", "u").explode("u")
+    func_key = np.empty(len(used), np.int64)
+    func_key[pairs["u"].to_numpy()] = pairs["k"].to_numpy()
+    self_k, total_k = cn.by_func_key(func_key, groups.height)
+    first = groups["u"].list.first().to_numpy().astype(np.int64)
+    return used[first], self_k, total_k, cn.root_total
 
 
 def weights_frame(
@@ -121,10 +136,13 @@ def total_time(thread: Thread) -> pl.DataFrame:
     return functions(thread).sort(["total", "self", "func"], descending=[True, True, False])
 
 
-def profile_functions(profile: Profile, threads: Any = None) -> pl.DataFrame:
+def profile_functions(
+    profile: Profile, threads: Any = None, *, by_name: bool = False
+) -> pl.DataFrame:
     """``functions()`` of several threads stacked, with ``thread`` (index) and ``thread_name``,
     most self weight first. Each thread is tallied in numpy and one table is built for all, so
-    a profile of hundreds of small threads costs their size, not hundreds of tables."""
+    a profile of hundreds of small threads costs their size, not hundreds of tables.
+    ``by_name``: one row per (function, library) per thread (see :func:`function_weights`)."""
     if threads is None:
         views = [t for t in profile.all_threads() if t.n_samples]
     else:
@@ -132,7 +150,7 @@ def profile_functions(profile: Profile, threads: Any = None) -> pl.DataFrame:
         views = [profile.thread(k) for k in keys]
     parts = []
     for t in views:
-        used, self_f, total_f, denom = function_weights(t)
+        used, self_f, total_f, denom = function_weights(t, by_name=by_name)
         keep = np.flatnonzero(total_f != 0)
         parts.append((t, used[keep], self_f[keep], total_f[keep], denom, _interval(t)))
     lengths = [len(p[1]) for p in parts]

@@ -1,0 +1,227 @@
+"""Read a dataset: its tables as polars LazyFrames, and the questions asked across profiles.
+
+``open_dataset(path)`` scans the Parquet files lazily (Hive partitions pruned by filters on the
+partition label), and answers:
+
+* :meth:`Dataset.function_totals`: self and total per function of a thread over all (or some)
+  profiles, with the mean share per profile;
+* :meth:`Dataset.trend`: one function's share per value of a label (commit, date, …);
+* :meth:`Dataset.compare`: N runs against M runs per function: mean shares, the change with
+  its confidence interval, p- and q-values (:mod:`profile_frames.analysis.stats`).
+
+A thread is chosen by name (every thread of that name in a profile counts together), or by
+default the main thread each profile was loaded with (``threads.main``). A set of profiles is a
+mapping of label values (``{"branch": "main"}``; a list value means any of them), a polars
+expression over the ``profiles`` columns, or a list of profile ids.
+
+Example
+-------
+>>> import tempfile, profile_frames
+>>> from profile_frames.dataset import ingest, open_dataset
+>>> d = tempfile.mkdtemp() + "/runs"
+>>> _ = ingest([profile_frames.example_path()], into=d, progress=False)
+>>> ds = open_dataset(d)
+>>> ds.function_totals().select("function", "profiles").head(1).rows()
+[('PyEval_EvalFrameDefault', 1)]
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from ..analysis.stats import moments_from_sums, side_sums, welch
+from .layout import SCHEMAS, read_manifest, visible_files
+
+ProfileSet = Mapping[str, Any] | pl.Expr | Sequence[str] | None
+KEYS = ["function", "library"]
+
+
+class Dataset:
+    """A dataset folder written by :func:`profile_frames.dataset.ingest`."""
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root = Path(root)
+        self.manifest = read_manifest(self.root)
+        self.partition_by: str | None = self.manifest.get("partition_by")
+        self.labels: list[str] = list(self.manifest.get("labels", []))
+
+    def __repr__(self) -> str:
+        part = f", partitioned by {self.partition_by}" if self.partition_by else ""
+        return f"<Dataset {self.root}: labels {self.labels}{part}>"
+
+    def schema(self, table: str) -> dict[str, pl.DataType]:
+        """The columns of ``table`` as read (labels and the partition label included)."""
+        cols = dict(SCHEMAS[table])
+        if table == "profiles":
+            cols.update({k: pl.String for k in self.labels if k != self.partition_by})
+        if self.partition_by:
+            cols[self.partition_by] = pl.String
+        return cols
+
+    def scan(self, table: str) -> pl.LazyFrame:
+        """A table of the dataset, lazily; rows of profiles whose ingest did not finish (no
+        ``profiles`` row) are left out (their files are not read)."""
+        if table not in SCHEMAS:
+            raise ValueError(f"no table {table!r}; tables: {', '.join(SCHEMAS)}")
+        files = visible_files(self.root, table)
+        if not files:
+            return pl.LazyFrame(schema=self.schema(table))
+        schema = {k: v for k, v in self.schema(table).items() if k != self.partition_by}
+        return pl.scan_parquet(
+            files,
+            schema=schema,
+            missing_columns="insert",
+            hive_partitioning=self.partition_by is not None,
+            hive_schema={self.partition_by: pl.String} if self.partition_by else None,
+            try_parse_hive_dates=False,
+        )
+
+    @property
+    def profiles(self) -> pl.LazyFrame:
+        return self.scan("profiles")
+
+    @property
+    def threads(self) -> pl.LazyFrame:
+        return self.scan("threads")
+
+    @property
+    def functions(self) -> pl.LazyFrame:
+        return self.scan("functions")
+
+    def profile_ids(self, where: ProfileSet = None) -> pl.LazyFrame:
+        """The ids of the profiles in a set (see the module docstring); None: all."""
+        lf = self.profiles
+        if where is None:
+            pass
+        elif isinstance(where, pl.Expr):
+            lf = lf.filter(where)
+        elif isinstance(where, Mapping):
+            for k, v in where.items():
+                if k not in self.schema("profiles"):
+                    raise ValueError(f"no label or column {k!r}; labels: {', '.join(self.labels)}")
+                values = [str(x) for x in v] if isinstance(v, (list, tuple, set)) else [str(v)]
+                lf = lf.filter(pl.col(k).cast(pl.String).is_in(values))
+        else:
+            lf = lf.filter(pl.col("profile_id").is_in(list(where)))
+        return lf.select("profile_id")
+
+    def _chosen_threads(self, thread: str | None, where: ProfileSet) -> pl.LazyFrame:
+        lf = self.threads.join(self.profile_ids(where), on="profile_id", how="semi")
+        lf = lf.filter(pl.col("main") if thread is None else pl.col("name") == thread)
+        return lf.select("profile_id", "thread", "weight")
+
+    def _runs(self, thread: str | None, where: ProfileSet) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+        """Per profile: the chosen threads' weight (profiles with weight only); and per profile
+        and function: its share of that weight."""
+        chosen = self._chosen_threads(thread, where)
+        weights = (
+            chosen.group_by("profile_id").agg(pl.col("weight").sum()).filter(pl.col("weight") > 0)
+        )
+        per = (
+            self.functions.join(chosen.select("profile_id", "thread"), on=["profile_id", "thread"])
+            .group_by(["profile_id", *KEYS])
+            .agg(pl.col("self").sum(), pl.col("total").sum())
+            .join(weights, on="profile_id")
+            .with_columns(
+                self_pct=100.0 * pl.col("self") / pl.col("weight"),
+                total_pct=100.0 * pl.col("total") / pl.col("weight"),
+            )
+        )
+        return weights, per
+
+    def function_totals(self, thread: str | None = None, where: ProfileSet = None) -> pl.DataFrame:
+        """Per function over the profiles: in how many it has weight, its summed ``self`` and
+        ``total``, and its mean share per profile (a profile without it counts as 0 %)."""
+        weights, per = self._runs(thread, where)
+        n = weights.select(pl.len()).collect().item()
+        return (
+            per.group_by(KEYS)
+            .agg(
+                pl.len().alias("profiles"),
+                pl.col("self").sum(),
+                pl.col("total").sum(),
+                (pl.col("self_pct").sum() / max(n, 1)).alias("mean_self_pct"),
+                (pl.col("total_pct").sum() / max(n, 1)).alias("mean_total_pct"),
+            )
+            .sort(["self", "total", *KEYS], descending=[True, True, False, False], nulls_last=True)
+            .collect()
+        )
+
+    def trend(
+        self, function: str, *, by: str, thread: str | None = None, where: ProfileSet = None
+    ) -> pl.DataFrame:
+        """One function's share per value of the label ``by``: profiles, mean self and total
+        share (profiles without the function count as 0 %), sorted by the label's value."""
+        if by not in self.schema("profiles"):
+            raise ValueError(f"no label {by!r}; labels: {', '.join(self.labels)}")
+        weights, per = self._runs(thread, where)
+        labelled = weights.join(self.profiles.select("profile_id", by), on="profile_id")
+        fn = (
+            per.filter(pl.col("function") == function)
+            .group_by("profile_id")
+            .agg(pl.col("self_pct").sum(), pl.col("total_pct").sum())
+        )
+        return (
+            labelled.join(fn, on="profile_id", how="left")
+            .group_by(by)
+            .agg(
+                pl.len().alias("profiles"),
+                (pl.col("self_pct").fill_null(0.0).sum() / pl.len()).alias("mean_self_pct"),
+                (pl.col("total_pct").fill_null(0.0).sum() / pl.len()).alias("mean_total_pct"),
+            )
+            .sort(by)
+            .collect()
+        )
+
+    def compare(
+        self,
+        *,
+        before: ProfileSet,
+        after: ProfileSet,
+        thread: str | None = None,
+        value: str = "self",
+        confidence: float = 0.95,
+    ) -> pl.DataFrame:
+        """Per function: mean share (``value``: ``self`` or ``total``) over the
+        ``before`` runs and the ``after`` runs, the change with its confidence interval,
+        Welch's t, the p-value and the Benjamini–Hochberg q-value over all functions."""
+        if value not in ("self", "total"):
+            raise ValueError("value must be 'self' or 'total'")
+        sides = []
+        counts = {}
+        for side, where in (("before", before), ("after", after)):
+            weights, per = self._runs(thread, where)
+            counts[side] = weights.select(pl.len()).collect().item()
+            sides.append(
+                per.select(*KEYS, pl.col(f"{value}_pct").alias("share"), side=pl.lit(side))
+            )
+        runs = pl.concat(sides).collect()
+        sums = side_sums(runs, keys=KEYS)
+        return compare_from_sums(
+            sums, n_before=counts["before"], n_after=counts["after"], confidence=confidence
+        )
+
+
+def compare_from_sums(
+    sums: pl.DataFrame, *, n_before: int, n_after: int, confidence: float = 0.95
+) -> pl.DataFrame:
+    """The compare table from per-side sums (``function, library, side, sum, sum_sq``): what
+    the polars, DuckDB and Spark paths share after their aggregation."""
+    if n_before == 0 or n_after == 0:
+        raise ValueError(
+            f"a side of the comparison has no profiles (before: {n_before}, after: {n_after})"
+        )
+    m = moments_from_sums(sums, keys=KEYS, n_before=n_before, n_after=n_after)
+    return welch(m, confidence=confidence).sort(
+        pl.col("delta").abs(), *KEYS, descending=[True, False, False], nulls_last=True
+    )
+
+
+def open_dataset(path: str | os.PathLike) -> Dataset:
+    """Open a dataset folder (a ProfileFormatError when it is not one)."""
+    return Dataset(path)
