@@ -28,9 +28,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 
 GROWING = "angelscript::lexer::Lexer::scan_token"
 DONOR = "angelscript::parser::Parser::parse_primary"  # the biggest; gives up what GROWING gains
@@ -255,6 +257,62 @@ def _profile(
     return '{{"meta":{},"libs":{},"shared":{},"threads":[{}]}}'.format(*documents)
 
 
+def _draws(
+    n: int, *, samples: int, grow_from: int | None, grow_pp: float, noise: float, seed: int
+) -> Iterator[tuple[int, bool, np.ndarray, np.ndarray]]:
+    """Per run: its index, whether it is grown, and the stacks of its bench and worker samples."""
+    names, libs, _, func = _flatten(TREE)
+    # the program is the same for every series (its donor takes half the time); ``seed`` draws
+    # the run-to-run noise and the samples
+    base = _base_weights(func, names, np.random.default_rng(0))
+    rng = np.random.default_rng(seed)
+    growing = np.array([names[f] == GROWING for f in func])
+    donor = np.array([names[f] == DONOR for f in func])
+    worker_base = np.zeros(len(func))
+    worker_base[[i for i, f in enumerate(func) if libs[f] == "libc.so.6"]] = 1.0
+    worker_base /= worker_base.sum()
+    for i in range(n):
+        grown = grow_from is not None and i >= grow_from
+        w = _run_weights(base, growing, donor, grow_pp if grown else 0.0, noise, rng)
+        stacks = rng.choice(len(func), size=samples, p=w)
+        worker = rng.choice(len(func), size=max(samples // 50, 1), p=worker_base)
+        yield i, grown, stacks, worker
+
+
+def self_shares(
+    n: int,
+    *,
+    samples: int = 20_000,
+    grow_from: int | None = None,
+    grow_pp: float = 3.0,
+    noise: float = 0.05,
+    seed: int = 0,
+) -> pl.DataFrame:
+    """The bench thread's self share (%) per function and run of a series, without writing
+    profiles: the same draws as :func:`write_series`, for statistics over many trials.
+
+    >>> self_shares(2, samples=1000).group_by("run").agg(pl.col("share").sum()).sort("run")["share"].round(6).to_list()
+    [100.0, 100.0]
+    """
+    names, libs, _, func = _flatten(TREE)
+    rows = []
+    for i, _, stacks, _ in _draws(
+        n, samples=samples, grow_from=grow_from, grow_pp=grow_pp, noise=noise, seed=seed
+    ):
+        per_func = np.bincount(np.asarray(func)[stacks], minlength=len(names))
+        rows.append(
+            pl.DataFrame(
+                {
+                    "run": i,
+                    "function": names,
+                    "library": libs,
+                    "share": per_func * 100.0 / samples,
+                }
+            ).filter(pl.col("share") > 0)
+        )
+    return pl.concat(rows)
+
+
 def write_series(
     out: str | Path,
     n: int,
@@ -267,27 +325,18 @@ def write_series(
 ) -> dict:
     """Write ``n`` runs ``run-NNNN.json`` and ``series.json`` (labels and the truth) to ``out``.
 
-    Runs ``grow_from`` and later have :data:`GROWING`'s self share ``grow_pp`` points higher
-    (``grow_from=None``: no change, every run from the same distribution). Returns the
+    From run ``grow_from`` on, ``grow_pp`` points of self share move from :data:`DONOR` to
+    :data:`GROWING` (``grow_from=None``: every run from the same distribution). Returns the
     ``series.json`` document.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     names, libs, prefix, func = _flatten(TREE)
-    rng = np.random.default_rng(seed)
-    base = _base_weights(func, names, rng)
-    growing = np.array([names[f] == GROWING for f in func])
-    donor = np.array([names[f] == DONOR for f in func])
-    worker_base = np.zeros(len(func))
-    worker_base[[i for i, f in enumerate(func) if libs[f] == "libc.so.6"]] = 1.0
-    worker_base /= worker_base.sum()
     day0 = dt.date(2026, 1, 1)
     runs = []
-    for i in range(n):
-        grown = grow_from is not None and i >= grow_from
-        w = _run_weights(base, growing, donor, grow_pp if grown else 0.0, noise, rng)
-        stacks = rng.choice(len(func), size=samples, p=w)
-        worker = rng.choice(len(func), size=max(samples // 50, 1), p=worker_base)
+    for i, grown, stacks, worker in _draws(
+        n, samples=samples, grow_from=grow_from, grow_pp=grow_pp, noise=noise, seed=seed
+    ):
         name = f"run-{i:04d}.json"
         text = _profile(
             names, libs, prefix, func, [("bench", stacks), ("worker", worker)], 1.0e6 + i

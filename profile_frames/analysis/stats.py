@@ -15,7 +15,9 @@ into the same intervals, p- and q-values.
   ``q_value < 0.05`` is a discovery at a 5 % false-discovery rate.
 
 When both sides have zero variance the change is exact: p is 0 for a non-zero change and 1 for
-none.
+none. A key that is 0 in every run of both sides (a function with no self weight anywhere, when
+comparing self shares) is not tested: its p and q are null and it does not count in the
+Benjamini–Hochberg family.
 
 Example
 -------
@@ -108,9 +110,12 @@ def welch(df: pl.DataFrame, *, confidence: float = 0.95) -> pl.DataFrame:
     na = df["n_after"].cast(pl.Float64).to_numpy()
     vb = df["var_before"].cast(pl.Float64).to_numpy()
     va = df["var_after"].cast(pl.Float64).to_numpy()
-    delta = (df["mean_after"] - df["mean_before"]).cast(pl.Float64).to_numpy()
+    mb = df["mean_before"].cast(pl.Float64).to_numpy()
+    ma = df["mean_after"].cast(pl.Float64).to_numpy()
+    delta = ma - mb
     with np.errstate(divide="ignore", invalid="ignore"):
-        tested = (nb > 1) & (na > 1) & ~np.isnan(vb) & ~np.isnan(va)
+        # a key that is 0 in every run on both sides (a caller, for self shares) is no test
+        tested = (nb > 1) & (na > 1) & ~np.isnan(vb) & ~np.isnan(va) & ((mb != 0) | (ma != 0))
         vb_n, va_n = vb / nb, va / na
         se = np.sqrt(vb_n + va_n)
         dof = (vb_n + va_n) ** 2 / (vb_n**2 / (nb - 1) + va_n**2 / (na - 1))

@@ -26,6 +26,7 @@ from ..analysis.resolve import as_function_key
 from ..errors import ExportError, ProfileFormatError, ProfileKeyError
 from ..load import load
 from ..model import Profile, Thread
+from . import cli_dataset
 from .render import csv_text, json_document, markdown_table, text_table, tree_text
 from .report import hotspot_report, load_groups, load_rules
 
@@ -213,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--group", action="append", default=[], metavar="NAME=PREFIX[,PREFIX...]")
     p.add_argument("--groups-file", metavar="TOML")
     p.add_argument("--diagnostics", metavar="TOML", help="extra diagnostic rules")
+    cli_dataset.add_parsers(sub)
     return parser
 
 
@@ -381,6 +383,11 @@ def _export(profile: Profile, thread: Thread | None, args: argparse.Namespace) -
 def run(args: argparse.Namespace) -> str:
     if args.command == "diff":
         return _diff(args)
+    if args.command in ("ingest", "dataset"):
+        try:
+            return cli_dataset.run(args)
+        except (ValueError, FileExistsError) as e:
+            raise UsageError(str(e)) from None
     profile = _load(args)
     if args.command == "info":
         from ..symbols import symbol_status
@@ -468,6 +475,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         out = run(args)
+    except cli_dataset.CommandFailed as e:
+        print(e.output)
+        return e.code
     except (ProfileFormatError, ProfileKeyError, ExportError, UsageError, FileNotFoundError) as e:
         msg = str(e).replace("\n  ", "; ").replace("\n", "; ")
         print(f"profile-frames: error: {msg}", file=sys.stderr)
