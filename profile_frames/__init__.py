@@ -15,9 +15,11 @@ from importlib import resources
 from pathlib import Path
 
 from .analysis.diff import diff, diff_tree
+from .dataset import ingest, open_dataset
 from .errors import ExportError, ProfileFormatError, ProfileKeyError
 from .load import NewerVersionWarning, load
 from .model import Meta, Profile, Thread
+from .present.check import check
 from .present.flamegraph import diff_flamegraph
 
 __version__ = "0.1.0"
@@ -30,11 +32,14 @@ __all__ = [
     "ProfileFormatError",
     "ProfileKeyError",
     "Thread",
+    "check",
     "diff",
     "diff_flamegraph",
     "diff_tree",
     "example_path",
+    "ingest",
     "load",
+    "open_dataset",
 ]
 
 

@@ -187,11 +187,13 @@ class Thread:
         return view
 
     # -- analysis (see profile_frames.analysis) -----------------------------------------------
-    def functions(self) -> pl.DataFrame:
-        """Self and total weight per function, most self first."""
+    def functions(self, *, by_name: bool = False) -> pl.DataFrame:
+        """Self and total weight per function, most self first; ``by_name``: one row per
+        (function, library), a sample counted once in a total even when several funcs share
+        the name (vmprof's one func per line)."""
         from .analysis.timing import functions
 
-        return functions(self)
+        return functions(self, by_name=by_name)
 
     def self_time(self) -> pl.DataFrame:
         """Functions by self weight (time spent in the function itself), most first."""

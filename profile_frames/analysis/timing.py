@@ -106,10 +106,11 @@ def _weights_table(
     )
 
 
-def functions(thread: Thread) -> pl.DataFrame:
+def functions(thread: Thread, *, by_name: bool = False) -> pl.DataFrame:
     """Every function with weight: function, library, self, self_pct, total, total_pct,
-    self_ms, total_ms and the ``func`` index; sorted by self then total, descending."""
-    used, self_f, total_f, denom = function_weights(thread)
+    self_ms, total_ms and the ``func`` index; sorted by self then total, descending.
+    ``by_name``: one row per (function, library) (see :func:`function_weights`)."""
+    used, self_f, total_f, denom = function_weights(thread, by_name=by_name)
     df = weights_frame(
         thread,
         {

@@ -63,12 +63,15 @@ class Dataset:
             cols[self.partition_by] = pl.String
         return cols
 
-    def scan(self, table: str) -> pl.LazyFrame:
+    def scan(self, table: str, ids: set[str] | None = None) -> pl.LazyFrame:
         """A table of the dataset, lazily; rows of profiles whose ingest did not finish (no
-        ``profiles`` row) are left out (their files are not read)."""
+        ``profiles`` row) are left out (their files are not read). ``ids``: only the files of
+        these profiles are read (a question about 20 runs reads 20 files per table)."""
         if table not in SCHEMAS:
             raise ValueError(f"no table {table!r}; tables: {', '.join(SCHEMAS)}")
         files = visible_files(self.root, table)
+        if ids is not None:
+            files = [f for f in files if f.stem in ids]
         if not files:
             return pl.LazyFrame(schema=self.schema(table))
         schema = {k: v for k, v in self.schema(table).items() if k != self.partition_by}
@@ -110,23 +113,26 @@ class Dataset:
             lf = lf.filter(pl.col("profile_id").is_in(list(where)))
         return lf.select("profile_id")
 
-    def _chosen_threads(self, thread: str | None, where: ProfileSet) -> pl.LazyFrame:
-        lf = self.threads.join(self.profile_ids(where), on="profile_id", how="semi")
-        lf = lf.filter(pl.col("main") if thread is None else pl.col("name") == thread)
-        return lf.select("profile_id", "thread", "weight")
-
-    def _runs(self, thread: str | None, where: ProfileSet) -> tuple[pl.LazyFrame, pl.LazyFrame]:
-        """Per profile: the chosen threads' weight (profiles with weight only); and per profile
-        and function: its share of that weight."""
-        chosen = self._chosen_threads(thread, where)
+    def _runs(self, thread: str | None, where: ProfileSet) -> tuple[pl.DataFrame, pl.LazyFrame]:
+        """Per profile of the set: the chosen threads' weight (profiles with weight only); and
+        per profile and function: its share of that weight. Only those profiles' files of
+        ``threads`` and ``functions`` are read."""
+        ids = None if where is None else set(self.profile_ids(where).collect()["profile_id"])
+        chosen = (
+            self.scan("threads", ids)
+            .filter(pl.col("main") if thread is None else pl.col("name") == thread)
+            .select("profile_id", "thread", "weight")
+            .collect()
+        )
         weights = (
             chosen.group_by("profile_id").agg(pl.col("weight").sum()).filter(pl.col("weight") > 0)
         )
         per = (
-            self.functions.join(chosen.select("profile_id", "thread"), on=["profile_id", "thread"])
+            self.scan("functions", set(weights["profile_id"]))
+            .join(chosen.lazy().select("profile_id", "thread"), on=["profile_id", "thread"])
             .group_by(["profile_id", *KEYS])
             .agg(pl.col("self").sum(), pl.col("total").sum())
-            .join(weights, on="profile_id")
+            .join(weights.lazy(), on="profile_id")
             .with_columns(
                 self_pct=100.0 * pl.col("self") / pl.col("weight"),
                 total_pct=100.0 * pl.col("total") / pl.col("weight"),
@@ -138,7 +144,7 @@ class Dataset:
         """Per function over the profiles: in how many it has weight, its summed ``self`` and
         ``total``, and its mean share per profile (a profile without it counts as 0 %)."""
         weights, per = self._runs(thread, where)
-        n = weights.select(pl.len()).collect().item()
+        n = weights.height
         return (
             per.group_by(KEYS)
             .agg(
@@ -160,7 +166,7 @@ class Dataset:
         if by not in self.schema("profiles"):
             raise ValueError(f"no label {by!r}; labels: {', '.join(self.labels)}")
         weights, per = self._runs(thread, where)
-        labelled = weights.join(self.profiles.select("profile_id", by), on="profile_id")
+        labelled = weights.lazy().join(self.profiles.select("profile_id", by), on="profile_id")
         fn = (
             per.filter(pl.col("function") == function)
             .group_by("profile_id")
@@ -196,7 +202,7 @@ class Dataset:
         counts = {}
         for side, where in (("before", before), ("after", after)):
             weights, per = self._runs(thread, where)
-            counts[side] = weights.select(pl.len()).collect().item()
+            counts[side] = weights.height
             sides.append(
                 per.select(*KEYS, pl.col(f"{value}_pct").alias("share"), side=pl.lit(side))
             )

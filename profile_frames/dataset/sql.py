@@ -35,6 +35,7 @@ from .layout import LABEL_KEY, TABLES, ingested_ids, read_manifest, visible_file
 from .reader import compare_from_sums
 
 QUERIES = ("function_totals", "trend", "compare_sums")
+QUERY_TABLES = ("profiles", "threads", "functions")  # what the shipped queries read
 
 
 def query_text(name: str) -> str:
@@ -112,7 +113,9 @@ def _quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def duckdb_connection(dataset: str | os.PathLike, con: Any = None) -> Any:
+def duckdb_connection(
+    dataset: str | os.PathLike, con: Any = None, *, tables: tuple[str, ...] = TABLES
+) -> Any:
     """A DuckDB connection (new, or ``con``) with one view per table of ``dataset``: the files
     of the profiles in it, listed here, so an interrupted ingest's leftovers are not read."""
     import duckdb
@@ -123,7 +126,7 @@ def duckdb_connection(dataset: str | os.PathLike, con: Any = None) -> Any:
     ids = ingested_ids(root)
     if not ids:
         raise ValueError(f"{root}: the dataset has no profiles yet")
-    for table in TABLES:
+    for table in tables:
         files = visible_files(root, table, ids)
         if not files:
             continue
@@ -142,13 +145,16 @@ def duckdb_connection(dataset: str | os.PathLike, con: Any = None) -> Any:
 def duckdb_query(
     dataset: str | os.PathLike, name: str, *, con: Any = None, **options: Any
 ) -> pl.DataFrame:
-    """Run a shipped query on ``dataset`` in DuckDB (``options`` as for :func:`render`)."""
+    """Run a shipped query on ``dataset`` in DuckDB (``options`` as for :func:`render`), on
+    ``con`` when given (views made by :func:`duckdb_connection`), else on a new connection."""
     sql, params = render(name, engine="duckdb", **options)
-    con = duckdb_connection(dataset, con)
+    con = con or duckdb_connection(dataset, tables=QUERY_TABLES)
     return pl.from_arrow(con.sql(sql, params=params).to_arrow_table())  # type: ignore[return-value]
 
 
-def spark_views(spark: Any, dataset: str | os.PathLike) -> None:
+def spark_views(
+    spark: Any, dataset: str | os.PathLike, *, tables: tuple[str, ...] = TABLES
+) -> None:
     """Register one temporary view per table of ``dataset`` in the Spark session; partition
     values are read as strings. A local folder is read file by file (the profiles in it, as
     for DuckDB); a URI such as ``s3a://bucket/runs`` is read by folder, where Spark skips the
@@ -157,7 +163,7 @@ def spark_views(spark: Any, dataset: str | os.PathLike) -> None:
     text = os.fspath(dataset)
     local = "://" not in text
     ids = ingested_ids(Path(text)) if local else None
-    for table in TABLES:
+    for table in tables:
         base = text.rstrip("/") + "/" + table
         reader = spark.read.option("mergeSchema", str(table == "profiles").lower())
         if local:
@@ -178,7 +184,7 @@ def spark_views(spark: Any, dataset: str | os.PathLike) -> None:
 def spark_query(spark: Any, dataset: str | None, name: str, **options: Any) -> pl.DataFrame:
     """Run a shipped query in Spark (views registered first unless ``dataset`` is None)."""
     if dataset is not None:
-        spark_views(spark, os.fspath(dataset))
+        spark_views(spark, os.fspath(dataset), tables=QUERY_TABLES)
     sql, params = render(name, engine="spark", **options)
     result = spark.sql(sql, args=params)
     columns = result.columns

@@ -26,7 +26,8 @@ from ..analysis.resolve import as_function_key
 from ..errors import ExportError, ProfileFormatError, ProfileKeyError
 from ..load import load
 from ..model import Profile, Thread
-from . import cli_dataset
+from . import cli_check, cli_dataset
+from .outcome import CommandFailed
 from .render import csv_text, json_document, markdown_table, text_table, tree_text
 from .report import hotspot_report, load_groups, load_rules
 
@@ -215,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--groups-file", metavar="TOML")
     p.add_argument("--diagnostics", metavar="TOML", help="extra diagnostic rules")
     cli_dataset.add_parsers(sub)
+    cli_check.add_parser(sub)
     return parser
 
 
@@ -383,6 +385,11 @@ def _export(profile: Profile, thread: Thread | None, args: argparse.Namespace) -
 def run(args: argparse.Namespace) -> str:
     if args.command == "diff":
         return _diff(args)
+    if args.command == "check":
+        try:
+            return cli_check.run(args)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
     if args.command in ("ingest", "dataset"):
         try:
             return cli_dataset.run(args)
@@ -475,7 +482,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         out = run(args)
-    except cli_dataset.CommandFailed as e:
+    except CommandFailed as e:
         print(e.output)
         return e.code
     except (ProfileFormatError, ProfileKeyError, ExportError, UsageError, FileNotFoundError) as e:

@@ -19,18 +19,10 @@ from typing import Any
 import polars as pl
 
 from ..dataset import ingest, open_dataset
+from .outcome import CommandFailed
 from .render import csv_text, json_document, markdown_table, text_table
 
 FORMATS = ("table", "markdown", "csv", "json")
-
-
-class CommandFailed(Exception):
-    """Some inputs failed after the others were done: print ``output``, exit with ``code``."""
-
-    def __init__(self, output: str, code: int = 2) -> None:
-        super().__init__(output)
-        self.output = output
-        self.code = code
 
 
 def _labels(items: list[str], option: str) -> dict[str, str]:
