@@ -67,6 +67,22 @@ COMMANDS = [
         "profile-frames export --example --thread 1 --to pprof -o /tmp/example.pb.gz",
     ),
     ("Flame graph", "profile-frames flamegraph --example -o /tmp/example.svg"),
+    (
+        "A CI check with budgets (exit code 1: a rule failed; docs/ci.md)",
+        "profile-frames check --example --rules docs/examples/perf-rules.toml",
+    ),
+    (
+        "Ingest into a dataset (docs/dataset.md)",
+        "profile-frames ingest --example --into /tmp/pf-doc-dataset --label commit=abc123 --label date=2026-11-30 --partition-by date --jobs 1",
+    ),
+    (
+        "Ingesting the same file again is a no-op",
+        "profile-frames ingest --example --into /tmp/pf-doc-dataset --label commit=abc123 --label date=2026-11-30 --jobs 1",
+    ),
+    (
+        "Self and total per function over every profile of the dataset",
+        "profile-frames dataset totals /tmp/pf-doc-dataset -n 5",
+    ),
 ]
 FIREFOX = FIXTURE.parent.parent / "firefox" / "firefox-147-macos-argument-values-v58.json"
 if FIREFOX.exists():
@@ -103,6 +119,9 @@ def run(cmd: str) -> tuple[str, int]:
 
 
 def main() -> None:
+    import shutil
+
+    shutil.rmtree("/tmp/pf-doc-dataset", ignore_errors=True)  # the ingest examples start fresh
     out = [
         "# The command line",
         "",
