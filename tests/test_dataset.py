@@ -374,6 +374,25 @@ def test_cli_dataset_commands(dataset, capsys):
     )
     out = capsys.readouterr().out
     assert out.splitlines()[0].startswith("function,library") and GROWING in out
+    args = ["dataset", "compare", str(dataset), "-t", "bench", "--before", "run=0,1,2,3,4,5"]
+    assert (
+        cli(
+            [
+                *args,
+                "--after",
+                "date=2026-01-02",
+                "--group",
+                "Lexer=angelscript::lexer",
+                "--value",
+                "total",
+                "--format",
+                "csv",
+            ]
+        )
+        == 0
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("Lexer,") and len(lines) == 3  # Lexer and other
     assert cli(["dataset", "trend", str(dataset), GROWING, "--by", "date", "-t", "bench"]) == 0
     assert "2026-01-02" in capsys.readouterr().out
     assert cli(["dataset", "trend", str(dataset), GROWING, "--by", "nope"]) == 2
@@ -428,3 +447,51 @@ def test_spark_gives_the_same_rows(dataset):
         )
     finally:
         spark.stop()
+
+
+def test_a_profile_rebuilt_from_the_dataset_answers_like_the_file(series, dataset):
+    """Dataset.profile(id): every function, group and call-tree node equals the loaded file's
+    (the samples are the stored per-stack sums)."""
+    paths, _ = _paths_labels(series)
+    ds = open_dataset(dataset)
+    row = ds.profiles.filter(pl.col("run") == "7").collect().row(0, named=True)
+    rebuilt, original = ds.profile(row["profile_id"]), profile_frames.load(paths[7])
+    for name in ("bench", "worker"):
+        a, b = rebuilt.thread(name), original.thread(name)
+        cast = [pl.col("self", "total").cast(pl.Float64)]
+        assert (
+            a.functions()
+            .drop("func")
+            .with_columns(cast)
+            .equals(b.functions().drop("func").with_columns(cast))
+        )
+        groups = {"Lexer": ["angelscript::lexer"], "libc": ["malloc", "free", "write"]}
+        assert _close(a.group_time(groups), b.group_time(groups).with_columns(cast))
+        tree_a, tree_b = a.call_tree(), b.call_tree()
+        assert tree_a["function"].to_list() == tree_b["function"].to_list()
+        assert tree_a["total"].to_list() == pytest.approx(
+            tree_b["total"].cast(pl.Float64).to_list()
+        )
+    with pytest.raises(KeyError):
+        ds.profile("0" * 32)
+
+
+def test_compare_groups_counts_each_sample_once(series, dataset):
+    paths, _ = _paths_labels(series)
+    ds = open_dataset(dataset)
+    groups = {"Lexer": ["angelscript::lexer"], "alloc": ["malloc", "free"]}
+    half = RUNS // 2
+    sets = {
+        "before": {"run": [str(i) for i in range(half)]},
+        "after": {"run": [str(i) for i in range(half, RUNS)]},
+    }
+    c = ds.compare(thread="bench", groups=groups, value="total", **sets)
+    threads = [profile_frames.load(p).thread("bench") for p in paths]
+    d = profile_frames.diff(threads[:half], threads[half:], groups=groups)
+    for name in ("Lexer", "alloc"):
+        got = c.filter(pl.col("function") == name).row(0, named=True)
+        want = d.filter(pl.col("function") == name).row(0, named=True)
+        assert got["mean_before"] == pytest.approx(want["total_pct_before"])
+        assert got["mean_after"] == pytest.approx(want["total_pct_after"])
+    lexer = c.filter(pl.col("function") == "Lexer").row(0, named=True)
+    assert lexer["delta"] == pytest.approx(3.0, abs=1.0) and lexer["q_value"] < 0.05

@@ -30,12 +30,16 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import polars as pl
 
 from ..analysis.stats import moments_from_sums, side_sums, welch
 from .layout import SCHEMAS, read_manifest, visible_files
+
+if TYPE_CHECKING:
+    from ..model import Profile
 
 ProfileSet = Mapping[str, Any] | pl.Expr | Sequence[str] | None
 KEYS = ["function", "library"]
@@ -184,6 +188,75 @@ class Dataset:
             .collect()
         )
 
+    def profile(self, profile_id: str) -> Profile:
+        """One profile of the dataset as a :class:`Profile`, from its full-fidelity tables.
+
+        Without stored samples (``ingest(samples=False)``, the default) each thread's samples
+        are its per-stack sums (one row per stack, no times): every weight question (functions,
+        groups, call trees, transforms by function) has the same answer as on the original;
+        time ranges and markers are not there."""
+        from .. import schema
+        from ..model import Meta, Profile
+        from ..stack_sums import StackCounts
+
+        ids = {profile_id}
+        row = self.profiles.filter(pl.col("profile_id") == profile_id).collect()
+        if not row.height:
+            raise KeyError(f"no profile {profile_id!r} in {self.root}")
+        r = row.row(0, named=True)
+
+        def table(name: str, drop: str | None = None) -> pl.DataFrame:
+            df = self.scan(name, ids).collect()
+            extra = [c for c in ("profile_id", self.partition_by, drop) if c and c in df.columns]
+            return df.drop(extra)
+
+        threads = table("threads").drop("main").rename({"thread": "index"}).sort("index")
+        sums = table("stack_weights")
+        stored = table("samples") if visible_files(self.root, "samples") else None
+        samples, counts = [], []
+        for index in threads["index"].to_list():
+            mine = sums.filter(pl.col("thread") == index).sort("stack")
+            counts.append(
+                StackCounts(mine["stack"].to_numpy().astype(np.int64), mine["weight"].to_numpy())
+            )
+            if stored is not None:
+                own = stored.filter(pl.col("thread") == index).drop("thread")
+            else:
+                own = mine.select(
+                    pl.lit(None, pl.Float64).alias("time"),
+                    "stack",
+                    "weight",
+                    pl.lit(None, pl.Float32).alias("cpu_delta"),
+                )
+            samples.append(own.with_columns(pl.col("stack").cast(pl.Int32)))
+        frames = (
+            table("frames", "frame")
+            .sort(pl.int_range(pl.len()))
+            .with_columns(pl.lit(None, pl.Int32).alias("native_symbol"))
+        )
+        meta = Meta(
+            product=r["product"],
+            interval_ms=r["interval_ms"],
+            start_time=r["start_time"],
+            format=r["format"],
+            version=r["version"],
+            categories=table("categories", "category"),
+            libs=table("libs", "lib"),
+            symbolicated=r["symbolicated"],
+        )
+        return Profile(
+            meta=meta,
+            threads=threads,
+            samples=samples,
+            markers=[pl.DataFrame(schema=schema.MARKERS) for _ in samples],
+            stacks=table("stacks", "stack"),
+            frames=frames,
+            funcs=table("funcs", "func"),
+            native_symbols=pl.DataFrame(schema=schema.NATIVE_SYMBOLS),
+            source=f"{self.root}#{profile_id}",
+            stack_counts=counts,
+        )
+
     def compare(
         self,
         *,
@@ -191,13 +264,21 @@ class Dataset:
         after: ProfileSet,
         thread: str | None = None,
         value: str = "self",
+        groups: Mapping[str, Any] | None = None,
         confidence: float = 0.95,
     ) -> pl.DataFrame:
         """Per function: mean share (``value``: ``self`` or ``total``) over the
         ``before`` runs and the ``after`` runs, the change with its confidence interval,
-        Welch's t, the p-value and the Benjamini–Hochberg q-value over all functions."""
+        Welch's t, the p-value and the Benjamini–Hochberg q-value over all functions.
+
+        ``groups`` (as for ``Thread.group_time``: name → prefixes, ``re:`` regexes): one row
+        per group (``function`` = the group, its ``other`` included) instead; each profile of
+        the two sets is rebuilt from its stored tables (:meth:`profile`), so a group's total
+        counts each sample once."""
         if value not in ("self", "total"):
             raise ValueError("value must be 'self' or 'total'")
+        if groups:
+            return self._compare_groups(before, after, thread, value, dict(groups), confidence)
         sides = []
         counts = {}
         for side, where in (("before", before), ("after", after)):
@@ -208,6 +289,44 @@ class Dataset:
             )
         runs = pl.concat(sides).collect()
         sums = side_sums(runs, keys=KEYS)
+        return compare_from_sums(
+            sums, n_before=counts["before"], n_after=counts["after"], confidence=confidence
+        )
+
+    def _compare_groups(
+        self,
+        before: ProfileSet,
+        after: ProfileSet,
+        thread: str | None,
+        value: str,
+        groups: dict,
+        confidence: float,
+    ) -> pl.DataFrame:
+        parts, counts = [], {}
+        for side, where in (("before", before), ("after", after)):
+            weights, _ = self._runs(thread, where)
+            counts[side] = weights.height
+            ids = set(weights["profile_id"])
+            chosen = (
+                self.scan("threads", ids)
+                .filter(pl.col("main") if thread is None else pl.col("name") == thread)
+                .group_by("profile_id")
+                .agg(pl.col("thread").sort())
+                .collect()
+            )
+            for pid, keys in chosen.iter_rows():
+                g = self.profile(pid).merged(keys).group_time(groups)
+                parts.append(
+                    g.select(
+                        pl.col("group").alias("function"),
+                        pl.lit(None, pl.String).alias("library"),
+                        pl.col(f"{value}_pct").alias("share"),
+                        side=pl.lit(side),
+                    )
+                )
+        if not parts:
+            raise ValueError("a side of the comparison has no profiles with that thread")
+        sums = side_sums(pl.concat(parts), keys=KEYS)
         return compare_from_sums(
             sums, n_before=counts["before"], n_after=counts["after"], confidence=confidence
         )

@@ -18,6 +18,7 @@ from typing import Any
 
 import polars as pl
 
+from ..analysis.groups import resolve_groups
 from ..dataset import ingest, open_dataset
 from .outcome import CommandFailed
 from .render import csv_text, json_document, markdown_table, text_table
@@ -73,6 +74,13 @@ def add_parsers(sub: Any) -> None:
     c.add_argument("--before", action="append", required=True, metavar="KEY=VALUE[,VALUE...]")
     c.add_argument("--after", action="append", required=True, metavar="KEY=VALUE[,VALUE...]")
     c.add_argument("--value", choices=("self", "total"), default="self")
+    c.add_argument(
+        "--group",
+        action="append",
+        default=[],
+        metavar="NAME=PREFIX[,PREFIX...]",
+        help="compare groups of functions (each sample counted once in a total)",
+    )
 
 
 def _emit(df: pl.DataFrame, args: argparse.Namespace, **context: Any) -> str:
@@ -122,6 +130,9 @@ def run(args: argparse.Namespace) -> str:
         before, after = _set(args.before, "--before"), _set(args.after, "--after")
         if where:
             before, after = {**where, **before}, {**where, **after}
-        df = ds.compare(before=before, after=after, thread=args.thread, value=args.value)
+        groups = resolve_groups(args.group) if args.group else None
+        df = ds.compare(
+            before=before, after=after, thread=args.thread, value=args.value, groups=groups
+        )
         context.update(before=before, after=after)
     return _emit(df.head(args.n) if args.n else df, args, **context)
