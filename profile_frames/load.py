@@ -29,7 +29,7 @@ from .jslb import decode_jslb
 from .model import Meta, Profile, build_threads_table
 from .progress import ProgressBar
 from .scan import parse_json_chunks
-from .selectors import match_names, name_may_match
+from .selectors import match_names, name_may_match, no_match_message
 from .source import Source, open_source
 from .stack_sums import count_by_stack
 from .store import is_saved_profile, open_saved
@@ -179,8 +179,7 @@ def _selected(names: list[str], keys: list | None) -> set[int] | None:
         if isinstance(k, int) and not isinstance(k, bool):
             hits = [k % len(names)] if hits else []
         if not hits:
-            listing = "\n".join(f"  {i:>3}  {n}" for i, n in enumerate(names))
-            raise ProfileFormatError(f"no thread matches {k!r}; threads are:\n{listing}")
+            raise ProfileFormatError(no_match_message(k, names))
         chosen.update(hits)
     return chosen
 

@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from . import schema
 from .errors import ProfileKeyError
-from .selectors import match_names
+from .selectors import match_names, no_match_message
 from .stack_sums import StackCounts, count_by_stack, sum_counts
 from .tree import ancestor_closure
 
@@ -146,6 +146,7 @@ class Thread:
     stack_rows: np.ndarray | None = field(default=None, repr=False)
     implementation: str = "combined"  # the Firefox Profiler's implementation filter
     unfiltered: Thread | None = field(default=None, repr=False)  # the view before that filter
+    merged: tuple[int, ...] = ()  # the thread indexes a merged view combines (else empty)
 
     def __repr__(self) -> str:
         t = f", transforms={[str(x) for x in self.transforms]}" if self.transforms else ""
@@ -539,6 +540,7 @@ class Profile:
             sample_source=source,
             weight_type=infos[0]["weight_type"],
             stack_rows=rows_of,
+            merged=tuple(i["index"] for i in infos) if len(infos) > 1 else (),
         )
         if counts is not None:  # the samples grouped by stack when the profile was built
             dense = np.zeros(size, dtype=counts.weight.dtype)
@@ -560,9 +562,19 @@ class Profile:
             rows = match_names(self.threads["name"].to_list(), key)
         if len(rows) == 1:
             return rows[0]
-        listing = self.describe_threads(rows if rows else None)
         if not rows:
-            raise ProfileKeyError(f"no thread matches {key!r}; threads are:\n{listing}")
+            lines = self.describe_threads().split("\n") if self.threads.height else []
+            ranked = (
+                self.threads.with_row_index("_row")
+                .sort(["samples", "index"], descending=[True, False])["_row"]
+                .to_list()
+            )
+            raise ProfileKeyError(
+                no_match_message(
+                    key, self.threads["name"].to_list(), lines=lines, by_samples=ranked
+                )
+            )
+        listing = self.describe_threads(rows)
         raise ProfileKeyError(f"{len(rows)} threads match {key!r}; use an index:\n{listing}")
 
     def describe_threads(self, rows: list[int] | None = None) -> str:

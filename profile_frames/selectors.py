@@ -9,6 +9,7 @@ Example
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import re
 from collections.abc import Sequence
@@ -57,3 +58,44 @@ def name_may_match(name: str | None, key: int | str | re.Pattern, index: int) ->
     if name is None:
         return True
     return bool(match_names([name], key))
+
+
+def no_match_message(
+    key: object,
+    names: Sequence[str | None],
+    *,
+    lines: Sequence[str] | None = None,
+    by_samples: Sequence[int] | None = None,
+    limit: int = 12,
+) -> str:
+    """ "No thread matches KEY", with "did you mean" names close to it and at most ``limit``
+    threads listed (``lines[i]`` describes thread ``i``; ``by_samples``: the threads in order of
+    samples, most first, when known), never the whole list of a 500-thread recording.
+
+    >>> print(no_match_message("Rendrer", ["GeckoMain", "Renderer", "DOM Worker"]))
+    no thread matches 'Rendrer'; did you mean 'Renderer'? threads:
+        0  GeckoMain
+        1  Renderer
+        2  DOM Worker
+    """
+    text = f"no thread matches {key!r}"
+    unique = sorted({n for n in names if n})
+    if isinstance(key, str):
+        close = difflib.get_close_matches(key, unique, n=3, cutoff=0.6)
+        if not close:  # part of a name: "render" for "RenderThread"
+            close = [n for n in unique if key.lower() in n.lower()][:3]
+        if close:
+            text += "; did you mean " + " or ".join(repr(c) for c in close) + "?"
+    order = list(by_samples) if by_samples is not None else list(range(len(names)))
+    lines = lines if lines is not None else [f"  {i:>3}  {n}" for i, n in enumerate(names)]
+    listing = [lines[i] for i in order[:limit]]
+    if len(order) > limit:
+        listing.append(f"  … and {len(order) - limit} more (profile-frames info lists them)")
+        heading = (
+            f"the {limit} threads with the most samples"
+            if by_samples is not None
+            else f"the first {limit} threads"
+        )
+    else:
+        heading = "threads"
+    return f"{text} {heading}:\n" + "\n".join(listing)

@@ -110,17 +110,24 @@ def diff(
         "total_pct_after",
     ):
         df = df.with_columns(pl.col(c).fill_null(0))
-    df = df.with_columns(
-        delta_self_pct=pl.col("self_pct_after") - pl.col("self_pct_before"),
-        delta_total_pct=pl.col("total_pct_after") - pl.col("total_pct_before"),
-        ratio=pl.when(pl.col("self_pct_before") > 0)
-        .then(pl.col("self_pct_after") / pl.col("self_pct_before"))
-        .otherwise(None),
-        status=pl.when(pl.col("total_before") == 0)
-        .then(pl.lit("new"))
-        .when(pl.col("total_after") == 0)
-        .then(pl.lit("gone"))
-        .otherwise(pl.lit("")),
+    df = (
+        df.with_columns(
+            delta_self_pct=pl.col("self_pct_after") - pl.col("self_pct_before"),
+            delta_total_pct=pl.col("total_pct_after") - pl.col("total_pct_before"),
+            status=pl.when(pl.col("total_before") == 0)
+            .then(pl.lit("new"))
+            .when(pl.col("total_after") == 0)
+            .then(pl.lit("gone"))
+            .otherwise(pl.lit("")),
+        )
+        .with_columns(
+            # after / before self share; null where it is undefined (no self weight before) and
+            # for new and gone functions alike (status says which)
+            ratio=pl.when((pl.col("status") == "") & (pl.col("self_pct_before") > 0))
+            .then(pl.col("self_pct_after") / pl.col("self_pct_before"))
+            .otherwise(None),
+        )
+        .select(pl.exclude("status"), "status")
     )
     if durations is not None:
         db, da = durations
@@ -165,12 +172,13 @@ def summary_markdown(d: pl.DataFrame, *, top: int = 10) -> str:
                 else ""
             )
             flag = f" ({r['status']})" if r["status"] else ""
+            lib = (r.get("library") or "").replace("|", "\\|")
             out.append(
-                f"| `{r['function']}`{flag} | {r['self_pct_before']:.1f}% | {r['self_pct_after']:.1f}% | {r['delta_self_pct']:+.1f} pp{ms} |"
+                f"| `{r['function']}`{flag} | {lib} | {r['self_pct_before']:.1f}% | {r['self_pct_after']:.1f}% | {r['delta_self_pct']:+.1f} pp{ms} |"
             )
         return out
 
-    head = ["| function | before | after | change |", "|---|---|---|---|"]
+    head = ["| function | library | before | after | change |", "|---|---|---|---|---|"]
     worse = d.filter(pl.col("delta_self_pct") > 0).sort("delta_self_pct", descending=True).head(top)
     better = d.filter(pl.col("delta_self_pct") < 0).sort("delta_self_pct").head(top)
     return "\n".join(

@@ -78,7 +78,9 @@ def _table(thread: Thread, column: str, labels: list[str], func_key: np.ndarray)
 def group_time(
     thread: Thread, groups: dict[str, GroupSpec], *, other: str = "other"
 ) -> pl.DataFrame:
-    """Self and total per named group; a function belongs to the first group it matches."""
+    """Self and total per named group; a function belongs to the first group it matches.
+    Every named group has a row, with zeros when it has no weight in this thread (see
+    :func:`unmatched_groups` for the ones that match no function at all)."""
     names = used_funcs(thread)["name"].fill_null("")
     key = np.full(len(names), -1, dtype=np.int64)
     labels = list(groups)
@@ -87,7 +89,27 @@ def group_time(
         key[hit] = i
     key[key < 0] = len(labels)
     df = _table(thread, "group", [*labels, other], key)
-    return pl.concat([df.filter(pl.col("group") != other), df.filter(pl.col("group") == other)])
+    missing = [g for g in labels if g not in set(df["group"].to_list())]
+    if missing:
+        zeros = pl.DataFrame({"group": missing}).with_columns(
+            *(pl.lit(0, df.schema[c]).alias(c) for c in df.columns if c != "group")
+        )
+        named = pl.concat([df.filter(pl.col("group") != other), zeros.select(df.columns)])
+    else:
+        named = df.filter(pl.col("group") != other)
+    return pl.concat([named, df.filter(pl.col("group") == other)])
+
+
+def unmatched_groups(thread: Thread, groups: dict[str, GroupSpec]) -> list[str]:
+    """The groups none of whose patterns matches a function of the thread (a typo, likely).
+
+    >>> import profile_frames
+    >>> t = profile_frames.load(profile_frames.example_path()).thread(1)
+    >>> unmatched_groups(t, {"eval": ["PyEval"], "Lexer": ["Lexer::"]})
+    ['Lexer']
+    """
+    names = used_funcs(thread)["name"].fill_null("")
+    return [g for g, spec in groups.items() if not member_mask(names, spec).any()]
 
 
 def by_library(thread: Thread) -> pl.DataFrame:

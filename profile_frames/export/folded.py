@@ -16,6 +16,7 @@ True
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -92,8 +93,13 @@ def _exact(w: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     return pl.when(integral).then(w.cast(pl.Int64).cast(pl.String)).otherwise(w.cast(pl.String))
 
 
-def write_folded(thread: Thread, path: str | os.PathLike, **options: bool) -> None:
-    """Write ``folded_lines(thread, **options)`` to ``path`` (atomically)."""
+def write_folded(
+    thread: Thread | Sequence[Thread], path: str | os.PathLike, **options: bool
+) -> None:
+    """Write ``folded_lines(thread, **options)`` to ``path`` (atomically); several threads
+    one after the other (give ``thread_prefix=True`` to tell their lines apart)."""
+    threads = [thread] if hasattr(thread, "stacks") else list(thread)
     with atomic_write(path) as f:
-        for line in folded_lines(thread, **options):
-            f.write(line.encode("utf-8") + b"\n")
+        for t in threads:
+            for line in folded_lines(t, **options):
+                f.write(line.encode("utf-8") + b"\n")

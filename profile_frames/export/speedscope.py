@@ -51,9 +51,10 @@ def _thread_profile(t: Thread) -> dict:
 
 
 def speedscope_document(profile: Profile, threads: list | None = None) -> dict:
-    """The speedscope JSON document for ``threads`` (default: every thread with samples)."""
+    """The speedscope JSON document for ``threads`` (thread views, or keys for
+    ``profile.thread``; default: every thread with samples)."""
     views = (
-        [profile.thread(k) for k in threads]
+        [k if hasattr(k, "stacks") else profile.thread(k) for k in threads]
         if threads
         else [t for t in profile.all_threads() if t.n_samples]
     )

@@ -21,7 +21,7 @@ import polars as pl
 
 from .. import __version__
 from ..analysis import transforms as T
-from ..analysis.groups import resolve_groups
+from ..analysis.groups import resolve_groups, unmatched_groups
 from ..analysis.resolve import as_function_key
 from ..errors import ExportError, ProfileFormatError, ProfileKeyError
 from ..load import load
@@ -38,7 +38,7 @@ class UsageError(Exception):
     """A bad option value (reported as one line, exit code 2)."""
 
 
-def _common(p: argparse.ArgumentParser, *, thread: bool = True) -> None:
+def _common(p: argparse.ArgumentParser, *, thread: bool = True, formats: bool = True) -> None:
     p.add_argument("profile", nargs="?", help="profile file (.json, .json.gz, .jslb; - for stdin)")
     p.add_argument(
         "--example", action="store_true", help="use the small profile bundled with the package"
@@ -51,7 +51,11 @@ def _common(p: argparse.ArgumentParser, *, thread: bool = True) -> None:
     )
     if thread:
         p.add_argument(
-            "-t", "--thread", help="thread index, name, glob or regex (default: the most samples)"
+            "-t",
+            "--thread",
+            action="append",
+            help="thread index, name, glob or regex (default: the most samples); repeat to "
+            "merge several threads into one",
         )
         g = p.add_argument_group("transforms (applied in this order)")
         g.add_argument("--between", metavar="START:END", help="keep samples in [START, END) ms")
@@ -122,7 +126,14 @@ def _common(p: argparse.ArgumentParser, *, thread: bool = True) -> None:
             help="the Firefox Profiler's search: keep samples with a function whose name, "
             "library or file contains TEXT (ignoring case; comma-separated terms must all match)",
         )
-    p.add_argument("--format", choices=FORMATS, default="table")
+    if formats:
+        p.add_argument("--format", choices=FORMATS, default="table")
+        p.add_argument(
+            "--header",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="first line: the profile and thread analysed (default: on a terminal)",
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -133,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("info", help="the threads table")
     _common(p, thread=False)
+    p.add_argument(
+        "--sort", choices=("index", "samples", "cpu"), default="index", help="order of the threads"
+    )
+    p.add_argument("--limit", type=int, default=0, help="show at most N threads (0 = all)")
+    p.add_argument("--min-samples", type=int, default=0, help="only threads with N samples or more")
     p = sub.add_parser(
         "top", help="functions (or libraries, namespaces, categories) by self or total"
     )
@@ -184,11 +200,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="colour boxes by the change of their self (default) or total share",
     )
     p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument(
+        "--header",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="first line: the threads compared (default: on a terminal)",
+    )
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
     p = sub.add_parser(
         "export", help="write folded stacks, speedscope JSON, pprof profile.proto or Parquet"
     )
-    _common(p)
+    _common(p, formats=False)
+    p.add_argument(
+        "--all-threads",
+        action="store_true",
+        help="every thread with samples (default: the thread -t names, or the main thread)",
+    )
     p.add_argument("--to", choices=("folded", "speedscope", "pprof", "parquet"), required=True)
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--with-library", action="store_true", help="folded: name functions lib!name")
@@ -196,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--thread-prefix", action="store_true", help="folded: start each line with the thread name"
     )
     p = sub.add_parser("flamegraph", help="interactive SVG (or .html) flame graph")
-    _common(p)
+    _common(p, formats=False)
     p.add_argument("-o", "--output", required=True)
     p.add_argument(
         "--inverted", action="store_true", help="bottom-up flame instead of a top-down icicle"
@@ -231,11 +258,11 @@ def _load(args: argparse.Namespace) -> Profile:
         source = sys.stdin.buffer
     else:
         source = args.profile
-    key = getattr(args, "thread", None)
-    if key is None:
+    keys = getattr(args, "thread", None)
+    if not keys or getattr(args, "all_threads", False):
         return load(source, progress=args.progress)
-    # decode only the threads the key names (the others' sample arrays are skipped)
-    return load(source, progress=args.progress, threads=[_thread_key(key)])
+    # decode only the threads the keys name (the others' sample arrays are skipped)
+    return load(source, progress=args.progress, threads=[_thread_key(k) for k in keys])
 
 
 def _thread_key(key: str) -> int | str:
@@ -253,14 +280,22 @@ def _path_arg(value: str) -> tuple:
     return tuple(_function_arg(f) for f in value.split(">"))
 
 
-def _pick_thread(profile: Profile, key: str | None) -> Thread:
-    """``--thread``: an index (digits), else a name, glob or regex; default the main thread."""
-    if key is None:
+def _pick_thread(profile: Profile, keys: list[str] | str | None) -> Thread:
+    """``--thread``: an index (digits), else a name, glob or regex; default the main thread.
+    Several keys: one thread merging them (their samples in time order)."""
+    if not keys:
         return profile.main_thread()
-    k = _thread_key(key)
-    if isinstance(k, int) and k < 0 and profile.threads.height == 1:
-        return profile.thread(int(profile.threads["index"][0]))  # loaded by that key alone
-    return profile.thread(k)
+    if isinstance(keys, str):
+        keys = [keys]
+    indexes = []
+    for key in keys:
+        k = _thread_key(key)
+        if isinstance(k, int) and k < 0 and profile.threads.height == 1:
+            indexes.append(int(profile.threads["index"][0]))  # loaded by that key alone
+        else:
+            indexes.append(profile.thread(k).index)
+    indexes = list(dict.fromkeys(indexes))
+    return profile.thread(indexes[0]) if len(indexes) == 1 else profile.merged(indexes)
 
 
 def _thread(profile: Profile, args: argparse.Namespace) -> Thread:
@@ -310,24 +345,45 @@ def _groups(args: argparse.Namespace) -> dict:
 
 
 def _emit(df: pl.DataFrame, args: argparse.Namespace, **context: Any) -> str:
-    if args.format == "markdown":
-        return markdown_table(df)
     if args.format == "csv":
         return csv_text(df).rstrip("\n")
     if args.format == "json":
         return json_document(df, command=args.command, **context)
-    return text_table(df)
+    header = getattr(args, "header", None)
+    if header is None:
+        header = args.format == "table" and sys.stdout.isatty()
+    head = _header(context) if header and "thread" in context else ""
+    if args.format == "markdown":
+        return (f"**{head}**\n\n" if head else "") + markdown_table(df)
+    return (head + "\n" if head else "") + text_table(df)
+
+
+def _header(context: dict) -> str:
+    """``PROFILE · thread 1 python3.11 (1,039 samples) · merge malloc``: what was analysed."""
+    t = context["thread"]
+    text = f"{context.get('profile', '')} · thread {', '.join(map(str, t['indexes']))} {t['name']}"
+    text += f" ({t['samples']:,} samples)"
+    if t["transforms"]:
+        text += " · " + "; ".join(t["transforms"])
+    return text
 
 
 def _context(profile: Profile, thread: Thread | None) -> dict:
     ctx: dict[str, Any] = {"profile": profile.source}
     if thread is not None:
-        ctx["thread"] = {
-            "index": thread.index,
-            "name": thread.name,
-            "transforms": [str(t) for t in thread.transforms],
-        }
+        ctx["thread"] = _thread_fields(thread)
     return ctx
+
+
+def _thread_fields(thread: Thread) -> dict:
+    """The thread a command analysed, for JSON output and the header."""
+    return {
+        "index": thread.index,
+        "indexes": list(thread.merged) or [thread.index],
+        "name": thread.name,
+        "samples": thread.n_samples,
+        "transforms": [str(t) for t in thread.transforms],
+    }
 
 
 def _diff(args: argparse.Namespace) -> str:
@@ -357,29 +413,73 @@ def _diff(args: argparse.Namespace) -> str:
         if len(before) != 1 or len(after) != 1:
             raise UsageError("--flamegraph compares one profile per side")
         diff_flamegraph(before[0], after[0], by=args.flamegraph_by).save(args.flamegraph)
+    names = {
+        side: sorted({t.name for t in ts}) for side, ts in (("before", before), ("after", after))
+    }
+    if names["before"] != names["after"]:
+        print(
+            f"profile-frames: warning: comparing thread {' / '.join(names['before'])!r} with "
+            f"{' / '.join(names['after'])!r}; name one with -t",
+            file=sys.stderr,
+        )
+    compared = (
+        f"before: {', '.join(_thread_label(t) for t in before)}; "
+        f"after: {', '.join(_thread_label(t) for t in after)}"
+    )
     if args.summary:
-        return summary_markdown(d, top=args.n).rstrip("\n")
-    return _emit(d.head(args.n) if args.n else d, args, before=args.before, after=args.after)
+        return f"_{compared}_\n\n" + summary_markdown(d, top=args.n).rstrip("\n")
+    if args.format == "table" and (args.header or (args.header is None and sys.stdout.isatty())):
+        return compared + "\n" + text_table(d.head(args.n) if args.n else d)
+    return _emit(
+        d.head(args.n) if args.n else d,
+        args,
+        before=args.before,
+        after=args.after,
+        threads={
+            "before": [_thread_fields(t) for t in before],
+            "after": [_thread_fields(t) for t in after],
+        },
+    )
+
+
+def _info_threads(threads: pl.DataFrame, args: argparse.Namespace) -> pl.DataFrame:
+    """``info``'s rows: ``--min-samples``, ``--sort`` (most first), ``--limit``."""
+    if args.min_samples:
+        threads = threads.filter(pl.col("samples") >= args.min_samples)
+    if args.sort != "index":
+        col = "samples" if args.sort == "samples" else "cpu_ms"
+        threads = threads.sort([col, "index"], descending=[True, False], nulls_last=True)
+    return threads.head(args.limit) if args.limit else threads
 
 
 def _export(profile: Profile, thread: Thread | None, args: argparse.Namespace) -> str:
     from ..export import write_folded
     from ..export.speedscope import write_speedscope
 
+    views = [t for t in profile.all_threads() if t.n_samples] if args.all_threads else [thread]
     if args.to == "folded":
         write_folded(
-            thread, args.output, with_library=args.with_library, thread_prefix=args.thread_prefix
+            views if args.all_threads else thread,
+            args.output,
+            with_library=args.with_library,
+            thread_prefix=args.thread_prefix or args.all_threads,
         )
     elif args.to == "speedscope":
-        write_speedscope(profile, args.output, [args.thread] if args.thread is not None else None)
+        write_speedscope(profile, args.output, views)
     elif args.to == "pprof":
         from ..export.pprof import write_pprof
 
-        views = [t for t in profile.all_threads() if t.n_samples]
-        write_pprof(thread if args.thread is not None else views, args.output)
+        write_pprof(views, args.output)
     else:
         profile.save(args.output)
-    return f"wrote {args.output}"
+        return f"wrote {args.output} (every thread)"
+    what = f"{len(views)} threads" if args.all_threads else _thread_label(thread)
+    return f"wrote {args.output} ({what})"
+
+
+def _thread_label(thread: Thread) -> str:
+    indexes = ", ".join(map(str, thread.merged or [thread.index]))
+    return f"thread {indexes} {thread.name}, {thread.n_samples:,} samples"
 
 
 def run(args: argparse.Namespace) -> str:
@@ -401,17 +501,25 @@ def run(args: argparse.Namespace) -> str:
 
         status = symbol_status(profile)
         line = f"native frames: {status.native_frames:,}, unsymbolicated (named 0x…): {status.unsymbolicated:,}"
+        threads = _info_threads(profile.threads, args)
         if args.format == "json":
             return json_document(
-                profile.threads,
+                threads,
                 command="info",
                 **_context(profile, None),
+                threads_total=profile.threads.height,
                 native_frames=status.native_frames,
                 unsymbolicated_frames=status.unsymbolicated,
             )
         if args.format == "csv":
-            return _emit(profile.threads, args)
-        return _emit(profile.threads, args) + "\n\n" + line
+            return _emit(threads, args)
+        shown = threads.height
+        more = (
+            f"{shown} of {profile.threads.height} threads shown; "
+            if shown < profile.threads.height
+            else ""
+        )
+        return _emit(threads, args) + "\n\n" + more + line
     thread = _thread(profile, args)
     ctx = _context(profile, thread)
     if args.command == "top":
@@ -431,6 +539,12 @@ def run(args: argparse.Namespace) -> str:
         groups = _groups(args)
         if not groups:
             raise UsageError("give at least one --group NAME=PREFIX or --groups-file")
+        for name in unmatched_groups(thread, groups):
+            print(
+                f"profile-frames: warning: group {name!r} matches no function of this thread "
+                f"({', '.join(map(str, groups[name]))})",
+                file=sys.stderr,
+            )
         return _emit(thread.group_time(groups), args, **ctx)
     if args.command == "tree":
         tree = thread.call_tree(inverted=args.inverted)
@@ -453,7 +567,7 @@ def run(args: argparse.Namespace) -> str:
         flamegraph(
             thread, inverted=args.inverted, min_width=args.min_width, color_by=args.color_by
         ).save(args.output)
-        return f"wrote {args.output}"
+        return f"wrote {args.output} ({_thread_label(thread)})"
     if args.command == "markers":
         if args.name:
             durations = thread.marker_durations(args.name)
@@ -476,10 +590,29 @@ def run(args: argparse.Namespace) -> str:
     raise UsageError(f"unknown command {args.command!r}")  # pragma: no cover - argparse guards this
 
 
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """Parse, letting options sit between positionals (``callers FILE -t 88 FUNC``): argparse
+    cannot intermix with subcommands, so the subcommand's own parser reparses its part."""
+    args, extra = parser.parse_known_args(argv)
+    if not extra:
+        return args
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    command = sub.choices.get(args.command)
+    if command is None or any(isinstance(a, argparse._SubParsersAction) for a in command._actions):
+        return parser.parse_args(argv)  # the usual error message
+    rest = argv[argv.index(args.command) + 1 :]
+    try:
+        parsed = command.parse_intermixed_args(rest)
+    except TypeError:  # pragma: no cover - a parser argparse cannot intermix
+        return parser.parse_args(argv)
+    parsed.command = args.command
+    return parsed
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: prints the result; user errors are one line on stderr with exit code 2."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _parse(parser, list(sys.argv[1:] if argv is None else argv))
     try:
         out = run(args)
     except CommandFailed as e:

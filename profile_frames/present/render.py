@@ -21,14 +21,21 @@ import polars as pl
 PCT_COLS = ("self_pct", "total_pct")
 
 
+def is_pct_column(col: str) -> bool:
+    """A share column: ``self_pct``, ``total_pct_before``, ``delta_self_pct``, ``mean_self_pct``."""
+    return col.endswith("_pct") or "_pct_" in col
+
+
 def _cell(v: Any, col: str) -> str:
     if v is None:
         return ""
     if isinstance(v, float):
-        if col.endswith("_pct"):
+        if is_pct_column(col):
             return f"{v:.1f}%"
-        if col.endswith("_ms"):
+        if col.endswith("_ms") or "_ms_" in col:
             return f"{v:,.1f}"
+        if v.is_integer() and abs(v) < 1e15:  # a weight held as a float (a dataset's sums)
+            return f"{int(v):,}" if col in ("self", "total") else f"{v:g}"
         return f"{v:g}"
     return str(v)
 
@@ -105,7 +112,9 @@ def tree_text(
         if r["parent"] is not None and r["parent"] not in kept:
             continue
         kept.add(r["node"])
-        lib = f"  [{r['library']}]" if r["library"] else ""
+        lib = r["library"] or ""
+        if lib:  # "[kernel.kallsyms]" is already bracketed
+            lib = f"  {lib}" if lib.startswith("[") and lib.endswith("]") else f"  [{lib}]"
         text = (
             f"{r['total_pct']:6.1f} {r['self_pct']:6.1f}  {'  ' * r['depth']}{r['function']}{lib}"
         )
