@@ -41,6 +41,35 @@ def shoot(fg, name: str, *, keep_bottom: bool = False, max_height: int = 700) ->
     print(f"wrote docs/img/{name}.png")
 
 
+def notebook_shots() -> None:
+    """The flame graph as a notebook shows it: a one-cell notebook executed with nbclient,
+    converted by nbconvert (JupyterLab's template) and opened in Chromium, searched and zoomed
+    through the page's URL (#pf-search=…, #pf-zoom=…)."""
+    import nbclient
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import profile_frames\n"
+            "thread = profile_frames.load(profile_frames.example_path()).main_thread()\n"
+            "thread.flamegraph()"
+        )
+    ]
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+    with tempfile.TemporaryDirectory() as d:
+        page = Path(d) / "notebook.html"
+        page.write_text(body, encoding="utf-8")
+        for name, fragment in (
+            ("flamegraph-notebook-search", "#pf-search=PyObject_Malloc"),
+            ("flamegraph-notebook-zoom", "#pf-zoom=PyEval_EvalCode"),
+        ):
+            screenshot(page, IMG / f"{name}.png", width=1000, height=720, fragment=fragment)
+            print(f"wrote docs/img/{name}.png")
+
+
 def main() -> None:
     IMG.mkdir(parents=True, exist_ok=True)
     example = profile_frames.load(profile_frames.example_path()).thread(1)
@@ -52,6 +81,11 @@ def main() -> None:
     shoot(
         profile_frames.diff_flamegraph(before, after, thread=1, min_width=0.002), "diff-flamegraph"
     )
+    shoot(
+        profile_frames.diff_flamegraph(before, after, thread=1, min_width=0.002, color="path"),
+        "diff-flamegraph-path",
+    )
+    notebook_shots()
 
 
 if __name__ == "__main__":

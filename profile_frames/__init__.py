@@ -21,6 +21,7 @@ from .load import NewerVersionWarning, load
 from .model import Meta, Profile, Thread
 from .present.check import check
 from .present.flamegraph import diff_flamegraph
+from .present.render import Table
 
 __version__ = "0.1.0"
 
@@ -40,7 +41,14 @@ __all__ = [
     "ingest",
     "load",
     "open_dataset",
+    "table",
 ]
+
+
+def table(df, rows: int = 30) -> Table:
+    """Show a result table for reading: ``rows`` rows, shares as percentages (a notebook shows
+    HTML, a console text). ``profile_frames.table(thread.self_time())``."""
+    return Table(df, rows)
 
 
 def example_path() -> Path:

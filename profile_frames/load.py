@@ -30,7 +30,7 @@ from .model import Meta, Profile, build_threads_table
 from .progress import ProgressBar
 from .scan import parse_json_chunks
 from .selectors import match_names, name_may_match, no_match_message
-from .source import Source, open_source
+from .source import Source, open_source, uncompressed_size
 from .stack_sums import count_by_stack
 from .store import is_saved_profile, open_saved
 from .symbols import apply_sidecar, sidecar_path
@@ -105,7 +105,7 @@ def load(
             source, keep=(lambda names: _selected(names, keys)) if keys is not None else None
         )
     bar_total = (
-        os.path.getsize(source)
+        uncompressed_size(source)
         if isinstance(source, (str, os.PathLike)) and os.path.isfile(source)
         else None
     )

@@ -48,10 +48,18 @@ def run_chromium(args: list[str], timeout: float = 120) -> subprocess.CompletedP
         return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
-def screenshot(page: Path, png: Path, width: int = 1200, height: int = 900) -> Path:
-    """Render ``page`` (an .html or .svg file) at ``width``×``height`` CSS pixels into ``png``."""
+def screenshot(
+    page: Path, png: Path, width: int = 1200, height: int = 900, fragment: str = ""
+) -> Path:
+    """Render ``page`` (an .html or .svg file; ``fragment``: a ``#…`` for its URL) at
+    ``width``×``height`` CSS pixels into ``png``, once its scripts ran."""
     run_chromium(
-        [f"--window-size={width},{height}", f"--screenshot={png}", page.resolve().as_uri()]
+        [
+            f"--window-size={width},{height}",
+            "--virtual-time-budget=5000",
+            f"--screenshot={png}",
+            page.resolve().as_uri() + fragment,
+        ]
     )
     assert png.exists(), f"chromium wrote no screenshot for {page}"
     return png

@@ -29,7 +29,7 @@ def example_thread():
 
 
 def render(fg, tmp_path, name: str) -> np.ndarray:
-    page = tmp_path / f"{name}.html"
+    page = tmp_path / f"{name}.svg"  # the standalone SVG: geometry as laid out, no toolbar
     fg.save(page)
     height = int(re.search(r'height="(\d+)"', fg.svg).group(1))
     png = screenshot(page, tmp_path / f"{name}.png", width=WIDTH, height=height)
@@ -52,9 +52,9 @@ def test_flamegraph_is_not_blank_and_its_script_ran(tmp_path):
     background = (graph == np.array([250, 250, 250], np.uint8)).all(axis=2)
     assert background.mean() < 0.9, "the graph area is (almost) empty"
     assert len(np.unique(graph.reshape(-1, 3), axis=0)) > 50, "too few colours for a flame graph"
-    # the SVG ships empty labels; only the script fills them in
-    dom = dom_after_scripts(tmp_path / "icicle.html")
+    dom = dom_after_scripts(tmp_path / "icicle.svg")
     assert re.search(r"<text[^>]*>PyEval_EvalFrameDefault</text>", dom)
+    assert 'data-ready="1"' in dom  # the script ran
 
 
 @pytest.mark.parametrize("inverted", [False, True], ids=["icicle", "flame"])
@@ -85,7 +85,7 @@ def test_top_boxes_are_as_wide_as_their_totals(tmp_path, inverted):
 def test_diff_flamegraph_is_red_where_shares_grew_and_blue_where_they_shrank(tmp_path):
     t = example_thread()
     before = t.transform(T.DropFunction("PyObject_Malloc"))
-    fg = diff_flamegraph(before, t)  # Malloc's paths appear (grew); the rest shrank
+    fg = diff_flamegraph(before, t, color="path")  # Malloc's paths appear (grew); the rest shrank
     img = render(fg, tmp_path, "diff")
     flat = img.reshape(-1, 3).astype(int)
     red = (flat[:, 0] > 200) & (flat[:, 1] < 150) & (flat[:, 2] < 150)

@@ -199,6 +199,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="self",
         help="colour boxes by the change of their self (default) or total share",
     )
+    p.add_argument(
+        "--flamegraph-color",
+        choices=("function", "path"),
+        default="function",
+        help="the change of each function's share, as in the table (default), or of each call path's",
+    )
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument(
         "--header",
@@ -412,7 +418,9 @@ def _diff(args: argparse.Namespace) -> str:
 
         if len(before) != 1 or len(after) != 1:
             raise UsageError("--flamegraph compares one profile per side")
-        diff_flamegraph(before[0], after[0], by=args.flamegraph_by).save(args.flamegraph)
+        diff_flamegraph(
+            before[0], after[0], by=args.flamegraph_by, color=args.flamegraph_color
+        ).save(args.flamegraph)
     names = {
         side: sorted({t.name for t in ts}) for side, ts in (("before", before), ("after", after))
     }

@@ -11,6 +11,7 @@ Example
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import sys
@@ -120,3 +121,55 @@ def tree_text(
         )
         lines.append(text if len(text) <= width else text[: width - 1] + "…")
     return "\n".join(lines)
+
+
+def html_table(df: pl.DataFrame) -> str:
+    """An HTML table with the text table's formatting (shares as ``29.6%``, ms with thousands
+    separators), numbers right-aligned."""
+    numeric = [df.schema[c].is_numeric() for c in df.columns]
+    head = "".join(
+        f'<th style="text-align:{"right" if n else "left"}">{html.escape(c)}</th>'
+        for c, n in zip(df.columns, numeric)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td style="text-align:{"right" if n else "left"}">{html.escape(_cell(v, c))}</td>'
+            for v, c, n in zip(row, df.columns, numeric)
+        )
+        + "</tr>"
+        for row in df.iter_rows()
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+class Table:
+    """A result table for reading: ``profile_frames.table(df)`` shows ``rows`` rows (not
+    polars' 10) with shares as percentages, in a notebook (HTML) or a console (text). The
+    DataFrame is ``.df``.
+
+    >>> t = Table(pl.DataFrame({"function": ["f"], "self_pct": [29.641585]}))
+    >>> print(repr(t))
+    function  self_pct
+    --------  --------
+    f            29.6%
+    """
+
+    def __init__(self, df: pl.DataFrame, rows: int = 30) -> None:
+        self.df = df
+        self.rows = rows
+
+    def _shown(self) -> pl.DataFrame:
+        return self.df.head(self.rows) if self.rows else self.df
+
+    def _more(self) -> str:
+        hidden = self.df.height - self._shown().height
+        return f"… {hidden:,} more rows of {self.df.height:,}" if hidden > 0 else ""
+
+    def __repr__(self) -> str:
+        more = self._more()
+        return text_table(self._shown(), pretty=False) + (f"\n{more}" if more else "")
+
+    def _repr_html_(self) -> str:
+        more = self._more()
+        return html_table(self._shown()) + (f"<p>{html.escape(more)}</p>" if more else "")
