@@ -251,11 +251,20 @@ def _meta_number(
     )
 
 
+def _interval_ms(m: dict, name: str) -> float:
+    """``meta.interval`` in ms. vmprof-firefox-converter writes vmprof's sampling period in
+    seconds (0.004093 for samples 4.093 ms apart, which its sample times show): × 1000."""
+    interval = _meta_number(m, "interval", default=1.0, low=0.0, high=1e9, name=name)
+    if m.get("importedFrom") == "VMProf" and interval < 1.0:
+        return interval * 1000.0
+    return interval
+
+
 def _profile(parts: ProfileParts, *, fmt: str, version: int, name: str) -> Profile:
     m = parts.meta
     meta = Meta(
         product=str(m.get("product") or ""),
-        interval_ms=_meta_number(m, "interval", default=1.0, low=0.0, high=1e9, name=name),
+        interval_ms=_interval_ms(m, name),
         start_time=_meta_number(m, "startTime", default=0.0, low=-1e16, high=1e16, name=name),
         format=fmt,
         version=version,

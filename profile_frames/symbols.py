@@ -64,27 +64,63 @@ def parse_debug_id(value: str | None) -> tuple[str, int] | None:
         return None
 
 
+UNSYMBOLICATED = (
+    r"^(?:0x[0-9a-fA-F]+|<native symbol 0x[0-9a-fA-F]+>)$"  # samply, vmprof's converter
+)
+
+
 @dataclass
 class SymbolStatus:
-    """How many native frames (frames with a library) have real names."""
+    """How many native frames (frames with a library, or named by an address) have real
+    names; ``by_library``: per library, its native frames, the unsymbolicated ones and the
+    share of all threads' sample weight whose leaf is an unsymbolicated function."""
 
     native_frames: int
     unsymbolicated: int
+    by_library: pl.DataFrame | None = None
 
     @property
     def symbolicated(self) -> int:
         return self.native_frames - self.unsymbolicated
 
 
-def symbol_status(profile: Profile) -> SymbolStatus:
-    """Count native frames whose function is still named ``0x…``."""
-    frames = profile.frames.filter(pl.col("lib").is_not_null())
-    names = (
-        profile.funcs["name"].gather(frames["func"])
-        if frames.height
-        else pl.Series([], dtype=pl.String)
+def symbol_status(profile: Profile, *, weights: bool = False) -> SymbolStatus:
+    """Count native frames whose function is still an address (``0x…`` or ``<native symbol
+    0x…>``); with ``weights``, also the per-library table (it tallies every thread)."""
+    funcs = profile.funcs.select(
+        "name",
+        pl.col("library").fill_null("(none)"),
+        unsym=pl.col("name").str.contains(UNSYMBOLICATED).fill_null(False),
     )
-    return SymbolStatus(frames.height, int(names.str.starts_with("0x").sum()))
+    frames = pl.DataFrame({"func": profile.frames["func"], "lib": profile.frames["lib"]}).join(
+        funcs.with_row_index("func").with_columns(pl.col("func").cast(pl.Int32)),
+        on="func",
+        how="left",
+    )
+    native = frames.filter(pl.col("lib").is_not_null() | pl.col("unsym"))
+    status = SymbolStatus(native.height, int(native["unsym"].sum()))
+    if not weights:
+        return status
+    per_lib = native.group_by("library").agg(
+        pl.len().alias("native_frames"), pl.col("unsym").sum().alias("unsymbolicated_frames")
+    )
+    fn = profile.functions()
+    total = float(fn["self"].sum()) or 1.0
+    leaf = fn.with_columns(
+        pl.col("library").fill_null("(none)"),
+        unsym=pl.col("function").str.contains(UNSYMBOLICATED).fill_null(False),
+    )
+    share = (
+        leaf.filter("unsym")
+        .group_by("library")
+        .agg((pl.col("self").sum() * 100.0 / total).alias("unsymbolicated_self_pct"))
+    )
+    status.by_library = (
+        per_lib.join(share, on="library", how="left")
+        .with_columns(pl.col("unsymbolicated_self_pct").fill_null(0.0))
+        .sort(["unsymbolicated_self_pct", "unsymbolicated_frames"], descending=True)
+    )
+    return status
 
 
 def _read_sidecar(path: Path) -> dict:

@@ -196,3 +196,42 @@ def test_diff_columns_are_consistent(capsys, tmp_path):
     assert "50.0%" in first and "50.0000" not in out  # shares as percentages in every column
     code, out, _ = _run(capsys, "diff", str(a), "--after", str(b), "--summary")
     assert "| function | library | before | after | change |" in out
+
+
+VMPROF = (
+    Path(__file__).resolve().parent.parent.parent
+    / "shared"
+    / "fixtures"
+    / "profiles"
+    / "other-producers"
+    / "vmprof-0.6-linux-python.json"
+)
+needs_vmprof = pytest.mark.skipif(
+    not VMPROF.exists(), reason="the shared fixtures (../shared/fixtures) are not here"
+)
+
+
+@needs_vmprof
+def test_vmprof_ms_use_the_real_sampling_period(capsys):
+    """vmprof-firefox-converter writes the period in seconds (0.004093): the ms columns use
+    4.093 ms per sample, which the sample times confirm."""
+    p = profile_frames.load(VMPROF)
+    assert p.meta.interval_ms == pytest.approx(4.093)
+    t = p.thread(0)
+    spacing = (t.samples["time"].max() - t.samples["time"].min()) / (t.n_samples - 1)
+    assert spacing / p.threads.height == pytest.approx(4.093, rel=0.05)  # 3 threads take turns
+    row = t.functions().row(0, named=True)
+    assert row["self_ms"] == pytest.approx(row["self"] * 4.093)
+
+
+@needs_vmprof
+def test_info_counts_native_symbol_placeholders_per_library(capsys):
+    code, out, _ = _run(capsys, "info", str(VMPROF), "--format", "json")
+    doc = json.loads(out)
+    assert doc["unsymbolicated_frames"] == 205  # '<native symbol 0x…>' funcs (fixture README)
+    first = doc["unsymbolicated_by_library"][0]
+    assert first["unsymbolicated_frames"] == 205 and first["unsymbolicated_self_pct"] > 50
+    code, out, _ = _run(capsys, "info", str(VMPROF))
+    assert (
+        "unsymbolicated (named by an address): 205" in out and "of the samples' self weight" in out
+    )

@@ -508,7 +508,20 @@ def run(args: argparse.Namespace) -> str:
         from ..symbols import symbol_status
 
         status = symbol_status(profile)
-        line = f"native frames: {status.native_frames:,}, unsymbolicated (named 0x…): {status.unsymbolicated:,}"
+        if status.unsymbolicated:  # where the addresses are, and how much time they hold
+            status = symbol_status(profile, weights=True)
+        line = f"native frames: {status.native_frames:,}, unsymbolicated (named by an address): {status.unsymbolicated:,}"
+        unsym = (
+            status.by_library.filter(pl.col("unsymbolicated_frames") > 0)
+            if status.by_library is not None
+            else None
+        )
+        if unsym is not None and unsym.height:
+            line += "".join(
+                f"\n  {r['library']}: {r['unsymbolicated_frames']:,} of {r['native_frames']:,} frames, "
+                f"{r['unsymbolicated_self_pct']:.1f}% of the samples' self weight"
+                for r in unsym.head(10).iter_rows(named=True)
+            )
         threads = _info_threads(profile.threads, args)
         if args.format == "json":
             return json_document(
@@ -518,6 +531,7 @@ def run(args: argparse.Namespace) -> str:
                 threads_total=profile.threads.height,
                 native_frames=status.native_frames,
                 unsymbolicated_frames=status.unsymbolicated,
+                unsymbolicated_by_library=unsym.to_dicts() if unsym is not None else [],
             )
         if args.format == "csv":
             return _emit(threads, args)
