@@ -14,6 +14,7 @@ Example
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 from collections.abc import Callable
@@ -237,6 +238,18 @@ class Thread:
         from .analysis.calltree import call_tree
 
         return call_tree(self, inverted=inverted)
+
+    def lines(self, function: Any) -> pl.DataFrame:
+        """Self and total per source line of ``function`` (see :mod:`.analysis.lines`)."""
+        from .analysis.lines import lines
+
+        return lines(self, function)
+
+    def addresses(self, function: Any) -> pl.DataFrame:
+        """Self and total per address of ``function``'s frames."""
+        from .analysis.lines import addresses
+
+        return addresses(self, function)
 
     def callers(self, function: Any) -> pl.DataFrame:
         """Direct callers of ``function`` with the weight that flows through each."""
@@ -600,6 +613,19 @@ class Profile:
         from .symbols import symbol_status
 
         return symbol_status(self).unsymbolicated
+
+    def symbolicate(self, *, search_path: Any = (), server: str | None = None) -> Profile:
+        """A new profile with native functions named, inlined frames and lines, from the
+        binaries on this machine (``search_path`` folders, recorded paths, /usr/lib/debug) or
+        a symbol server (``server``: the Firefox Profiler's /symbolicate/v5 API). The new
+        profile's ``symbolication`` is the report (per library: the file used, or why none)."""
+        from .symbolication import symbolicate
+
+        out, report = symbolicate(self, search_path=list(search_path), server=server)
+        if out is self:
+            out = copy.copy(self)
+        out.symbolication = report
+        return out
 
     def save(self, path: str, *, format: str = "parquet") -> None:
         """Save the canonical tables as a folder (Parquet or Arrow IPC); ``load(path)`` reopens it."""

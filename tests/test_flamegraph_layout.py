@@ -5,8 +5,8 @@ uncompressed bytes."""
 from __future__ import annotations
 
 import colorsys
-import importlib
 import gzip
+import importlib
 import re
 
 import polars as pl

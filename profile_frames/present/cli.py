@@ -49,6 +49,20 @@ def _common(p: argparse.ArgumentParser, *, thread: bool = True, formats: bool = 
         default=None,
         help="progress bar (default: on a terminal)",
     )
+    p.add_argument(
+        "--symbols-from",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="name native functions from the binaries in DIR (and their recorded paths, "
+        "/usr/lib/debug); repeatable",
+    )
+    p.add_argument(
+        "--symbol-server",
+        metavar="URL",
+        help="name native functions through a symbol server (the Firefox Profiler's API, "
+        "e.g. samply load's)",
+    )
     if thread:
         p.add_argument(
             "-t",
@@ -174,6 +188,12 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=f"direct {name} of a function")
         _common(p)
         p.add_argument("function", help="function name, lib!name, /regex/ or func index")
+    p = sub.add_parser(
+        "annotate", help="time per source line of a function (its source, when readable)"
+    )
+    _common(p)
+    p.add_argument("function", help="function name, lib!name, /regex/ or func index")
+    p.add_argument("--context", type=int, default=2, help="source lines around the sampled ones")
     p = sub.add_parser("diff", help="compare two profiles (or lists of repetitions)")
     p.add_argument("before", nargs="+", help="baseline profile(s); repetitions allowed")
     p.add_argument("--after", nargs="+", required=True, help="changed profile(s)")
@@ -266,9 +286,18 @@ def _load(args: argparse.Namespace) -> Profile:
         source = args.profile
     keys = getattr(args, "thread", None)
     if not keys or getattr(args, "all_threads", False):
-        return load(source, progress=args.progress)
-    # decode only the threads the keys name (the others' sample arrays are skipped)
-    return load(source, progress=args.progress, threads=[_thread_key(k) for k in keys])
+        profile = load(source, progress=args.progress)
+    else:  # decode only the threads the keys name (the others' sample arrays are skipped)
+        profile = load(source, progress=args.progress, threads=[_thread_key(k) for k in keys])
+    if args.symbols_from or args.symbol_server:
+        try:
+            profile = profile.symbolicate(search_path=args.symbols_from, server=args.symbol_server)
+        except (ConnectionError, ImportError) as e:
+            raise UsageError(str(e)) from None
+        for found in profile.symbolication.libraries:
+            if found.path is None and not found.note.startswith("not found"):
+                print(f"profile-frames: symbols: {found.library}: {found.note}", file=sys.stderr)
+    return profile
 
 
 def _thread_key(key: str) -> int | str:
@@ -583,6 +612,13 @@ def run(args: argparse.Namespace) -> str:
         return _emit(df.drop("func"), args, **ctx)
     if args.command == "export":
         return _export(profile, thread, args)
+    if args.command == "annotate":
+        from .annotate import annotate_text
+
+        by_line = thread.lines(_function_arg(args.function))
+        if args.format != "table":
+            return _emit(by_line, args, **ctx)
+        return annotate_text(thread, _function_arg(args.function), by_line, context=args.context)
     if args.command == "flamegraph":
         from .flamegraph import flamegraph
 
