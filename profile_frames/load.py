@@ -89,6 +89,7 @@ def load(
     threads: ThreadKeys = None,
     progress: bool | None = None,
     symbols: str | os.PathLike | bool | None = None,
+    symbolicate: bool | str | Sequence[str | os.PathLike] | None = None,
 ) -> Profile:
     """Load a profile from a path, bytes or a binary file object (pipes work too), or reopen a
     folder written by :meth:`Profile.save`.
@@ -98,6 +99,9 @@ def load(
     bytes-read bar on stderr (default: only on a terminal, and only after ~1 s). ``symbols`` is a
     samply ``.syms.json`` sidecar to apply; by default one beside a profile path
     (``profile.json.gz`` → ``profile.json.syms.json``) is applied automatically; ``False`` skips it.
+    ``symbolicate`` names native frames after loading (``Profile.symbolicate``): ``True`` from
+    the binaries on this machine, a list of folders to search too, or a symbol server's URL
+    (``http://…``).
     """
     keys = _keys(threads)
     if is_saved_profile(source):
@@ -137,6 +141,14 @@ def load(
     sidecar = _sidecar_for(source, symbols)
     if sidecar is not None:
         profile = apply_sidecar(profile, sidecar)
+    if symbolicate:
+        if isinstance(symbolicate, str) and symbolicate.startswith(("http://", "https://")):
+            profile = profile.symbolicate(server=symbolicate)
+        elif symbolicate is True:
+            profile = profile.symbolicate()
+        else:
+            folders = [symbolicate] if isinstance(symbolicate, (str, os.PathLike)) else symbolicate
+            profile = profile.symbolicate(search_path=list(folders))
     return profile
 
 

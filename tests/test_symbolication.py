@@ -287,6 +287,17 @@ def test_names_inlined_frames_and_lines_equal_addr2line(programs, tmp_path, lang
     assert named.thread(0).functions()["self"].sum() == raw.thread(0).functions()["self"].sum()
 
 
+def test_load_symbolicates_when_asked(programs, tmp_path):
+    tmp, c, _ = programs
+    path = tmp_path / "p.json"
+    path.write_bytes(_profile(c, _c_stacks(c), _build_id(c)))
+    direct = profile_frames.load(path).symbolicate(search_path=[tmp])
+    for option in ([str(tmp)], str(tmp)):
+        loaded = profile_frames.load(path, symbolicate=option)
+        assert loaded.thread(0).functions().equals(direct.thread(0).functions())
+    assert profile_frames.load(path).thread(0).functions()["function"].str.starts_with("0x").all()
+
+
 def test_a_binary_with_another_build_id_is_not_used(programs, tmp_path):
     tmp, c, _ = programs
     path = tmp_path / "p.json"

@@ -32,7 +32,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -310,6 +309,8 @@ class CheckReport:
 
     def junit_xml(self) -> str:
         """JUnit XML: one testsuite, one testcase per rule (failure or error with evidence)."""
+        import xml.etree.ElementTree as ET
+
         suite = ET.Element(
             "testsuite",
             name="profile-frames check",

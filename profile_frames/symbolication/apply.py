@@ -12,9 +12,11 @@ Example
 -------
 >>> import profile_frames
 >>> p = profile_frames.load(profile_frames.example_path())
->>> q, report = symbolicate(p, search_path=[])  # nothing to find: same numbers
->>> q.thread(1).functions().equals(p.thread(1).functions()), report.resolved_frames
-(True, 0)
+>>> q, report = symbolicate(p)  # the libraries this machine has (with matching build ids)
+>>> q.thread(1).functions()["self"].sum() == p.thread(1).functions()["self"].sum()
+True
+>>> report.summary().splitlines()[0].endswith("inlined frames added)")
+True
 """
 
 from __future__ import annotations
