@@ -117,6 +117,38 @@ TREE = (
 )
 
 
+def frame_table(
+    n: int, *, category: int = 0, lib: list[int], address: list[int] | None = None
+) -> dict:
+    """A frameTable with one frame per func (frame i is func i)."""
+    return {
+        "length": n,
+        "func": list(range(n)),
+        "category": [category] * n,
+        "subcategory": [0] * n,
+        "address": address if address is not None else [-1] * n,
+        "inlineDepth": [0] * n,
+        "line": [None] * n,
+        "column": [None] * n,
+        "nativeSymbol": [None] * n,
+        "lib": lib,
+    }
+
+
+def func_table(n: int, *, resource: list[int]) -> dict:
+    """A funcTable whose func i is named by string i."""
+    return {
+        "length": n,
+        "name": list(range(n)),
+        "isJS": [False] * n,
+        "relevantForJS": [False] * n,
+        "resource": resource,
+        "source": [None] * n,
+        "lineNumber": [None] * n,
+        "columnNumber": [None] * n,
+    }
+
+
 def _flatten(tree: tuple) -> tuple[list[str], list[str], list[int | None], list[int]]:
     """Functions, libraries, and the stack table (prefix, func) of ``tree``."""
     names: list[str] = []
@@ -199,28 +231,8 @@ def _profile(
     n = len(names)
     shared = {
         "stackTable": {"length": len(func), "prefix": prefix, "frame": func},
-        "frameTable": {
-            "length": n,
-            "func": list(range(n)),
-            "category": [1] * n,
-            "subcategory": [0] * n,
-            "address": [-1] * n,
-            "inlineDepth": [0] * n,
-            "line": [None] * n,
-            "column": [None] * n,
-            "nativeSymbol": [None] * n,
-            "lib": [lib_names.index(b) for b in libs],
-        },
-        "funcTable": {
-            "length": n,
-            "name": list(range(n)),
-            "isJS": [False] * n,
-            "relevantForJS": [False] * n,
-            "resource": [lib_names.index(b) for b in libs],
-            "source": [None] * n,
-            "lineNumber": [None] * n,
-            "columnNumber": [None] * n,
-        },
+        "frameTable": frame_table(n, category=1, lib=[lib_names.index(b) for b in libs]),
+        "funcTable": func_table(n, resource=[lib_names.index(b) for b in libs]),
         "resourceTable": {
             "length": len(lib_names),
             "lib": list(range(len(lib_names))),

@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from .series import frame_table, func_table
+
 DEFAULT_LIBRARY = "/usr/lib/x86_64-linux-gnu/libc.so.6"
 
 
@@ -41,57 +43,51 @@ def build_id(path: str) -> str:
     return m.group(1) if m else ""
 
 
-def profile_json(path: str, n: int, seed: int = 0) -> bytes:
-    start, size = text_section(path)
-    addresses = sorted(random.Random(seed).sample(range(start, start + size), min(n, size)))
-    k = len(addresses)
-    name = Path(path).name
+def native_profile(binary: Path, stacks: list[list[int]], build_id: str) -> bytes:
+    """A processed profile: one sample per stack (root-first library-relative addresses of
+    ``binary``), its frames unsymbolicated (named by their address, as samply writes them)."""
+    addresses = sorted({a for s in stacks for a in s})
+    frame_of = {a: i for i, a in enumerate(addresses)}
+    prefix, frame, stack_ids = [], [], {}
+    sample_stacks = []
+    for s in stacks:
+        parent = None
+        for a in s:
+            key = (parent, a)
+            if key not in stack_ids:
+                stack_ids[key] = len(frame)
+                prefix.append(parent)
+                frame.append(frame_of[a])
+            parent = stack_ids[key]
+        sample_stacks.append(parent)
+    n = len(addresses)
+    strings = [hex(a) for a in addresses] + [binary.name]
     doc = {
         "meta": {
             "version": 24,
             "preprocessedProfileVersion": 70,
             "interval": 1.0,
             "startTime": 0,
-            "product": "symbols-benchmark",
+            "product": "test",
             "categories": [{"name": "Other", "color": "grey", "subcategories": ["Other"]}],
         },
         "libs": [
             {
-                "name": name,
-                "path": path,
-                "debugName": name,
-                "debugPath": path,
+                "name": binary.name,
+                "path": str(binary),
+                "debugName": binary.name,
+                "debugPath": str(binary),
                 "breakpadId": "0" * 33,
-                "codeId": build_id(path),
+                "codeId": build_id,
                 "arch": "x86_64",
             }
         ],
         "shared": {
-            "stackTable": {"length": k, "prefix": [None] * k, "frame": list(range(k))},
-            "frameTable": {
-                "length": k,
-                "func": list(range(k)),
-                "category": [0] * k,
-                "subcategory": [0] * k,
-                "address": addresses,
-                "inlineDepth": [0] * k,
-                "line": [None] * k,
-                "column": [None] * k,
-                "nativeSymbol": [None] * k,
-                "lib": [0] * k,
-            },
-            "funcTable": {
-                "length": k,
-                "name": list(range(k)),
-                "isJS": [False] * k,
-                "relevantForJS": [False] * k,
-                "resource": [0] * k,
-                "source": [None] * k,
-                "lineNumber": [None] * k,
-                "columnNumber": [None] * k,
-            },
-            "resourceTable": {"length": 1, "lib": [0], "name": [k], "host": [None], "type": [1]},
-            "stringArray": [hex(a) for a in addresses] + [name],
+            "stackTable": {"length": len(frame), "prefix": prefix, "frame": frame},
+            "frameTable": frame_table(n, lib=[0] * n, address=addresses),
+            "funcTable": func_table(n, resource=[0] * n),
+            "resourceTable": {"length": 1, "lib": [0], "name": [n], "host": [None], "type": [1]},
+            "stringArray": strings,
         },
         "threads": [
             {
@@ -99,12 +95,12 @@ def profile_json(path: str, n: int, seed: int = 0) -> bytes:
                 "isMainThread": True,
                 "pid": "1",
                 "tid": "1",
-                "processName": "bench",
+                "processName": "t",
                 "samples": {
-                    "length": k,
+                    "length": len(stacks),
                     "weightType": "samples",
-                    "stack": list(range(k)),
-                    "time": [float(i) for i in range(k)],
+                    "stack": sample_stacks,
+                    "time": [float(i) for i in range(len(stacks))],
                     "weight": None,
                 },
                 "markers": {
@@ -120,6 +116,13 @@ def profile_json(path: str, n: int, seed: int = 0) -> bytes:
         ],
     }
     return json.dumps(doc).encode()
+
+
+def profile_json(path: str, n: int, seed: int = 0) -> bytes:
+    """A profile with a sample at each of ``n`` distinct addresses of ``path``'s ``.text``."""
+    start, size = text_section(path)
+    addresses = sorted(random.Random(seed).sample(range(start, start + size), min(n, size)))
+    return native_profile(Path(path), [[a] for a in addresses], build_id(path))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -197,20 +197,12 @@ def apply_sidecar(profile: Profile, path: str | os.PathLike) -> Profile:
     return _regroup(profile, new_name, new_file, new_line)
 
 
-def _regroup(profile: Profile, names: list, files: list, lines: list) -> Profile:
-    """New funcs per (library, symbol name); frames point at them; old funcs stay orphaned."""
-    frames = profile.frames
-    funcs = profile.funcs
-    hits = pl.DataFrame(
-        {"frame": np.arange(frames.height), "name": names, "file": files, "line": lines},
-        schema={"frame": pl.Int64, "name": pl.String, "file": pl.String, "line": pl.Int32},
-    ).filter(pl.col("name").is_not_null())
-    if hits.height == 0:
-        return profile
-    hits = hits.with_columns(
-        library=funcs["library"].gather(frames["func"].gather(hits["frame"])),
-        resource=funcs["resource"].gather(frames["func"].gather(hits["frame"])),
-    )
+def funcs_for_names(
+    funcs: pl.DataFrame, hits: pl.DataFrame, key: str
+) -> tuple[np.ndarray, np.ndarray, pl.DataFrame]:
+    """One new func per (library, name) of ``hits`` (columns ``key``, name, file, line,
+    library, resource), appended to ``funcs``: the ``key`` values, their new func, and the
+    grown func table (the old funcs stay, orphaned where nothing points at them any more)."""
     new_funcs = (
         hits.group_by("library", "name", maintain_order=True)
         .agg(
@@ -226,8 +218,6 @@ def _regroup(profile: Profile, names: list, files: list, lines: list) -> Profile
         how="left",
         nulls_equal=True,
     )
-    func = frames["func"].to_numpy().copy()
-    func[hits["frame"].to_numpy()] = hits["new_func"].to_numpy()
     extra = new_funcs.select(
         "name",
         "library",
@@ -238,7 +228,27 @@ def _regroup(profile: Profile, names: list, files: list, lines: list) -> Profile
         pl.lit(False).alias("relevant_for_js"),
         "resource",
     ).cast(dict(funcs.schema))
+    return hits[key].to_numpy(), hits["new_func"].to_numpy(), pl.concat([funcs, extra])
+
+
+def _regroup(profile: Profile, names: list, files: list, lines: list) -> Profile:
+    """New funcs per (library, symbol name); frames point at them; old funcs stay orphaned."""
+    frames = profile.frames
+    funcs = profile.funcs
+    hits = pl.DataFrame(
+        {"frame": np.arange(frames.height), "name": names, "file": files, "line": lines},
+        schema={"frame": pl.Int64, "name": pl.String, "file": pl.String, "line": pl.Int32},
+    ).filter(pl.col("name").is_not_null())
+    if hits.height == 0:
+        return profile
+    hits = hits.with_columns(
+        library=funcs["library"].gather(frames["func"].gather(hits["frame"])),
+        resource=funcs["resource"].gather(frames["func"].gather(hits["frame"])),
+    )
+    rows, new_func, grown = funcs_for_names(funcs, hits, "frame")
+    func = frames["func"].to_numpy().copy()
+    func[rows] = new_func
     named = copy.copy(profile)  # the tables are immutable; only the two replaced ones differ
-    named.funcs = pl.concat([funcs, extra])
+    named.funcs = grown
     named.frames = frames.with_columns(func=pl.Series(func, dtype=pl.Int32))
     return named

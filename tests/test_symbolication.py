@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 
 import profile_frames
+from benchmarks.symbols import native_profile
 
 pytest.importorskip("symbolic", reason="pip install -e '.[test]' (symbolic)")
 pytest.importorskip("cxxfilt", reason="pip install -e '.[test]' (cxxfilt)")
@@ -108,101 +109,6 @@ def addr2line(binary: Path, address: int) -> list[tuple[str, str | None, int | N
     return chain[::-1]
 
 
-def _profile(binary: Path, stacks: list[list[int]], build_id: str) -> bytes:
-    """A processed profile: one sample per stack (root-first library-relative addresses of
-    ``binary``), its frames unsymbolicated (named by their address, as samply writes them)."""
-    addresses = sorted({a for s in stacks for a in s})
-    frame_of = {a: i for i, a in enumerate(addresses)}
-    prefix, frame, stack_ids = [], [], {}
-    sample_stacks = []
-    for s in stacks:
-        parent = None
-        for a in s:
-            key = (parent, a)
-            if key not in stack_ids:
-                stack_ids[key] = len(frame)
-                prefix.append(parent)
-                frame.append(frame_of[a])
-            parent = stack_ids[key]
-        sample_stacks.append(parent)
-    n = len(addresses)
-    strings = [hex(a) for a in addresses] + [binary.name]
-    doc = {
-        "meta": {
-            "version": 24,
-            "preprocessedProfileVersion": 70,
-            "interval": 1.0,
-            "startTime": 0,
-            "product": "test",
-            "categories": [{"name": "Other", "color": "grey", "subcategories": ["Other"]}],
-        },
-        "libs": [
-            {
-                "name": binary.name,
-                "path": str(binary),
-                "debugName": binary.name,
-                "debugPath": str(binary),
-                "breakpadId": "0" * 33,
-                "codeId": build_id,
-                "arch": "x86_64",
-            }
-        ],
-        "shared": {
-            "stackTable": {"length": len(frame), "prefix": prefix, "frame": frame},
-            "frameTable": {
-                "length": n,
-                "func": list(range(n)),
-                "category": [0] * n,
-                "subcategory": [0] * n,
-                "address": addresses,
-                "inlineDepth": [0] * n,
-                "line": [None] * n,
-                "column": [None] * n,
-                "nativeSymbol": [None] * n,
-                "lib": [0] * n,
-            },
-            "funcTable": {
-                "length": n,
-                "name": list(range(n)),
-                "isJS": [False] * n,
-                "relevantForJS": [False] * n,
-                "resource": [0] * n,
-                "source": [None] * n,
-                "lineNumber": [None] * n,
-                "columnNumber": [None] * n,
-            },
-            "resourceTable": {"length": 1, "lib": [0], "name": [n], "host": [None], "type": [1]},
-            "stringArray": strings,
-        },
-        "threads": [
-            {
-                "name": "main",
-                "isMainThread": True,
-                "pid": "1",
-                "tid": "1",
-                "processName": "t",
-                "samples": {
-                    "length": len(stacks),
-                    "weightType": "samples",
-                    "stack": sample_stacks,
-                    "time": [float(i) for i in range(len(stacks))],
-                    "weight": None,
-                },
-                "markers": {
-                    "length": 0,
-                    "name": [],
-                    "startTime": [],
-                    "endTime": [],
-                    "phase": [],
-                    "category": [],
-                    "data": [],
-                },
-            }
-        ],
-    }
-    return json.dumps(doc).encode()
-
-
 def _chains(profile, binary_name: str) -> list[list[tuple[str, str | None, int | None]]]:
     """Per sample, the root-first (function, file, line) of its stack."""
     t = profile.thread(0)
@@ -268,7 +174,7 @@ def test_names_inlined_frames_and_lines_equal_addr2line(programs, tmp_path, lang
         twice_ret = _return_address(cpp, "twice", "norm2")
         stacks = [[main_ret, twice_ret, _inlined_leaf(cpp, "norm2")]] * 4
     path = tmp_path / "p.json"
-    path.write_bytes(_profile(binary, stacks, _build_id(binary)))
+    path.write_bytes(native_profile(binary, stacks, _build_id(binary)))
     raw = profile_frames.load(path)
     assert raw.thread(0).functions()["function"].str.starts_with("0x").all()
     named = raw.symbolicate(search_path=[tmp])
@@ -290,7 +196,7 @@ def test_names_inlined_frames_and_lines_equal_addr2line(programs, tmp_path, lang
 def test_load_symbolicates_when_asked(programs, tmp_path):
     tmp, c, _ = programs
     path = tmp_path / "p.json"
-    path.write_bytes(_profile(c, _c_stacks(c), _build_id(c)))
+    path.write_bytes(native_profile(c, _c_stacks(c), _build_id(c)))
     direct = profile_frames.load(path).symbolicate(search_path=[tmp])
     for option in ([str(tmp)], str(tmp)):
         loaded = profile_frames.load(path, symbolicate=option)
@@ -301,7 +207,7 @@ def test_load_symbolicates_when_asked(programs, tmp_path):
 def test_a_binary_with_another_build_id_is_not_used(programs, tmp_path):
     tmp, c, _ = programs
     path = tmp_path / "p.json"
-    path.write_bytes(_profile(c, _c_stacks(c), "00" * 20))
+    path.write_bytes(native_profile(c, _c_stacks(c), "00" * 20))
     named = profile_frames.load(path).symbolicate(search_path=[tmp])
     note = named.symbolication.libraries[0].note
     assert note.startswith("build id differs") and _build_id(c) in note
@@ -311,7 +217,7 @@ def test_a_binary_with_another_build_id_is_not_used(programs, tmp_path):
 def test_lines_add_up_to_the_function(programs, tmp_path):
     tmp, c, _ = programs
     path = tmp_path / "p.json"
-    path.write_bytes(_profile(c, _c_stacks(c), _build_id(c)))
+    path.write_bytes(native_profile(c, _c_stacks(c), _build_id(c)))
     t = profile_frames.load(path).symbolicate(search_path=[tmp]).thread(0)
     by_line = t.lines("work")
     fn = t.functions().filter(pl.col("function") == "work").row(0, named=True)
@@ -360,7 +266,7 @@ def test_symbol_server_client(programs, tmp_path, monkeypatch):
     tmp, c, _ = programs
     stacks = _c_stacks(c)
     path = tmp_path / "p.json"
-    path.write_bytes(_profile(c, stacks, _build_id(c)))
+    path.write_bytes(native_profile(c, stacks, _build_id(c)))
     handler = type("H", (_Server,), {"binary": c, "requests": []})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -385,7 +291,7 @@ def test_cli_annotate_and_symbols_from(programs, tmp_path, capsys):
 
     tmp, c, _ = programs
     path = tmp_path / "p.json"
-    path.write_bytes(_profile(c, _c_stacks(c), _build_id(c)))
+    path.write_bytes(native_profile(c, _c_stacks(c), _build_id(c)))
     assert cli(["top", str(path), "--symbols-from", str(tmp), "-n", "3", "--format", "csv"]) == 0
     out = capsys.readouterr().out
     assert "work" in out or "square" in out

@@ -214,10 +214,8 @@ def duckdb_compare(
     confidence: float = 0.95,
 ) -> pl.DataFrame:
     """:meth:`Dataset.compare` computed by DuckDB (sets as label values)."""
-    sums = duckdb_query(
-        dataset, "compare_sums", thread=thread, before=before, after=after, value=value
-    )
-    return _compare(sums, confidence)
+    options = {"thread": thread, "before": before, "after": after, "value": value}
+    return _compare(duckdb_query(dataset, "compare_sums", **options), confidence)
 
 
 def spark_compare(
@@ -231,7 +229,5 @@ def spark_compare(
     confidence: float = 0.95,
 ) -> pl.DataFrame:
     """:meth:`Dataset.compare` computed by Spark (sets as label values)."""
-    sums = spark_query(
-        spark, dataset, "compare_sums", thread=thread, before=before, after=after, value=value
-    )
-    return _compare(sums, confidence)
+    options = {"thread": thread, "before": before, "after": after, "value": value}
+    return _compare(spark_query(spark, dataset, "compare_sums", **options), confidence)

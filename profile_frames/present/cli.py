@@ -38,6 +38,15 @@ class UsageError(Exception):
     """A bad option value (reported as one line, exit code 2)."""
 
 
+def _header_option(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument(
+        "--header",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=f"first line: {what} (default: on a terminal)",
+    )
+
+
 def _common(p: argparse.ArgumentParser, *, thread: bool = True, formats: bool = True) -> None:
     p.add_argument("profile", nargs="?", help="profile file (.json, .json.gz, .jslb; - for stdin)")
     p.add_argument(
@@ -142,12 +151,7 @@ def _common(p: argparse.ArgumentParser, *, thread: bool = True, formats: bool = 
         )
     if formats:
         p.add_argument("--format", choices=FORMATS, default="table")
-        p.add_argument(
-            "--header",
-            action=argparse.BooleanOptionalAction,
-            default=None,
-            help="first line: the profile and thread analysed (default: on a terminal)",
-        )
+        _header_option(p, "the profile and thread analysed")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -226,12 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the change of each function's share, as in the table (default), or of each call path's",
     )
     p.add_argument("--format", choices=FORMATS, default="table")
-    p.add_argument(
-        "--header",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="first line: the threads compared (default: on a terminal)",
-    )
+    _header_option(p, "the threads compared")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
     p = sub.add_parser(
         "export", help="write folded stacks, speedscope JSON, pprof profile.proto or Parquet"

@@ -30,6 +30,7 @@ import numpy as np
 import polars as pl
 
 from ..stack_sums import StackCounts
+from ..symbols import funcs_for_names
 from .binaries import Found, Frame, Symbols, find_binary
 
 if TYPE_CHECKING:
@@ -165,30 +166,9 @@ def expand(profile: Profile, chains: dict[int, list[Frame]]) -> Profile:
             "resource": pl.Int32,
         },
     ).filter(pl.col("name").is_not_null())
-    new_funcs = (
-        hits.group_by("library", "name", maintain_order=True)
-        .agg(
-            pl.col("file").drop_nulls().first(),
-            pl.col("line").drop_nulls().min(),
-            pl.col("resource").first(),
-        )
-        .with_row_index("new_func", offset=funcs.height)
-    )
-    hits = hits.join(
-        new_funcs.select("library", "name", "new_func"), on=["library", "name"], nulls_equal=True
-    )
+    rows, new_func, grown = funcs_for_names(funcs, hits, "row")
     func = new_frames["func"].to_numpy().copy()
-    func[hits["row"].to_numpy()] = hits["new_func"].to_numpy()
-    extra = new_funcs.select(
-        "name",
-        "library",
-        "file",
-        "line",
-        pl.lit(None, pl.Int32).alias("column"),
-        pl.lit(False).alias("is_js"),
-        pl.lit(False).alias("relevant_for_js"),
-        "resource",
-    ).cast(dict(funcs.schema))
+    func[rows] = new_func
     # stacks: each old stack becomes a chain as long as its frame's
     frame_of = stacks["frame"].to_numpy().astype(np.int64)
     s_len = length[frame_of]
@@ -214,7 +194,7 @@ def expand(profile: Profile, chains: dict[int, list[Frame]]) -> Profile:
         markers=profile._markers,
         stacks=new_stacks,
         frames=new_frames.with_columns(func=pl.Series(func, dtype=pl.Int32)),
-        funcs=pl.concat([funcs, extra]),
+        funcs=grown,
         native_symbols=profile.native_symbols,
         source=profile.source,
         stack_counts=[
