@@ -98,4 +98,5 @@ def no_match_message(
         )
     else:
         heading = "threads"
-    return f"{text} {heading}:\n" + "\n".join(listing)
+    sep = " " if text.endswith("?") else "; "
+    return f"{text}{sep}{heading}:\n" + "\n".join(listing)
