@@ -132,7 +132,8 @@ def test_notebook_page_screenshot_is_a_flame_graph(page, tmp_path):
     assert len(np.unique(img.reshape(-1, 3), axis=0)) > 80  # boxes in many colours, not blank
 
 
-def test_progress_shows_in_a_notebook(tmp_path):
+def test_progress_shows_in_a_notebook(tmp_path, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)  # progress is quiet in CI; the kernel inherits this
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_code_cell(
