@@ -148,3 +148,12 @@ def test_progress_shows_in_a_notebook(tmp_path, monkeypatch):
     # one line, updated in place (nbclient applies the updates to it): it ends as "done"
     assert len(shown) == 1 and shown[0]["data"]["text/plain"].startswith("loading: done in")
     assert not any(o.output_type == "stream" for o in nb.cells[0].outputs)  # nothing on stderr
+
+
+def test_progress_is_quiet_in_ci_and_scripts(monkeypatch):
+    from profile_frames.progress import ProgressBar
+
+    monkeypatch.setenv("CI", "true")
+    assert not ProgressBar(total=1).enabled
+    monkeypatch.delenv("CI")
+    assert ProgressBar(total=1).enabled == __import__("sys").stderr.isatty()  # not a notebook here

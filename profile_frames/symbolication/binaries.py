@@ -138,12 +138,20 @@ class Symbols:
         self.has_lines = "debug" in self.obj.features
 
     def frames(self, addresses: Iterable[int]) -> list[list[Frame]]:
+        """Inline chains, outermost first (threads do not help: the time is in building
+        symbolic's Python objects, under the GIL)."""
+        return self._frames([int(a) for a in addresses])
+
+    def _frames(self, addresses: list[int]) -> list[list[Frame]]:
+        names: dict[str, str] = {}  # many addresses share a function
         out = []
         for addr in addresses:
-            chain = [
-                (self._name(loc.symbol), loc.full_path, loc.line or None)
-                for loc in self.cache.lookup(int(addr))
-            ]
+            chain = []
+            for loc in self.cache.lookup(addr):
+                name = names.get(loc.symbol)
+                if name is None:
+                    name = names[loc.symbol] = self._name(loc.symbol)
+                chain.append((name, loc.full_path, loc.line or None))
             out.append(chain[::-1])  # symbolic answers innermost first
         return out
 
