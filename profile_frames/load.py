@@ -284,7 +284,7 @@ def _profile(parts: ProfileParts, *, fmt: str, version: int, name: str) -> Profi
         libs=parts.libs,
         symbolicated=m.get("symbolicated") if isinstance(m.get("symbolicated"), bool) else None,
         sample_units=m.get("sampleUnits") if isinstance(m.get("sampleUnits"), dict) else {},
-        raw={k: v for k, v in m.items() if k not in ("categories", "markerSchema")},
+        raw={k: v for k, v in m.items() if k != "categories"},  # markerSchema: for marker search
     )
     infos = [t.info for t in parts.threads]
     samples = [t.samples for t in parts.threads]

@@ -96,8 +96,10 @@ def test_samples_during_and_outside_markers():
     assert inside == [1.0, 2.0, 5.0, 6.0, 7.0, 8.0]
     outside = t.during_markers("Paint", outside=True).samples["time"].to_list()
     assert outside == [0.0, 3.0, 4.0, 9.0, 10.0]
-    # payload text is searched too; terms are alternatives; overlapping ranges merge
-    assert t.during_markers("STATUS_STOP").samples["time"].to_list() == [3.0, 4.0, 5.0]
+    # the Firefox Profiler's marker search: the payload's type and its schema's fields, not
+    # every payload text (Network's schema has no "status" field); terms are alternatives
+    assert t.during_markers("network").samples["time"].to_list() == [3.0, 4.0, 5.0]
+    assert t.during_markers("STATUS_STOP").n_samples == 0
     both = t.during_markers("Head, Tail").samples["time"].to_list()
     assert both == [0.0, 6.0, 7.0, 8.0, 9.0]
     assert t.during_markers("GC").n_samples == 0  # instants are not ranges
@@ -115,3 +117,60 @@ def test_markers_command(capsys, tmp_path):
     assert capsys.readouterr().out.split() == ["duration_ms", "7.0", "2.0"]
     assert main(["markers", str(path), "--name", "Nope"]) == 2
     assert "no interval markers called 'Nope'" in capsys.readouterr().err
+
+
+def test_marker_search_follows_the_schema():
+    """A schema field matches, a field outside the schema does not, and neither do the
+    payload's keys; ``key:text`` and ``-key:text`` filter by one field (Firefox's marker
+    search, marker-data.ts positiveFilterMarker/negativeFilterMarker)."""
+    doc = _doc(
+        [
+            (
+                "DOMEvent",
+                1.0,
+                3.0,
+                1,
+                {"type": "DOMEvent", "eventType": "click", "innerWindowID": 4242},
+            ),
+            (
+                "DOMEvent",
+                5.0,
+                7.0,
+                1,
+                {"type": "DOMEvent", "eventType": "keydown", "innerWindowID": 7},
+            ),
+            ("Styles", 8.0, 9.0, 1, {"type": "Styles", "elementsTraversed": 12}),
+        ]
+    )
+    doc["meta"]["markerSchema"] = [
+        {
+            "name": "DOMEvent",
+            "display": ["marker-chart"],
+            "fields": [{"key": "eventType", "label": "Type", "format": "string"}],
+        },
+        {
+            "name": "Styles",
+            "display": ["marker-chart"],
+            "data": [
+                {
+                    "key": "elementsTraversed",
+                    "label": "Traversed",
+                    "format": "integer",
+                    "searchable": True,
+                }
+            ],
+        },
+    ]
+    t = profile_frames.load(to_bytes(doc)).thread(0)
+
+    def times(search: str) -> list[float]:
+        return t.during_markers(search).samples["time"].to_list()
+
+    assert times("click") == [1.0, 2.0]  # a schema field
+    assert times("4242") == []  # innerWindowID is not in the schema
+    assert times("eventtype") == []  # keys are not values
+    assert times("12") == [8.0]  # an old-style schema ("data") field
+    assert times("eventType:key") == [5.0, 6.0]
+    assert times("name:styles") == [8.0]
+    assert times("cat:other") == [1.0, 2.0, 5.0, 6.0, 8.0]
+    assert times("DOMEvent, -eventType:click") == [5.0, 6.0]

@@ -193,6 +193,37 @@ class _Collector:
         }
 
 
+# the schemas of the markers the ported tests use (src/test/fixtures/profiles/marker-schema.ts)
+TEST_MARKER_SCHEMA = [
+    {
+        "name": "UserTiming",
+        "display": ["marker-chart", "marker-table"],
+        "fields": [
+            {"key": "name", "label": "Name", "format": "string"},
+            {"key": "entryType", "label": "Entry Type", "format": "string"},
+        ],
+    },
+    {
+        "name": "Log",
+        "display": ["marker-table"],
+        "fields": [
+            {"key": "module", "label": "Module", "format": "string"},
+            {"key": "name", "label": "Name", "format": "string"},
+            {"key": "level", "label": "Level", "format": "unique-string"},
+            {"key": "message", "label": "Message", "format": "unique-string"},
+        ],
+    },
+    {
+        "name": "DOMEvent",
+        "display": ["marker-chart", "marker-table"],
+        "fields": [
+            {"key": "latency", "label": "Latency", "format": "duration"},
+            {"key": "eventType", "label": "Event Type", "format": "string"},
+        ],
+    },
+]
+
+
 def profile_from_text_samples(
     *texts: str, weights: list[list[float]] | None = None, markers: list | None = None
 ) -> dict:
@@ -258,6 +289,7 @@ def profile_from_text_samples(
             "interval": 1,
             "startTime": 0,
             "product": "Firefox",
+            "markerSchema": TEST_MARKER_SCHEMA,
             "categories": DEFAULT_CATEGORIES,
         },
         "libs": libs,

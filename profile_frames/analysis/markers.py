@@ -7,7 +7,9 @@ their start and end; an IntervalStart pairs with the next IntervalEnd of the sam
 recent open one first); a start never closed runs to the end of the thread, an end never opened
 starts at the thread's start, both ``incomplete``. Network markers pair their STATUS_START and
 end by request id (the end's payload). A start/end pair keeps the start's payload (the profiler
-merges both). Screenshot and IPC markers are kept as they are (not re-paired).
+merges both). Screenshot and IPC markers are kept as they are (not re-paired). Searching
+markers (:func:`marker_search`) is the profiler's too: category, name, payload type and the
+fields of the type's marker schema.
 
 Example
 -------
@@ -165,19 +167,104 @@ def marker_durations(thread: Thread, name: str) -> pl.Series:
     return m.filter((pl.col("name") == name) & pl.col("duration").is_not_null())["duration"]
 
 
+# the schemas the Firefox Profiler's front end adds (they win over a profile's own)
+FRONT_END_SCHEMAS = {
+    "IPC": ["messageType", "sync", "sendThreadName", "recvThreadName", "otherPid"],
+    "Network": ["contentType", "responseStatus", "secPurpose", "deliveryType"],
+    "Jank": [],
+}
+# payload fields holding string-table indexes: their text is not in the payload we keep
+STRING_INDEX_FORMATS = {"unique-string", "flow-id", "terminating-flow-id"}
+
+
+def schema_fields(thread: Thread) -> dict[str, list[str]]:
+    """Per marker type: the payload keys the Firefox Profiler searches (its schema's fields;
+    old schemas' ``data`` entries; static ``{label, value}`` rows have no key)."""
+    out: dict[str, list[str]] = {}
+    for schema in thread.meta.raw.get("markerSchema") or []:
+        if not isinstance(schema, dict) or not isinstance(schema.get("name"), str):
+            continue
+        fields = (
+            schema.get("fields") if isinstance(schema.get("fields"), list) else schema.get("data")
+        )
+        keys = [
+            f["key"]
+            for f in fields or []
+            if isinstance(f, dict)
+            and isinstance(f.get("key"), str)
+            and f.get("format") not in STRING_INDEX_FORMATS
+        ]
+        out[schema["name"]] = keys
+    out.update(FRONT_END_SCHEMAS)
+    return out
+
+
+def marker_search(thread: Thread, markers: pl.DataFrame, search: str) -> pl.Series:
+    """Which ``markers`` the Firefox Profiler's marker search keeps: a term matches the
+    category's name, the marker's name, its payload's ``type`` or a field of its type's schema
+    (ignoring case); ``key:text`` matches only that field (``cat``, ``name``, ``type`` or a
+    schema key), ``-key:text`` drops what it matches. Comma-separated terms are alternatives."""
+    generic, positive, negative = [], {}, {}
+    for term in search_terms(search):
+        key, sep, text = term.partition(":")
+        if sep and key.lstrip("-").isidentifier() and text:
+            target = negative if key.startswith("-") else positive
+            target.setdefault(key.lstrip("-").lower(), []).append(text)
+        elif term.startswith("-"):
+            continue  # a negative term needs a field
+        else:
+            generic.append(term)
+    cats = thread.meta.categories["name"]
+    base = markers.select(
+        pl.col("category")
+        .replace_strict(
+            list(range(len(cats))), cats.to_list(), default=None, return_dtype=pl.String
+        )
+        .alias("cat"),
+        pl.col("name"),
+        pl.col("data").str.json_path_match("$.type").alias("type"),
+        pl.col("data"),
+    )
+    n = base.height
+    hit = np.full(n, not generic and not positive)
+    drop = np.zeros(n, dtype=bool)
+
+    def test(values: pl.Series, key: str, rows: np.ndarray | None = None) -> None:
+        """Mark the rows whose ``values`` (the field ``key``) match a term."""
+        for terms, out in ((generic + positive.get(key, []), hit), (negative.get(key, []), drop)):
+            for t in terms:
+                found = values.str.to_lowercase().str.contains(t.lower(), literal=True)
+                found = found.fill_null(False).to_numpy()
+                if rows is None:
+                    out |= found
+                else:
+                    out[rows[found]] = True
+
+    for key in ("cat", "name", "type"):
+        test(base[key], key)
+    fields = schema_fields(thread)
+    kinds = base["type"]
+    for type_name in kinds.drop_nulls().unique().to_list():
+        keys = fields.get(type_name)
+        if not keys:
+            continue
+        rows = np.flatnonzero((kinds == type_name).fill_null(False).to_numpy())
+        data = base["data"].gather(rows)
+        for key in keys:  # only this type's rows are parsed for its fields
+            test(data.str.json_path_match(f"$.{key}"), key.lower(), rows)
+    return pl.Series("hit", hit & ~drop)
+
+
 def marker_ranges(thread: Thread, search: str) -> np.ndarray:
     """The [start, end) ranges (rows of a (n, 2) array, merged and sorted) of the interval
-    markers whose name or payload contains any comma-separated term, ignoring case."""
+    markers the Firefox Profiler's marker search keeps (:func:`marker_search`)."""
     m = derived_markers(thread).filter(pl.col("end").is_not_null())
-    hit = pl.lit(False)
-    for term in search_terms(search):
-        t = term.lower()
-        hit = (
-            hit
-            | pl.col("name").str.to_lowercase().str.contains(t, literal=True).fill_null(False)
-            | pl.col("data").str.to_lowercase().str.contains(t, literal=True).fill_null(False)
-        )
-    r = m.filter(hit).select("start", "end").sort("start").to_numpy()
+    hit = marker_search(thread, m, search)
+    r = (
+        m.filter(hit).select("start", "end").sort("start").to_numpy()
+        if m.height
+        else np.zeros((0, 2))
+    )
     if not len(r):
         return np.zeros((0, 2))
     # merge overlapping ranges (a running maximum of ends over starts sorted)
