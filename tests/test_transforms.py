@@ -194,3 +194,43 @@ def test_focus_subtree_reads_its_path_in_the_views_implementation():
         "- a.js (total: 3, self: —)",
         "  - b.js (total: 3, self: 3)",
     ]
+
+
+def test_inverted_focus_subtree_reads_the_path_in_one_implementation():
+    """focusInvertedSubtree: from the leaf up, frames of the other implementation are passed
+    over and any other frame ends the match; each sample keeps the stack where the path ends."""
+    from .text_samples import format_tree, profile_from_text_samples, to_bytes
+
+    text = """
+      A.js   A.js   A.js
+      B.cpp  B.cpp  C.js
+      C.js   D.js   E.cpp
+      E.cpp  E.cpp
+    """
+    t = profile_frames.load(to_bytes(profile_from_text_samples(text))).thread(0)
+    js = t.transform(T.FocusSubtree(("C.js",), inverted=True, implementation="js"))
+    # samples 1 (E.cpp skipped, then C.js) and 3 (E.cpp skipped, then C.js) stay, at C.js
+    assert format_tree(js) == [
+        "- A.js (total: 2, self: —)",
+        "  - B.cpp (total: 1, self: —)",
+        "    - C.js (total: 1, self: 1)",
+        "  - C.js (total: 1, self: 1)",
+    ]
+    combined = t.transform(T.FocusSubtree(("C.js",), inverted=True))
+    assert format_tree(combined) == []  # E.cpp, the leaf, is not C.js
+    both = t.transform(T.FocusSubtree(("E.cpp", "C.js"), inverted=True))
+    assert format_tree(both) == [
+        "- A.js (total: 2, self: —)",
+        "  - B.cpp (total: 1, self: —)",
+        "    - C.js (total: 1, self: 1)",
+        "  - C.js (total: 1, self: 1)",
+    ]
+    # a JS frame that is not the path's ends the match in the js view
+    d = t.transform(T.FocusSubtree(("D.js",), inverted=True, implementation="js"))
+    assert format_tree(d) == [
+        "- A.js (total: 1, self: —)",
+        "  - B.cpp (total: 1, self: —)",
+        "    - D.js (total: 1, self: 1)",
+    ]
+    a = t.transform(T.FocusSubtree(("A.js",), inverted=True, implementation="js"))
+    assert format_tree(a) == []  # C.js or D.js comes first from the leaf

@@ -131,7 +131,7 @@ class FocusSubtree:
 
     path: tuple
     inverted: bool = False
-    implementation: str = "combined"  # (not inverted) the path is read in this view
+    implementation: str = "combined"  # the path is read in this view (frames of others skipped)
 
     def __str__(self) -> str:
         kind = "focus-subtree-inverted" if self.inverted else "focus-subtree"
@@ -432,13 +432,20 @@ def _focus_subtree(thread: Thread, tr: FocusSubtree) -> Thread:
     sets = [resolve_functions(thread, f) for f in tr.path]
     idx = np.arange(len(parent))
     if tr.inverted:
-        ok = _is(func, sets[0])
-        anc = idx.copy()
-        for s in sets[1:]:
-            anc = np.where(ok & (anc >= 0), parent[np.maximum(anc, 0)], -1)
-            ok &= anc >= 0
-            ok &= _is(func[np.maximum(anc, 0)], s)
-        return _with(thread, tr, stack_map=np.where(ok, anc, -1))
+        # from the leaf up (the Firefox Profiler's focusInvertedSubtree): a frame of the path's
+        # next function advances, a frame of another implementation is passed over, any other
+        # frame ends the match; each sample goes to the stack where the path completes
+        in_view = implementation_funcs(thread.funcs, tr.implementation)[func]
+        ok = np.ones(len(parent), dtype=bool)
+        cur = idx.copy()
+        for k, s in enumerate(sets):
+            if k:
+                cur = np.where(ok, parent[np.maximum(cur, 0)], -1)
+                ok &= cur >= 0
+            step = nearest_marked(parent, in_view | _is(func, s))  # the next frame that counts
+            cur = np.where(ok, step[np.maximum(cur, 0)], -1)
+            ok &= (cur >= 0) & _is(func[np.maximum(cur, 0)], s)
+        return _with(thread, tr, stack_map=np.where(ok, cur, -1))
     root = nearest_marked(parent, _path_matches(thread, tr.path, parent, func, tr.implementation))
     new_parent = np.where(root == idx, -1, parent)
     return _with(thread, tr, parent=new_parent, stack_map=np.where(root >= 0, idx, -1))
