@@ -503,3 +503,15 @@ def test_compare_groups_counts_each_sample_once(series, dataset):
         assert got["mean_after"] == pytest.approx(want["total_pct_after"])
     lexer = c.filter(pl.col("function") == "Lexer").row(0, named=True)
     assert lexer["delta"] == pytest.approx(3.0, abs=1.0) and lexer["q_value"] < 0.05
+
+
+def test_a_damaged_dataset_file_is_a_located_error(series, tmp_path):
+    paths, labels = _paths_labels(series)
+    root = tmp_path / "ds"
+    ingest(paths[:2], into=root, labels=labels[:2], jobs=1, progress=False)
+    victim = sorted((root / "functions").rglob("*.parquet"))[0]
+    victim.write_bytes(victim.read_bytes()[:100])  # a disk that filled up, say
+    ds = open_dataset(root)
+    with pytest.raises(ProfileFormatError, match="could not be read") as e:
+        ds.function_totals("bench")
+    assert str(root) in str(e.value) and str(victim.relative_to(root)) in str(e.value)

@@ -27,8 +27,9 @@ Example
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,7 @@ import numpy as np
 import polars as pl
 
 from ..analysis.stats import moments_from_sums, side_sums, welch
+from ..errors import ProfileFormatError
 from .layout import SCHEMAS, read_manifest, visible_files
 
 if TYPE_CHECKING:
@@ -43,6 +45,25 @@ if TYPE_CHECKING:
 
 ProfileSet = Mapping[str, Any] | pl.Expr | Sequence[str] | None
 KEYS = ["function", "library"]
+
+
+def _reads_files(method: Callable) -> Callable:
+    """A damaged or vanished file of the dataset surfaces as a ProfileFormatError naming the
+    dataset and the file, not as polars' error."""
+
+    @functools.wraps(method)
+    def wrapper(self: Dataset, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except (pl.exceptions.PolarsError, OSError) as e:
+            first = str(e).strip().splitlines()[0][:300] if str(e).strip() else type(e).__name__
+            bad = self.damaged_file()
+            where = f"{bad.relative_to(self.root)} " if bad is not None else "a dataset file "
+            raise ProfileFormatError(
+                f"{where}could not be read ({type(e).__name__}: {first})", source=str(self.root)
+            ) from None
+
+    return wrapper
 
 
 class Dataset:
@@ -53,6 +74,18 @@ class Dataset:
         self.manifest = read_manifest(self.root)
         self.partition_by: str | None = self.manifest.get("partition_by")
         self.labels: list[str] = list(self.manifest.get("labels", []))
+
+    def damaged_file(self) -> Path | None:
+        """The first file of the dataset whose Parquet footer does not read (None: all do)."""
+        import pyarrow.parquet as pq
+
+        for table in SCHEMAS:
+            for path in visible_files(self.root, table):
+                try:
+                    pq.read_metadata(path)
+                except Exception:  # pyarrow's ArrowInvalid / OSError: a damaged file
+                    return path
+        return None
 
     def __repr__(self) -> str:
         part = f", partitioned by {self.partition_by}" if self.partition_by else ""
@@ -144,6 +177,7 @@ class Dataset:
         )
         return weights, per
 
+    @_reads_files
     def function_totals(self, thread: str | None = None, where: ProfileSet = None) -> pl.DataFrame:
         """Per function over the profiles: in how many it has weight, its summed ``self`` and
         ``total``, and its mean share per profile (a profile without it counts as 0 %)."""
@@ -162,6 +196,7 @@ class Dataset:
             .collect()
         )
 
+    @_reads_files
     def trend(
         self, function: str, *, by: str, thread: str | None = None, where: ProfileSet = None
     ) -> pl.DataFrame:
@@ -188,6 +223,7 @@ class Dataset:
             .collect()
         )
 
+    @_reads_files
     def profile(self, profile_id: str) -> Profile:
         """One profile of the dataset as a :class:`Profile`, from its full-fidelity tables.
 
@@ -257,6 +293,7 @@ class Dataset:
             stack_counts=counts,
         )
 
+    @_reads_files
     def compare(
         self,
         *,
