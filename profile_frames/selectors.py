@@ -17,6 +17,17 @@ from collections.abc import Sequence
 GLOB_CHARS = set("*?[")
 
 
+def thread_key(text: str | int) -> int | str:
+    """A thread key as typed (``-t 3``, a TOML ``thread = "3"``): digits are an index.
+
+    >>> thread_key("3"), thread_key("-1"), thread_key("Renderer")
+    (3, -1, 'Renderer')
+    """
+    if isinstance(text, str) and text.lstrip("-").isdigit():
+        return int(text)
+    return text
+
+
 def match_names(names: Sequence[str | None], key: int | str | re.Pattern) -> list[int]:
     """Positions matched by ``key``: an int is a position, a compiled pattern is searched,
     a string is an exact name, else a glob (if it has ``*?[``), else a regex search."""

@@ -90,6 +90,7 @@ class Measure:
     total_pct: float
     total_ms: float | None
     functions: pl.DataFrame
+    table: pl.DataFrame  # every function of the thread by (function, library): the baseline family
 
 
 def measure(thread: Thread, selector: Selector) -> Measure:
@@ -114,14 +115,12 @@ def measure(thread: Thread, selector: Selector) -> Measure:
         total_pct=pct(total_k[0]),
         total_ms=float(total_k[0]) * interval if interval is not None else None,
         functions=members.drop("func"),
+        table=fn.drop("func"),
     )
 
 
-def _run_shares(thread: Thread, selector: Selector, value: str) -> pl.DataFrame:
-    fn = thread.functions(by_name=True).select(
-        "function", "library", pl.col(f"{value}_pct").alias("share")
-    )
-    m = measure(thread, selector)
+def _run_shares(m: Measure, value: str) -> pl.DataFrame:
+    fn = m.table.select("function", "library", pl.col(f"{value}_pct").alias("share"))
     sel = pl.DataFrame(
         {"function": [SELECTION], "library": [None], "share": [getattr(m, f"{value}_pct")]},
         schema=fn.schema,
@@ -129,19 +128,27 @@ def _run_shares(thread: Thread, selector: Selector, value: str) -> pl.DataFrame:
     return pl.concat([fn, sel])
 
 
+def compare_measures(
+    before: Sequence[Measure], after: Sequence[Measure], *, value: str = "self"
+) -> pl.DataFrame:
+    """:func:`growth` from measures already taken (a check measures each run once)."""
+    if value not in ("self", "total"):
+        raise ValueError("value must be 'self' or 'total'")
+    parts = [
+        _run_shares(m, value).with_columns(side=pl.lit(side), run=pl.lit(i))
+        for side, ms in (("before", before), ("after", after))
+        for i, m in enumerate(ms)
+    ]
+    return compare_shares(
+        pl.concat(parts), keys=["function", "library"], n_before=len(before), n_after=len(after)
+    )
+
+
 def growth(
     before: Sequence[Thread], after: Sequence[Thread], selector: Selector, *, value: str = "self"
 ) -> pl.DataFrame:
     """Per function, and for the selection (``function`` = :data:`SELECTION`): mean share in
     the ``before`` and ``after`` runs, the change, its 95 % interval, p- and q-values."""
-    if value not in ("self", "total"):
-        raise ValueError("value must be 'self' or 'total'")
-    parts = []
-    for side, threads in (("before", before), ("after", after)):
-        for i, t in enumerate(threads):
-            parts.append(
-                _run_shares(t, selector, value).with_columns(side=pl.lit(side), run=pl.lit(i))
-            )
-    return compare_shares(
-        pl.concat(parts), keys=["function", "library"], n_before=len(before), n_after=len(after)
+    return compare_measures(
+        [measure(t, selector) for t in before], [measure(t, selector) for t in after], value=value
     )

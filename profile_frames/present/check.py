@@ -40,12 +40,13 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from ..analysis.budgets import SELECTION, Selector, growth, measure
+from ..analysis.budgets import SELECTION, Selector, compare_measures, measure
 from ..analysis.stats import benjamini_hochberg
 from ..errors import ProfileFormatError, ProfileKeyError
 from ..export.atomic import atomic_write
 from ..load import load
 from ..model import Profile, Thread
+from ..selectors import thread_key
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -355,10 +356,19 @@ def _cell(v: Any) -> str:
     return "" if v is None else str(v).replace("|", "\\|")
 
 
-def _pick(profile: Profile, key: str | int | None) -> Thread:
-    if key is None:
-        return profile.main_thread()
-    return profile.thread(int(key) if isinstance(key, str) and key.lstrip("-").isdigit() else key)
+class _Threads:
+    """Thread views by (profile, key), made once: rules on one thread share its call nodes."""
+
+    def __init__(self) -> None:
+        self._views: dict[tuple[int, Any], Thread] = {}
+
+    def __call__(self, profile: Profile, key: str | int | None) -> Thread:
+        k = (id(profile), key)
+        if k not in self._views:
+            self._views[k] = (
+                profile.main_thread() if key is None else profile.thread(thread_key(key))
+            )
+        return self._views[k]
 
 
 def increase_fails(delta: float, q: float | None, limit: float, alpha: float = 0.05) -> bool:
@@ -371,18 +381,19 @@ def increase_fails(delta: float, q: float | None, limit: float, alpha: float = 0
     return delta > limit and (q is None or q < alpha)
 
 
-def _evaluate(rule: Rule, current: list[Profile], baseline: list[Profile]) -> RuleResult:
+def _evaluate(
+    rule: Rule, current: list[Profile], baseline: list[Profile], pick: _Threads
+) -> RuleResult:
     """Measure one rule; its budget checks are decided here, its increase in check()."""
     try:
-        after = [_pick(p, rule.thread) for p in current]
-        before = [_pick(p, rule.thread) for p in baseline]
+        after = [pick(p, rule.thread) for p in current]
+        before = [pick(p, rule.thread) for p in baseline]
     except ProfileKeyError as e:
         return RuleResult(rule, "error", message=str(e).splitlines()[0])
     threads = [f"{t.index} {t.name}" for t in after]
     measures = [measure(t, rule.selector) for t in after]
-    if not any(m.functions.height for m in measures) and not any(
-        measure(t, rule.selector).functions.height for t in before
-    ):
+    baseline_measures = [measure(t, rule.selector) for t in before]
+    if not any(m.functions.height for m in measures + baseline_measures):
         return RuleResult(
             rule,
             "error",
@@ -443,7 +454,7 @@ def _evaluate(rule: Rule, current: list[Profile], baseline: list[Profile]) -> Ru
                 threads,
                 message=f"{rule.name}: max_increase_pp needs --baseline profiles",
             )
-        g = growth(before, after, rule.selector, value=rule.measure)
+        g = compare_measures(baseline_measures, measures, value=rule.measure)
         sel = g.filter(pl.col("function") == SELECTION).row(0, named=True)
         result.checks.append(
             {
@@ -518,7 +529,8 @@ def check(
         before = [load(p, progress=progress) for p in base]
     except (ProfileFormatError, OSError) as e:
         return CheckReport([], names, base, error=str(e))
-    results = [_evaluate(r, current, before) for r in parsed]
+    pick = _Threads()
+    results = [_evaluate(r, current, before, pick) for r in parsed]
     _judge_increases(results, float(settings.get("alpha", 0.05)))
     return CheckReport(results, names, base)
 

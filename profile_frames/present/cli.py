@@ -26,6 +26,7 @@ from ..analysis.resolve import as_function_key
 from ..errors import ExportError, ProfileFormatError, ProfileKeyError
 from ..load import load
 from ..model import Profile, Thread
+from ..selectors import thread_key
 from . import cli_check, cli_dataset
 from .outcome import CommandFailed
 from .render import csv_text, json_document, markdown_table, text_table, tree_text
@@ -287,7 +288,7 @@ def _load(args: argparse.Namespace) -> Profile:
     if not keys or getattr(args, "all_threads", False):
         profile = load(source, progress=args.progress)
     else:  # decode only the threads the keys name (the others' sample arrays are skipped)
-        profile = load(source, progress=args.progress, threads=[_thread_key(k) for k in keys])
+        profile = load(source, progress=args.progress, threads=[thread_key(k) for k in keys])
     if args.symbols_from or args.symbol_server:
         try:
             profile = profile.symbolicate(search_path=args.symbols_from, server=args.symbol_server)
@@ -297,10 +298,6 @@ def _load(args: argparse.Namespace) -> Profile:
             if found.path is None and not found.note.startswith("not found"):
                 print(f"profile-frames: symbols: {found.library}: {found.note}", file=sys.stderr)
     return profile
-
-
-def _thread_key(key: str) -> int | str:
-    return int(key) if key.lstrip("-").isdigit() else key
 
 
 def _function_arg(value: str) -> Any:
@@ -323,7 +320,7 @@ def _pick_thread(profile: Profile, keys: list[str] | str | None) -> Thread:
         keys = [keys]
     indexes = []
     for key in keys:
-        k = _thread_key(key)
+        k = thread_key(key)
         if isinstance(k, int) and k < 0 and profile.threads.height == 1:
             indexes.append(int(profile.threads["index"][0]))  # loaded by that key alone
         else:
@@ -424,7 +421,7 @@ def _diff(args: argparse.Namespace) -> str:
     from ..analysis.diff import diff, summary_markdown
 
     def side(paths: list[str]) -> list[Thread]:
-        keys = None if args.thread is None else [_thread_key(args.thread)]
+        keys = None if args.thread is None else [thread_key(args.thread)]
         return [
             _pick_thread(load(path, progress=args.progress, threads=keys), args.thread)
             for path in paths
