@@ -56,32 +56,27 @@ def moments_from_sums(
     sums: pl.DataFrame, *, keys: Sequence[str], n_before: int, n_after: int
 ) -> pl.DataFrame:
     """:data:`MOMENT_COLUMNS` per key from :func:`side_sums`' rows and the number of runs on
-    each side; a run in which a key does not occur counts as a 0 for it."""
-    parts = []
+    each side; a run in which a key does not occur counts as a 0 for it (a key seen on one
+    side only has mean 0 and variance 0 on the other)."""
+    parts, columns = [], list(keys)
     for side, n in (("before", n_before), ("after", n_after)):
         mean = pl.col("sum") / n
-        var = ((pl.col("sum_sq") - n * mean**2) / (n - 1)).clip(lower_bound=0.0) if n > 1 else None
+        var = ((pl.col("sum_sq") - n * mean**2) / (n - 1)).clip(lower_bound=0.0)
         parts.append(
             sums.filter(pl.col("side") == side).select(
-                *keys,
-                mean.alias(f"mean_{side}"),
-                (var if var is not None else pl.lit(None, pl.Float64)).alias(f"var_{side}"),
+                *keys, mean.alias(f"mean_{side}"), var.alias(f"var_{side}")
             )
         )
+        columns += [
+            pl.lit(n, pl.Int64).alias(f"n_{side}"),
+            pl.col(f"mean_{side}").fill_null(0.0),
+            # one run has no spread to estimate
+            (pl.col(f"var_{side}").fill_null(0.0) if n > 1 else pl.lit(None, pl.Float64)).alias(
+                f"var_{side}"
+            ),
+        ]
     df = parts[0].join(parts[1], on=list(keys), how="full", coalesce=True, nulls_equal=True)
-    return df.select(
-        *keys,
-        pl.lit(n_before, pl.Int64).alias("n_before"),
-        pl.col("mean_before").fill_null(0.0),
-        (pl.col("var_before").fill_null(0.0) if n_before > 1 else pl.lit(None, pl.Float64)).alias(
-            "var_before"
-        ),
-        pl.lit(n_after, pl.Int64).alias("n_after"),
-        pl.col("mean_after").fill_null(0.0),
-        (pl.col("var_after").fill_null(0.0) if n_after > 1 else pl.lit(None, pl.Float64)).alias(
-            "var_after"
-        ),
-    )
+    return df.select(columns)
 
 
 def moments(
@@ -159,6 +154,22 @@ def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
     return q
 
 
+def compare_sums(
+    sums: pl.DataFrame,
+    *,
+    keys: Sequence[str],
+    n_before: int,
+    n_after: int,
+    confidence: float = 0.95,
+) -> pl.DataFrame:
+    """:func:`moments_from_sums` then :func:`welch`: one row per key, biggest |delta| first
+    (what the polars, DuckDB and Spark paths share once each has its sums)."""
+    m = moments_from_sums(sums, keys=keys, n_before=n_before, n_after=n_after)
+    return welch(m, confidence=confidence).sort(
+        pl.col("delta").abs(), *keys, descending=[True, *([False] * len(keys))], nulls_last=True
+    )
+
+
 def compare_shares(
     runs: pl.DataFrame,
     *,
@@ -168,8 +179,6 @@ def compare_shares(
     value: str = "share",
     confidence: float = 0.95,
 ) -> pl.DataFrame:
-    """:func:`moments` then :func:`welch`: one row per key, biggest |delta| first."""
-    m = moments(runs, keys=keys, n_before=n_before, n_after=n_after, value=value)
-    return welch(m, confidence=confidence).sort(
-        pl.col("delta").abs(), *keys, descending=[True, *([False] * len(keys))], nulls_last=True
-    )
+    """:func:`side_sums` then :func:`compare_sums`."""
+    sums = side_sums(runs, keys=keys, value=value)
+    return compare_sums(sums, keys=keys, n_before=n_before, n_after=n_after, confidence=confidence)

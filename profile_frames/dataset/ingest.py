@@ -42,7 +42,6 @@ from .layout import (
     MANIFEST,
     SCHEMA_VERSION,
     SCHEMAS,
-    TABLES,
     conform,
     ingested_ids,
     partition_dir,
@@ -171,12 +170,9 @@ def ingest_one(task: dict) -> dict:
             samples=task["samples"],
         )
         root = Path(task["root"])
-        for name in TABLES:  # "profiles" is last: once it exists, the profile is in
-            if name in tables and name != "profiles":
-                _write(tables[name], table_file(root, name, task["partition"], task["profile_id"]))
-        _write(
-            tables["profiles"], table_file(root, "profiles", task["partition"], task["profile_id"])
-        )
+        # "profiles" is last: once it exists, the profile is in
+        for name in sorted(tables, key=lambda n: n == "profiles"):
+            _write(tables[name], table_file(root, name, task["partition"], task["profile_id"]))
     except ProfileFormatError as e:
         return {"path": path, "error": str(e)}
     except (OSError, MemoryError) as e:
@@ -297,7 +293,7 @@ def ingest(
                 "bytes": size,
                 "profile_id": pid,
                 "root": str(root),
-                "partition": partition_dir(key, one.get(key)) if key else "",
+                "partition": partition_dir(key, one.get(key)),
                 "file_labels": {k: v for k, v in one.items() if k != key},
                 "samples": samples,
             }

@@ -123,11 +123,8 @@ def partition_dir(key: str | None, value: str | None) -> str:
 
 
 def table_file(root: Path, table: str, partition: str, pid: str) -> Path:
-    return (
-        root / table / partition / f"{pid}.parquet"
-        if partition
-        else root / table / f"{pid}.parquet"
-    )
+    """Where a profile's rows of ``table`` go (``partition`` "" when not partitioned)."""
+    return root / table / partition / f"{pid}.parquet"
 
 
 def read_manifest(root: Path) -> dict:
@@ -161,15 +158,17 @@ def write_manifest(root: Path, manifest: dict) -> None:
 
 
 def visible_files(root: Path, table: str, ids: set[str] | None = None) -> list[Path]:
-    """The files of ``table`` that belong to profiles in the dataset (``ids``, default
-    :func:`ingested_ids`): the leftovers of an interrupted ingest are not among them."""
+    """The files of ``table`` that belong to the profiles ``ids`` (ingested profiles, as
+    :func:`ingested_ids` gives; default all of them): the leftovers of an interrupted ingest
+    are not among them."""
     folder = root / table
     if not folder.is_dir():
         return []
     files = folder.rglob("*.parquet")
-    if table == "profiles":
-        return sorted(files)
-    ids = ingested_ids(root) if ids is None else ids
+    if ids is None:
+        if table == "profiles":  # a profiles file is what makes a profile ingested
+            return sorted(files)
+        ids = ingested_ids(root)
     return sorted(p for p in files if p.stem in ids)
 
 

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from ..analysis.stats import moments_from_sums, side_sums, welch
+from ..analysis.stats import compare_sums, side_sums
 from ..errors import ProfileFormatError
 from .layout import SCHEMAS, read_manifest, visible_files
 
@@ -106,9 +106,7 @@ class Dataset:
         these profiles are read (a question about 20 runs reads 20 files per table)."""
         if table not in SCHEMAS:
             raise ValueError(f"no table {table!r}; tables: {', '.join(SCHEMAS)}")
-        files = visible_files(self.root, table)
-        if ids is not None:
-            files = [f for f in files if f.stem in ids]
+        files = visible_files(self.root, table, ids)
         if not files:
             return pl.LazyFrame(schema=self.schema(table))
         schema = {k: v for k, v in self.schema(table).items() if k != self.partition_by}
@@ -150,10 +148,10 @@ class Dataset:
             lf = lf.filter(pl.col("profile_id").is_in(list(where)))
         return lf.select("profile_id")
 
-    def _runs(self, thread: str | None, where: ProfileSet) -> tuple[pl.DataFrame, pl.LazyFrame]:
-        """Per profile of the set: the chosen threads' weight (profiles with weight only); and
-        per profile and function: its share of that weight. Only those profiles' files of
-        ``threads`` and ``functions`` are read."""
+    def _chosen(self, thread: str | None, where: ProfileSet) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The chosen threads (each profile's main thread, or every thread named ``thread``)
+        of the profiles in the set, and per profile their summed weight (profiles with
+        weight only: those are the runs)."""
         ids = None if where is None else set(self.profile_ids(where).collect()["profile_id"])
         chosen = (
             self.scan("threads", ids)
@@ -164,6 +162,13 @@ class Dataset:
         weights = (
             chosen.group_by("profile_id").agg(pl.col("weight").sum()).filter(pl.col("weight") > 0)
         )
+        return chosen, weights
+
+    def _runs(self, thread: str | None, where: ProfileSet) -> tuple[pl.DataFrame, pl.LazyFrame]:
+        """Per profile of the set: the chosen threads' weight (profiles with weight only); and
+        per profile and function: its share of that weight. Only those profiles' files of
+        ``threads`` and ``functions`` are read."""
+        chosen, weights = self._chosen(thread, where)
         per = (
             self.scan("functions", set(weights["profile_id"]))
             .join(chosen.lazy().select("profile_id", "thread"), on=["profile_id", "thread"])
@@ -241,9 +246,12 @@ class Dataset:
             raise KeyError(f"no profile {profile_id!r} in {self.root}")
         r = row.row(0, named=True)
 
-        def table(name: str, drop: str | None = None) -> pl.DataFrame:
+        def table(name: str, index: str | None = None) -> pl.DataFrame:
+            """The profile's rows of ``name``, in the order of their stored ``index``."""
             df = self.scan(name, ids).collect()
-            extra = [c for c in ("profile_id", self.partition_by, drop) if c and c in df.columns]
+            if index is not None:
+                df = df.sort(index)
+            extra = [c for c in ("profile_id", self.partition_by, index) if c and c in df.columns]
             return df.drop(extra)
 
         threads = table("threads").drop("main").rename({"thread": "index"}).sort("index")
@@ -265,10 +273,8 @@ class Dataset:
                     pl.lit(None, pl.Float32).alias("cpu_delta"),
                 )
             samples.append(own.with_columns(pl.col("stack").cast(pl.Int32)))
-        frames = (
-            table("frames", "frame")
-            .sort(pl.int_range(pl.len()))
-            .with_columns(pl.lit(None, pl.Int32).alias("native_symbol"))
+        frames = table("frames", "frame").with_columns(
+            pl.lit(None, pl.Int32).alias("native_symbol")
         )
         meta = Meta(
             product=r["product"],
@@ -341,17 +347,14 @@ class Dataset:
     ) -> pl.DataFrame:
         parts, counts = [], {}
         for side, where in (("before", before), ("after", after)):
-            weights, _ = self._runs(thread, where)
+            chosen, weights = self._chosen(thread, where)
             counts[side] = weights.height
-            ids = set(weights["profile_id"])
-            chosen = (
-                self.scan("threads", ids)
-                .filter(pl.col("main") if thread is None else pl.col("name") == thread)
-                .group_by("profile_id")
+            runs = (
+                chosen.join(weights.select("profile_id"), on="profile_id", how="semi")
+                .group_by("profile_id", maintain_order=True)
                 .agg(pl.col("thread").sort())
-                .collect()
             )
-            for pid, keys in chosen.iter_rows():
+            for pid, keys in runs.iter_rows():
                 g = self.profile(pid).merged(keys).group_time(groups)
                 parts.append(
                     g.select(
@@ -378,10 +381,7 @@ def compare_from_sums(
         raise ValueError(
             f"a side of the comparison has no profiles (before: {n_before}, after: {n_after})"
         )
-    m = moments_from_sums(sums, keys=KEYS, n_before=n_before, n_after=n_after)
-    return welch(m, confidence=confidence).sort(
-        pl.col("delta").abs(), *KEYS, descending=[True, False, False], nulls_last=True
-    )
+    return compare_sums(sums, keys=KEYS, n_before=n_before, n_after=n_after, confidence=confidence)
 
 
 def open_dataset(path: str | os.PathLike) -> Dataset:
