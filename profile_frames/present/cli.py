@@ -29,10 +29,8 @@ from ..model import Profile, Thread
 from ..selectors import thread_key
 from . import cli_check, cli_dataset
 from .outcome import CommandFailed
-from .render import csv_text, json_document, markdown_table, text_table, tree_text
+from .render import FORMATS, json_document, render_as, text_table, tree_text
 from .report import hotspot_report, load_groups, load_rules
-
-FORMATS = ("table", "markdown", "csv", "json")
 
 
 class UsageError(Exception):
@@ -376,17 +374,11 @@ def _groups(args: argparse.Namespace) -> dict:
 
 
 def _emit(df: pl.DataFrame, args: argparse.Namespace, **context: Any) -> str:
-    if args.format == "csv":
-        return csv_text(df).rstrip("\n")
-    if args.format == "json":
-        return json_document(df, command=args.command, **context)
     header = getattr(args, "header", None)
     if header is None:
         header = args.format == "table" and sys.stdout.isatty()
     head = _header(context) if header and "thread" in context else ""
-    if args.format == "markdown":
-        return (f"**{head}**\n\n" if head else "") + markdown_table(df)
-    return (head + "\n" if head else "") + text_table(df)
+    return render_as(df, args.format, command=args.command, head=head, **context)
 
 
 def _header(context: dict) -> str:

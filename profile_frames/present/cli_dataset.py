@@ -21,9 +21,7 @@ import polars as pl
 from ..analysis.groups import resolve_groups
 from ..dataset import ingest, open_dataset
 from .outcome import CommandFailed
-from .render import csv_text, json_document, markdown_table, text_table
-
-FORMATS = ("table", "markdown", "csv", "json")
+from .render import FORMATS, render_as
 
 
 def _labels(items: list[str], option: str) -> dict[str, str]:
@@ -84,13 +82,7 @@ def add_parsers(sub: Any) -> None:
 
 
 def _emit(df: pl.DataFrame, args: argparse.Namespace, **context: Any) -> str:
-    if args.format == "markdown":
-        return markdown_table(df)
-    if args.format == "csv":
-        return csv_text(df).rstrip("\n")
-    if args.format == "json":
-        return json_document(df, command=f"dataset {args.dataset_command}", **context)
-    return text_table(df)
+    return render_as(df, args.format, command=f"dataset {args.dataset_command}", **context)
 
 
 def _set(items: list[str], option: str) -> dict[str, list[str]]:

@@ -20,6 +20,7 @@ from typing import Any
 import polars as pl
 
 PCT_COLS = ("self_pct", "total_pct")
+FORMATS = ("table", "markdown", "csv", "json")  # the CLI's --format
 
 
 def is_pct_column(col: str) -> bool:
@@ -87,6 +88,18 @@ def markdown_table(df: pl.DataFrame) -> str:
 
 def csv_text(df: pl.DataFrame) -> str:
     return df.write_csv()
+
+
+def render_as(df: pl.DataFrame, fmt: str, *, command: str, head: str = "", **context: Any) -> str:
+    """``df`` in one of :data:`FORMATS`; ``context`` goes into the JSON document, ``head`` (a
+    line saying what was analysed) above a table or markdown."""
+    if fmt == "csv":
+        return csv_text(df).rstrip("\n")
+    if fmt == "json":
+        return json_document(df, command=command, **context)
+    if fmt == "markdown":
+        return (f"**{head}**\n\n" if head else "") + markdown_table(df)
+    return (head + "\n" if head else "") + text_table(df)
 
 
 def json_document(df: pl.DataFrame, **context: Any) -> str:
