@@ -58,6 +58,12 @@ STORE_VERSION = 2
 READABLE_VERSIONS = (1, 2)
 
 
+def with_index(df: pl.DataFrame, name: str) -> pl.DataFrame:
+    """``df`` with its row numbers as a first Int32 column ``name`` (``stack``, ``frame``, …),
+    which stacks, frames and funcs refer to: written out so SQL engines can join on them."""
+    return df.with_row_index(name).with_columns(pl.col(name).cast(pl.Int32))
+
+
 def _write(df: pl.DataFrame, path: Path, fmt: str) -> None:
     if fmt == "parquet":
         df.write_parquet(path, compression="lz4", statistics=False)
@@ -105,9 +111,7 @@ def save_profile(profile: Profile, path: str | os.PathLike, *, format: str = "pa
         }
         for name, df in tables.items():
             if name in INDEX_COLUMNS:  # explicit row numbers, so SQL engines can join on them
-                df = df.with_row_index(INDEX_COLUMNS[name]).with_columns(
-                    pl.col(INDEX_COLUMNS[name]).cast(pl.Int32)
-                )
+                df = with_index(df, INDEX_COLUMNS[name])
             _write(df, tmp / f"{name}.{ext}", format)
         for row, index in enumerate(profile.threads["index"].to_list()):
             _write(profile._samples[row], tmp / "samples" / f"thread-{index}.{ext}", format)

@@ -36,6 +36,7 @@ from ..export.atomic import atomic_write
 from ..load import load
 from ..model import Profile
 from ..progress import ProgressBar
+from ..store import with_index
 from .layout import (
     DATASET_FORMAT,
     LABEL_KEY,
@@ -82,10 +83,6 @@ def _with_id(df: pl.DataFrame, pid: str, table: str) -> pl.DataFrame:
     return conform(df.with_columns(profile_id=pl.lit(pid, pl.String)), table)
 
 
-def _indexed(df: pl.DataFrame, name: str) -> pl.DataFrame:
-    return df.with_row_index(name)
-
-
 def profile_tables(
     profile: Profile,
     pid: str,
@@ -102,11 +99,11 @@ def profile_tables(
     tables = {
         "threads": threads.rename({"index": "thread"}).with_columns(main=pl.col("thread") == main),
         "functions": profile.functions(by_name=True),
-        "stacks": _indexed(profile.stacks, "stack"),
-        "frames": _indexed(profile.frames, "frame"),
-        "funcs": _indexed(profile.funcs, "func"),
-        "libs": _indexed(m.libs, "lib"),
-        "categories": _indexed(m.categories, "category"),
+        "stacks": with_index(profile.stacks, "stack"),
+        "frames": with_index(profile.frames, "frame"),
+        "funcs": with_index(profile.funcs, "func"),
+        "libs": with_index(m.libs, "lib"),
+        "categories": with_index(m.categories, "category"),
     }
     index = threads["index"].to_list()
     sums = [pl.DataFrame(schema={"thread": pl.UInt32, "stack": pl.Int32, "weight": pl.Float64})]
