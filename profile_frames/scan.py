@@ -31,6 +31,7 @@ import polars as pl
 
 from .errors import ProfileFormatError
 from .numbers import ScratchPool, parse_block
+from .rows import parse_rows
 
 try:
     _backend = ijson.get_backend("yajl2_c")
@@ -95,6 +96,7 @@ def json_value_pattern(depth: int) -> re.Pattern:
 _NESTED_BODY = re.compile(nested_body(6).encode(), re.S)
 NESTED_KEYS = frozenset(("data",))
 MAX_NESTED_CARRY = 64 << 20  # a nested array longer than this is read by ijson instead
+MAX_ROWS_TEXT = 4 << 30  # rows of numbers longer than this go the nested way
 
 
 def _no_constant(word: str) -> None:
@@ -409,6 +411,8 @@ class Scanner:
         self.flat: list[bytes] | None = None  # text so far of a flat array cut by a chunk end
         self.nested_from: int | None = None  # a nested array cut by a chunk end starts the carry
         self.no_nested_at = -1  # document offset of an array too long to decode whole
+        self.rows: list[bytes] | None = None  # text so far of rows of numbers cut by chunk ends
+        self.no_rows_at = -1  # document offset of an array that is not rows of numbers after all
 
     # -- ijson ----------------------------------------------------------------------------
     def _send(self, data: bytes | bytearray, end_offset: int) -> None:
@@ -487,6 +491,8 @@ class Scanner:
             after = self._nested(data, 0, 0, base)
             # -2: still cut (carried again, nothing to scan); -1: scan it the ordinary way
             pos = -1 if after == -2 else 0 if after == -1 else after
+        elif self.rows is not None:
+            pos = self._continue_rows(data, base)
         elif self.flat is not None:
             pos = self._continue_flat(data, base)
         elif self.collector is not None or self.skipping:
@@ -522,6 +528,10 @@ class Scanner:
         n = len(data)
         if base + j == self.no_nested_at:
             return -1
+        if j + 1 < n and data[j + 1] == 0x5B and base + j != self.no_rows_at:  # '[': rows?
+            after = self._rows(data, j, base)
+            if after != -1:
+                return after
         e = _NESTED_BODY.match(data, j + 1).end()
         if e < n and data[e] == 0x5D:
             self._send(data[sent:j], base + j)
@@ -538,6 +548,66 @@ class Scanner:
             self.nested_from = base + j
             self.carry = data[j:n]
             return -2
+        return -1
+
+    # -- rows of numbers (Gecko tables) -------------------------------------------------
+    def _rows(self, data: bytes, j: int, base: int) -> int:
+        """``data[j]`` opens a ``data`` array whose first value is an array: if its rows hold
+        only numbers, null and booleans, parse them in bulk (:mod:`profile_frames.rows`).
+        Returns the position after the array; -2 if it continues in the next chunk (its text
+        is kept); -1 if it is not rows of numbers (read it as nested JSON)."""
+        n = len(data)
+        q = data.find(b"]]", j + 1)  # rows of scalars: the first "]]" ends the array
+        stop = n if q < 0 else q
+        if data.find(b'"', j, stop) >= 0 or data.find(b"{", j, stop) >= 0:
+            return -1
+        if q < 0:
+            self.rows = [bytes(data[j + 1 : n])]
+            self.capture_start = base + j
+            return -2
+        self.capture_start = base + j
+        return q + 2 if self._rows_parsed(data[j + 1 : q + 1], base + q + 2) else -1
+
+    def _rows_parsed(self, text: bytes, end_offset: int) -> bool:
+        rows = parse_rows(text, scratch=self.builder.scratch)
+        if rows is None:
+            return False
+        self.builder.captured(rows)
+        self._send(b"0", end_offset)
+        return True
+
+    def _continue_rows(self, data: bytes, base: int) -> int:
+        """The rows array cut by the last chunk's end goes on in ``data``: find its end; parse
+        it there, or hand its text to the nested JSON path when it is not rows of numbers."""
+        parts = self.rows
+        assert parts is not None
+        n = len(data)
+        if parts[-1].endswith(b"]") and data[:1] == b"]":
+            end = 0  # the last row's "]" ended the previous chunk
+        else:
+            q = data.find(b"]]")
+            end = -1 if q < 0 else q + 1
+        stop = n if end < 0 else end
+        size = sum(len(p) for p in parts) + stop
+        if data.find(b'"', 0, stop) >= 0 or data.find(b"{", 0, stop) >= 0 or size > MAX_ROWS_TEXT:
+            return self._rows_not_numbers(data)
+        if end < 0:
+            parts.append(bytes(data))
+            return -1
+        self.rows = None
+        text = b"".join([*parts, data[:end]])
+        if self._rows_parsed(text, base + end + 1):
+            return end + 1
+        self.rows = parts
+        return self._rows_not_numbers(data)
+
+    def _rows_not_numbers(self, data: bytes) -> int:
+        """The array read so far is carried as the text of a nested array (scanned again from
+        its ``[`` with the next chunk, or at :meth:`close`)."""
+        parts = self.rows or []
+        self.rows = None
+        self.carry = b"".join([b"[", *parts, data])
+        self.nested_from = self.no_rows_at = self.capture_start
         return -1
 
     def _continue_flat(self, data: bytes, base: int) -> int:
@@ -669,7 +739,7 @@ class Scanner:
         self._send(data[sent:n], base + n)
 
     def close(self) -> None:
-        if self.flat is not None:
+        if self.flat is not None or self.rows is not None:
             raise ProfileFormatError(
                 "unexpected end of data inside an array (truncated file?)",
                 path=format_path(self.builder.path(next_value=True)),
@@ -681,6 +751,8 @@ class Scanner:
                 path=self.collector.path if self.collector else None,
                 offset=self.capture_start,
             )
+        if self.nested_from is not None:  # a nested array carried whole: scan it now
+            self.feed(b"")
         if self.carry:
             carry, self.carry = self.carry, b""
             self._send(carry, self.offset + len(carry))

@@ -1,120 +1,40 @@
 """Gecko (raw Firefox) profiles → the processed v70 layout, then canonical tables.
 
 Gecko tables are ``{schema: {column: index}, data: [[row], …]}`` with trailing null cells
-omitted. Strings are per thread. Funcs and resources do not exist: they are derived from each
-frame's location string, the way the Firefox Profiler's ``process-profile.ts`` does it:
-
-* ``0x7f…`` — an unsymbolicated absolute address: one func per address, named by the hex
-  string, with the library from ``libs[]`` (``start <= addr < end``) as its resource;
-* ``name (in lib)`` (optionally ``+ off`` or ``(file:line)``) — a symbolicated native function;
-* ``name (url:line:col)`` or ``url:line:col`` (optionally ``[sourceIndex]``) — JavaScript, the
-  resource being the script URL (the last of ``a -> b`` chains);
-* anything else — a label frame.
+omitted; the scanner parses rows of numbers in bulk (:mod:`profile_frames.rows`). Strings are
+per thread. Funcs and resources do not exist: they are derived from each frame's location
+string (:mod:`.gecko_locations`), the way the Firefox Profiler's ``process-profile.ts`` does
+it, once for all threads.
 
 Child processes (``processes[]``, or JSON strings in old files) are flattened after the parent's
 threads, depth-first, with every time shifted by ``child.meta.startTime - root.meta.startTime``.
 
 Example
 -------
->>> loc = parse_location("malloc (in libc.so.6) + 12")
->>> loc.name, loc.library, loc.is_js
-('malloc', 'libc.so.6', False)
->>> parse_location("fib (blob:null/x:3:10)").library
-'blob:null/x'
+>>> tree = {"meta": {"version": 30, "interval": 1, "startTime": 0}, "libs": [], "threads": [{
+...     "name": "GeckoMain", "stringTable": ["main", "malloc (in libc.so.6)"],
+...     "frameTable": {"schema": {"location": 0}, "data": [[0], [1]]},
+...     "stackTable": {"schema": {"prefix": 0, "frame": 1}, "data": [[None, 0], [0, 1]]},
+...     "samples": {"schema": {"stack": 0, "time": 1}, "data": [[1, 0.0], [1, 1.0]]}}]}
+>>> parts = read_gecko(tree, select=lambda names: None)
+>>> parts.funcs["name"].to_list()
+['main', 'malloc']
 """
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import json
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import polars as pl
 
 from ..errors import ProfileFormatError
+from ..rows import Rows
+from .gecko_locations import classify_locations, uri_resource_name
 from .processed import ProfileParts, read_v70
-
-_CPP = (
-    re.compile(r"^(.*) \(in ([^)]*)\) (\+ [0-9]+)$", re.S),
-    re.compile(r"^(.*) \(in ([^)]*)\) (\(.*:.*\))$", re.S),
-    re.compile(r"^(.*) \(in ([^)]*)\)$", re.S),
-)
-_JS = (
-    re.compile(r"^(.*) \((.+?):([0-9]+)(?::([0-9]+))?\)(?:\[(\d+)\])?$", re.S),
-    re.compile(r"^()(.+?):([0-9]+)(?::([0-9]+))?(?:\[(\d+)\])?$", re.S),
-)
-_THUNK = "non-virtual thunk to "
-
-
-@dataclass(frozen=True)
-class Location:
-    """What a Gecko frame location string says about its function."""
-
-    name: str
-    library: str | None = None
-    is_js: bool = False
-    line: int | None = None
-    column: int | None = None
-    address: int | None = None  # absolute address of an unsymbolicated frame
-
-
-def parse_location(s: str) -> Location:
-    """Classify one Gecko frame location string (see the module docstring)."""
-    if s.startswith("0x"):
-        try:
-            return Location(s, address=int(s, 16))
-        except ValueError:
-            return Location(s)
-    for pat in _CPP:
-        m = pat.match(s)
-        if m:
-            name = m.group(1)
-            if name.startswith(_THUNK):
-                name = name[len(_THUNK) :]
-            return Location(name, library=m.group(2))
-    for pat in _JS:
-        m = pat.match(s)
-        if m:
-            fn, url, line, col = m.group(1), m.group(2), m.group(3), m.group(4)
-            url = url.split(" -> ")[-1]
-            return Location(
-                fn or f"(root scope) {url}",
-                library=url,
-                is_js=True,
-                line=int(line),
-                column=int(col) if col else None,
-            )
-    return Location(s)
-
-
-_WEB_SCHEMES = ("http:", "https:", "moz-extension:")
-_URL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*:)//([^/?#]*)")
-
-
-def uri_resource_name(uri: str) -> str:
-    """The resource a JS script URI belongs to, as the Firefox Profiler names it: the origin
-    for http(s) (``https://host:port``), the WHATWG opaque origin ``"null"`` for
-    ``moz-extension:``, and the whole URI for anything else (``resource:``, ``chrome:``, ``file:``).
-
-    >>> uri_resource_name("https://example.com:8080/app.js"), uri_resource_name("resource://gre/x.mjs")
-    ('https://example.com:8080', 'resource://gre/x.mjs')
-    """
-    m = _URL.match(uri)
-    if not m or m.group(1).lower() not in _WEB_SCHEMES or not m.group(2):
-        return uri
-    scheme = m.group(1).lower()
-    if scheme == "moz-extension:":
-        return "null"
-    host = m.group(2).rsplit("@", 1)[-1].lower()
-    default_port = {"http:": ":80", "https:": ":443"}[scheme]
-    if host.endswith(default_port):
-        host = host[: -len(default_port)]
-    return f"{scheme}//{host}"
 
 
 def is_gecko(tree: Any) -> bool:
@@ -139,8 +59,10 @@ def _maybe_json(value: Any, *, path: str) -> Any:
     return value
 
 
-def _table(t: Any, *, path: str) -> dict[str, list]:
-    """Schema+data table → dict of column lists (missing trailing cells are null)."""
+def _table(t: Any, *, path: str) -> dict[str, Any]:
+    """Schema+data table → dict of columns (missing trailing cells are null): polars Series
+    when the scanner parsed the rows in bulk (:class:`~profile_frames.rows.Rows`), else
+    lists."""
     if t is None:
         return {"length": 0}
     if not isinstance(t, dict) or not isinstance(t.get("schema"), dict):
@@ -148,6 +70,8 @@ def _table(t: Any, *, path: str) -> dict[str, list]:
     data = t.get("data")
     if data is None:
         data = []
+    if isinstance(data, Rows):
+        return _columns_of_rows(t["schema"], data, path=path)
     if not isinstance(data, list):
         raise ProfileFormatError("expected an array of rows", path=f"{path}.data")
     rows = [
@@ -162,6 +86,20 @@ def _table(t: Any, *, path: str) -> dict[str, list]:
             )
         cells = list(columns[idx]) if idx < len(columns) else [None] * len(rows)
         out[name] = _integral(cells) if name in INDEX_COLUMNS else cells
+    return out
+
+
+def _columns_of_rows(schema: dict, rows: Rows, *, path: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"length": rows.length}
+    for name, idx in schema.items():
+        if not isinstance(idx, int) or isinstance(idx, bool) or idx < 0:
+            raise ProfileFormatError(
+                f"schema index of '{name}' must be a non-negative integer", path=f"{path}.schema"
+            )
+        if idx < len(rows.columns):
+            out[name] = rows.columns[idx].alias(name)
+        else:
+            out[name] = pl.repeat(None, rows.length, dtype=pl.Float64, eager=True).alias(name)
     return out
 
 
@@ -236,18 +174,13 @@ class _Collector:
     def __init__(self) -> None:
         self.strings: list[str] = []
         self.string_index: dict[str, int] = {}
-        self.funcs: dict[tuple, int] = {}
-        self.func_cols: dict[str, list] = {
-            k: []
-            for k in ("name", "isJS", "relevantForJS", "resource", "lineNumber", "columnNumber")
-        }
         self.resources: dict[str, int] = {}
         self.res_cols: dict[str, list] = {"name": [], "lib": [], "type": []}
         self.libs: list[dict] = []
         self.lib_index: dict[tuple, int] = {}
-        self.frames: dict[str, list] = {
-            k: [] for k in ("func", "address", "category", "subcategory", "line", "column", "lib")
-        }
+        self.frame_parts: list[pl.DataFrame] = []  # each thread's frames, as read
+        self.process_libs: list[_Libs] = []  # the libraries of each process
+        self.n_frames = 0
         self.stack_parts: list[tuple[pl.Series, pl.Series]] = []  # (prefix, frame) per thread
         self.n_stacks = 0
 
@@ -284,42 +217,131 @@ class _Collector:
             self.libs.append(lib)
         return i
 
-    def func(self, loc: Location, relevant: bool, resource: int) -> int:
-        key = (loc.name, loc.is_js, relevant, resource, loc.line, loc.column)
-        i = self.funcs.get(key)
-        if i is None:
-            i = self.funcs[key] = len(self.func_cols["name"])
-            c = self.func_cols
-            c["name"].append(self.string(loc.name))
-            c["isJS"].append(loc.is_js)
-            c["relevantForJS"].append(relevant)
-            c["resource"].append(resource)
-            c["lineNumber"].append(loc.line)
-            c["columnNumber"].append(loc.column)
-        return i
+    def tables(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The shared frame and func tables of every thread read so far."""
+        frames = (
+            pl.concat(self.frame_parts) if self.frame_parts else pl.DataFrame(schema=_FRAME_PARTS)  # type: ignore[arg-type]
+        )
+        return _derive_frames(frames, self)
 
 
-class _LibLocator:
-    """Finds the library whose mapping contains an absolute address."""
+_FRAME_PARTS = {
+    "text": pl.String,
+    "relevant": pl.Boolean,
+    "process": pl.Int32,
+    "category": pl.Int64,
+    "subcategory": pl.Int64,
+    "line": pl.Int64,
+    "column": pl.Int64,
+}
 
-    def __init__(self, libs: list[dict]):
+
+class _Libs:
+    """One process's library mappings, for finding the library of absolute addresses."""
+
+    def __init__(self, libs: list):
         good = [
             lib
             for lib in libs
             if isinstance(lib, dict)
-            and _num(lib.get("start")) is not None
-            and _num(lib.get("end")) is not None
+            and _address(lib.get("start")) is not None
+            and _address(lib.get("end")) is not None
         ]
-        self.libs = sorted(good, key=lambda lib: lib["start"])
-        self.starts = [lib["start"] for lib in self.libs]
+        self.libs = sorted(good, key=lambda lib: _address(lib["start"]))
+        self.starts = np.array([_address(lib["start"]) for lib in self.libs], dtype=np.uint64)
+        self.ends = np.array([_address(lib["end"]) for lib in self.libs], dtype=np.uint64)
+        self.offsets = np.array(
+            [_address(lib.get("offset")) or 0 for lib in self.libs], dtype=np.uint64
+        )
 
-    def find(self, addr: int) -> tuple[dict, int] | None:
-        i = bisect.bisect_right(self.starts, addr) - 1
-        if i >= 0:
-            lib = self.libs[i]
-            if addr < lib["end"]:
-                return lib, int(addr - lib["start"] + (lib.get("offset") or 0))
+    def find(self, addresses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each address (uint64), the position in :attr:`libs` of the library mapping
+        it (-1 if none) and its offset in that library."""
+        at = np.searchsorted(self.starts, addresses, side="right").astype(np.int64) - 1
+        safe = np.maximum(at, 0)
+        hit = (at >= 0) & (addresses < self.ends[safe]) if len(self.libs) else at >= 0
+        relative = addresses - self.starts[safe] + self.offsets[safe] if len(self.libs) else at
+        return np.where(hit, at, -1), np.where(hit, relative.astype(np.int64), -1)
+
+
+def _address(v: Any) -> int | None:
+    """A library bound as an unsigned 64-bit integer, or None."""
+    n = _num(v)
+    if n is None or not 0 <= n < 2**64:
         return None
+    return int(v) if isinstance(v, int) else int(n)
+
+
+def _derive_frames(frames: pl.DataFrame, col: _Collector) -> tuple[dict, dict]:
+    """Funcs, resources and libs from the frames' location strings, each distinct location
+    classified once (:func:`~.gecko_locations.classify_locations`), as the Firefox Profiler
+    derives them: one func per (name, JS or not, relevant for JS, resource, line, column)."""
+    keys = frames.select("text", "relevant", "process").unique(maintain_order=True)
+    texts = keys.select("text").unique(maintain_order=True)
+    parsed = pl.concat([texts, classify_locations(texts["text"])], how="horizontal")
+    keys = keys.join(parsed, on="text", how="left", maintain_order="left")
+    n = keys.height
+    lib_pos = np.full(n, -1, dtype=np.int64)
+    relative = np.full(n, -1, dtype=np.int64)
+    address = keys["address"].to_numpy()
+    process = keys["process"].to_numpy()
+    has_address = keys["address"].is_not_null().to_numpy()
+    for p in np.unique(process[has_address]).tolist():
+        rows = np.flatnonzero(has_address & (process == p))
+        lib_pos[rows], relative[rows] = col.process_libs[p].find(address[rows].astype(np.uint64))
+    # resources (and libs) in the order their first frame comes, as the Firefox Profiler adds them
+    library = keys["library"].to_list()
+    is_js = keys["is_js"].to_list()
+    resource = np.full(n, -1, dtype=np.int64)
+    lib_index = np.full(n, -1, dtype=np.int64)
+    uri_names: dict[str, str] = {}
+    for i in range(n):
+        if lib_pos[i] >= 0:
+            lib = col.process_libs[int(process[i])].libs[int(lib_pos[i])]
+            lib_index[i] = col.lib(lib)
+            resource[i] = col.resource(str(lib.get("name") or ""), int(lib_index[i]))
+        elif library[i] is not None:
+            name = library[i]
+            if is_js[i]:
+                name = uri_names.get(name) or uri_names.setdefault(name, uri_resource_name(name))
+            resource[i] = col.resource(name, None)
+    keys = keys.with_columns(
+        pl.Series("resource", resource),
+        pl.Series("lib", lib_index),
+        pl.Series("frame_address", relative),
+        (pl.col("relevant") & ~pl.col("is_js") & pl.col("library").is_null()).alias("func_rel"),
+    )
+    func_key = ["name", "is_js", "func_rel", "resource", "line", "column"]
+    funcs = keys.select(func_key).unique(maintain_order=True).with_row_index("func")
+    keys = keys.join(funcs, on=func_key, how="left", maintain_order="left", nulls_equal=True)
+    frames = frames.join(
+        keys.select("text", "relevant", "process", "func", "frame_address", "lib"),
+        on=["text", "relevant", "process"],
+        how="left",
+        maintain_order="left",
+    )
+    string = col.string
+    frame_table = {
+        "length": frames.height,
+        "inlineDepth": pl.repeat(0, frames.height, dtype=pl.Int64, eager=True),
+        "func": frames["func"].cast(pl.Int64),
+        "address": frames["frame_address"],
+        "category": frames["category"],
+        "subcategory": frames["subcategory"],
+        "line": frames["line"],
+        "column": frames["column"],
+        "lib": frames["lib"],
+    }
+    func_table = {
+        "length": funcs.height,
+        "name": [string(s) for s in funcs["name"].to_list()],
+        "isJS": funcs["is_js"],
+        "relevantForJS": funcs["func_rel"],
+        "resource": funcs["resource"],
+        "lineNumber": funcs["line"],
+        "columnNumber": funcs["column"],
+    }
+    return frame_table, func_table
 
 
 def read_gecko(tree: dict, *, select: Callable[[list[str]], set[int] | None]) -> ProfileParts:
@@ -343,14 +365,18 @@ def read_gecko(tree: dict, *, select: Callable[[list[str]], set[int] | None]) ->
     n_categories = len(categories) if categories else 1
 
     col = _Collector()
+    process_of: dict[int, int] = {}  # id(process) → its position in col.process_libs
     out_threads: list[dict] = []
     for pos, (t, proc, shift, tpath) in enumerate(flat):
         if keep is not None and pos not in keep:
             out_threads.append({"name": names[pos], "_skipped": True})
             continue
-        libs = _maybe_json(proc.get("libs") or [], path="libs")
-        locator = _LibLocator(libs if isinstance(libs, list) else [])
-        out_threads.append(_thread(t, proc, shift, tpath, col, locator, n_categories))
+        if id(proc) not in process_of:
+            libs = _maybe_json(proc.get("libs") or [], path="libs")
+            process_of[id(proc)] = len(col.process_libs)
+            col.process_libs.append(_Libs(libs if isinstance(libs, list) else []))
+        out_threads.append(_thread(t, process_of[id(proc)], shift, tpath, col, n_categories))
+    frame_table, func_table = col.tables()
 
     meta = dict(root_meta)
     meta["categories"] = categories
@@ -360,12 +386,8 @@ def read_gecko(tree: dict, *, select: Callable[[list[str]], set[int] | None]) ->
         "shared": {
             "stringArray": col.strings,
             "stackTable": {"length": col.n_stacks, **col.stack_table()},
-            "frameTable": {
-                "length": len(col.frames["func"]),
-                "inlineDepth": [0] * len(col.frames["func"]),
-                **col.frames,
-            },
-            "funcTable": {"length": len(col.func_cols["name"]), **col.func_cols},
+            "frameTable": frame_table,
+            "funcTable": func_table,
             "resourceTable": {"length": len(col.res_cols["name"]), **col.res_cols},
         },
         "threads": out_threads,
@@ -375,13 +397,7 @@ def read_gecko(tree: dict, *, select: Callable[[list[str]], set[int] | None]) ->
 
 
 def _thread(
-    t: dict,
-    proc: dict,
-    shift: float,
-    path: str,
-    col: _Collector,
-    locator: _LibLocator,
-    n_categories: int,
+    t: dict, process: int, shift: float, path: str, col: _Collector, n_categories: int
 ) -> dict:
     strings = t.get("stringTable")
     if not isinstance(strings, list):
@@ -391,63 +407,15 @@ def _thread(
     samples = _table(t.get("samples"), path=f"{path}.samples")
     markers = _table(t.get("markers"), path=f"{path}.markers")
 
-    frame_base = len(col.frames["func"])
+    frame_base = col.n_frames
     stack_base = col.n_stacks
-    parsed: dict[int, tuple[Location, int, int | None, int | None]] = {}
-    locations = frames.get("location") or []
-    relevant = frames.get("relevantForJS") or [False] * len(locations)
-    for i, loc_idx in enumerate(locations):
-        if (
-            not isinstance(loc_idx, int)
-            or not 0 <= loc_idx < len(strings)
-            or not isinstance(strings[loc_idx], str)
-        ):
-            raise ProfileFormatError(
-                f"frame location {loc_idx!r} is not an index into the string table ({len(strings)} strings)",
-                path=f"{path}.frameTable.data[{i}]",
-            )
-        rel = bool(relevant[i]) if i < len(relevant) and relevant[i] is not None else False
-        key = (loc_idx, rel)
-        got = parsed.get(key)  # type: ignore[arg-type]
-        if got is None:
-            loc = parse_location(strings[loc_idx])
-            lib_i = address = None
-            resource = -1
-            if loc.address is not None:
-                hit = locator.find(loc.address)
-                if hit is not None:
-                    lib, address = hit
-                    lib_i = col.lib(lib)
-                    resource = col.resource(str(lib.get("name") or ""), lib_i)
-            elif loc.is_js and loc.library is not None:
-                resource = col.resource(uri_resource_name(loc.library), None)
-            elif loc.library is not None:
-                resource = col.resource(loc.library, None)
-            func = col.func(loc, rel and not loc.is_js and loc.library is None, resource)
-            got = (loc, func, address, lib_i)
-            parsed[key] = got  # type: ignore[index]
-        _, func, address, lib_i = got
-        f = col.frames
-        f["func"].append(func)
-        f["address"].append(address if address is not None else -1)
-        cat = _int_or_none(frames.get("category"), i)
-        f["category"].append(cat if cat is not None and 0 <= cat < n_categories else None)
-        f["subcategory"].append(
-            _int_or_none(frames.get("subcategory"), i)
-            if cat is not None and 0 <= cat < n_categories
-            else None
-        )
-        f["line"].append(_int_or_none(frames.get("line"), i))
-        f["column"].append(_int_or_none(frames.get("column"), i))
-        f["lib"].append(lib_i if lib_i is not None else -1)
-
-    n_frames = len(locations)
+    n_frames = _frames(frames, strings, col, process, n_categories, path=f"{path}.frameTable")
     prefix, frame = _stack_columns(stacks, n_frames, path=f"{path}.stackTable")
     col.stack_parts.append((prefix + stack_base, frame + frame_base))
     col.n_stacks += len(frame)
     n_stacks = stacks["length"]
     sample_stacks = _sample_stacks(samples, n_stacks, path=f"{path}.samples") + stack_base
-    times = _shifted(samples.get("time") or [], shift, path=f"{path}.samples")
+    times = _shifted(_get(samples, "time", []), shift, path=f"{path}.samples")
     out_samples: dict[str, Any] = {
         "length": samples["length"],
         "stack": sample_stacks,
@@ -458,24 +426,21 @@ def _thread(
     if samples.get("threadCPUDelta") is not None:
         out_samples["threadCPUDelta"] = samples["threadCPUDelta"]
 
-    names = []
-    for i, n in enumerate(markers.get("name") or []):
-        if not isinstance(n, int) or not 0 <= n < len(strings):
-            raise ProfileFormatError(
-                f"marker name {n!r} is not a string index", path=f"{path}.markers.data[{i}]"
-            )
-        names.append(col.string(str(strings[n])))
-    start = markers.get("startTime") or markers.get("time") or [None] * markers["length"]
+    n_markers = markers["length"]
+    start = _get(markers, "startTime", None)
+    if start is None:
+        start = _get(markers, "time", [None] * n_markers)
+    data = _get(markers, "data", [None] * n_markers)
     out_markers = {
-        "length": markers["length"],
-        "name": names,
+        "length": n_markers,
+        "name": _marker_names(markers, strings, col, path=f"{path}.markers"),
         "startTime": _shifted(start, shift, path=f"{path}.markers"),
         "endTime": _shifted(
-            markers.get("endTime") or [None] * markers["length"], shift, path=f"{path}.markers"
+            _get(markers, "endTime", [None] * n_markers), shift, path=f"{path}.markers"
         ),
-        "phase": markers.get("phase") or [0] * markers["length"],
-        "category": markers.get("category") or [None] * markers["length"],
-        "data": markers.get("data") or [None] * markers["length"],
+        "phase": _get(markers, "phase", [0] * n_markers),
+        "category": _get(markers, "category", [None] * n_markers),
+        "data": data.to_list() if isinstance(data, pl.Series) else data,
     }
     return {
         "name": t.get("name"),
@@ -489,12 +454,157 @@ def _thread(
     }
 
 
-def _shifted(values: list, shift: float, *, path: str) -> pl.Series:
+def _get(table: dict, key: str, default: Any) -> Any:
+    """A table's column (a Series or a list), or ``default`` when it is missing."""
+    v = table.get(key)
+    return default if v is None else v
+
+
+def _cells(values: Any) -> list:
+    """A column as a list of Python values (for the row-by-row error messages)."""
+    return values.to_list() if isinstance(values, pl.Series) else list(values)
+
+
+def _ints(values: Any) -> pl.Series | None:
+    """A column of integral numbers (nulls allowed) as Int64, or None if any cell is
+    something else or beyond int64 (the row-by-row check then names it).
+
+    >>> _ints(pl.Series([1.0, None, 3.0])).to_list(), _ints([1, 2.5]), _ints([True])
+    ([1, None, 3], None, None)
+    """
+    if isinstance(values, pl.Series):
+        if values.dtype.is_integer() or values.dtype == pl.Null:
+            return values.cast(pl.Int64)
+        if values.dtype != pl.Float64:
+            return None
+        v = values.drop_nulls()
+        if len(v) and not ((v == v.floor()).all() and v.abs().max() < 2**63):
+            return None
+        return values.cast(pl.Int64)
+    return _indexes(_integral(values))
+
+
+def _ints_or_null(values: Any, n: int) -> pl.Series:
+    """Integral numbers as Int64 and anything else (fractions, booleans, text) as null, for
+    the optional frame columns; a missing column is all null."""
+    if values is None:
+        return pl.repeat(None, n, dtype=pl.Int64, eager=True)
+    if isinstance(values, pl.Series):
+        if values.dtype == pl.Float64:
+            whole = (values == values.floor()) & (values.abs() < 2**63)
+            return pl.select(pl.when(whole).then(values.cast(pl.Int64, strict=False))).to_series()
+        if values.dtype.is_integer():
+            return values.cast(pl.Int64)
+        return pl.repeat(None, len(values), dtype=pl.Int64, eager=True)
+    cells = [
+        v if isinstance(v, int) and not isinstance(v, bool) and -(2**63) <= v < 2**63 else None
+        for v in values
+    ]
+    return pl.Series(cells + [None] * (n - len(cells)), dtype=pl.Int64)
+
+
+def _flags(values: Any, n: int) -> np.ndarray:
+    """A column of truth values (null and missing are false) as a bool array."""
+    if values is None:
+        return np.zeros(n, dtype=bool)
+    if isinstance(values, pl.Series):
+        if values.dtype == pl.Boolean:
+            return values.fill_null(False).to_numpy()
+        if values.dtype.is_numeric():
+            return (values.fill_null(0) != 0).to_numpy()
+        values = values.to_list()
+    out = np.zeros(n, dtype=bool)
+    out[: len(values)] = [bool(v) if v is not None else False for v in values]
+    return out
+
+
+def _frames(
+    frames: dict,
+    strings: list,
+    col: _Collector,
+    process: int,
+    n_categories: int,
+    *,
+    path: str,
+) -> int:
+    """Add one thread's frames (their location strings and columns) to the shared frame
+    table; funcs are derived once for all threads (:func:`_derive_frames`). Returns how many
+    frames the thread has."""
+    locations = frames.get("location")
+    n = 0 if locations is None else len(locations)
+    locs = _ints(locations) if locations is not None else pl.Series([], dtype=pl.Int64)
+    if locs is None or locs.null_count() or (n and (locs.min() < 0 or locs.max() >= len(strings))):
+        for i, v in enumerate(_cells(locations)):
+            if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < len(strings):
+                raise ProfileFormatError(
+                    f"frame location {v!r} is not an index into the string table ({len(strings)} strings)",
+                    path=f"{path}.data[{i}]",
+                )
+    table = (
+        pl.Series([v if type(v) is str else None for v in strings], dtype=pl.String)
+        if not all(type(v) is str for v in strings)
+        else pl.Series(strings, dtype=pl.String)
+    )
+    text = table.gather(locs)
+    if text.null_count():
+        i = int(text.is_null().arg_true()[0])
+        raise ProfileFormatError(
+            f"frame location {locs[i]} is not a string ({strings[locs[i]]!r:.40})",
+            path=f"{path}.data[{i}]",
+        )
+    category = _ints_or_null(frames.get("category"), n)
+    known = category.is_between(0, n_categories - 1, closed="both").fill_null(False)
+    col.frame_parts.append(
+        pl.DataFrame(
+            {
+                "text": text,
+                "relevant": pl.Series(_flags(frames.get("relevantForJS"), n)),
+                "process": pl.repeat(process, n, dtype=pl.Int32, eager=True),
+                "category": pl.select(pl.when(known).then(category)).to_series(),
+                "subcategory": pl.select(
+                    pl.when(known).then(_ints_or_null(frames.get("subcategory"), n))
+                ).to_series(),
+                "line": _ints_or_null(frames.get("line"), n),
+                "column": _ints_or_null(frames.get("column"), n),
+            },
+            schema=_FRAME_PARTS,  # type: ignore[arg-type]
+        )
+    )
+    col.n_frames += n
+    return n
+
+
+def _marker_names(markers: dict, strings: list, col: _Collector, *, path: str) -> pl.Series:
+    """Each marker's name as an index into the shared string table."""
+    names = markers.get("name")
+    if names is None:
+        return pl.Series("name", [], dtype=pl.Int64)
+    ids = _ints(names)
+    if (
+        ids is None
+        or ids.null_count()
+        or (len(ids) and (ids.min() < 0 or ids.max() >= len(strings)))
+    ):
+        for i, v in enumerate(_cells(names)):
+            if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < len(strings):
+                raise ProfileFormatError(
+                    f"marker name {v!r} is not a string index", path=f"{path}.data[{i}]"
+                )
+    distinct, inverse = np.unique(ids.to_numpy(), return_inverse=True)
+    shared = np.array([col.string(str(strings[i])) for i in distinct.tolist()], dtype=np.int64)
+    return pl.Series("name", shared[inverse], dtype=pl.Int64)
+
+
+def _shifted(values: Any, shift: float, *, path: str) -> pl.Series:
     """A time column moved by ``shift`` ms; a cell that is not a number is named by its row.
 
     >>> _shifted([1, None, 2.5], 10.0, path="t").to_list()
     [11.0, None, 12.5]
     """
+    if isinstance(values, pl.Series):
+        if values.dtype.is_numeric() or values.dtype == pl.Null:
+            return values.cast(pl.Float64).alias("time") + shift
+        values = values.to_list()
     try:
         if not any(isinstance(v, bool) for v in values):
             return pl.Series("time", values, dtype=pl.Float64) + shift
@@ -528,9 +638,9 @@ def _stack_columns(stacks: dict, n_frames: int, *, path: str) -> tuple[pl.Series
     """A thread's (prefix, frame) columns, checked at once: every frame a row of the frame
     table, every prefix an earlier stack. A bad table is read row by row for the error."""
     n = stacks["length"]
-    prefix = stacks.get("prefix") or [None] * n
-    frame = stacks.get("frame") or []
-    p, f = _indexes(prefix), _indexes(frame)
+    prefix = _get(stacks, "prefix", [None] * n)
+    frame = _get(stacks, "frame", [])
+    p, f = _ints(prefix), _ints(frame)
     if p is not None and f is not None and len(p) == len(f) == n:
         pv = p.fill_null(-1).to_numpy()
         if (
@@ -540,6 +650,7 @@ def _stack_columns(stacks: dict, n_frames: int, *, path: str) -> tuple[pl.Series
             and p.null_count() == int((pv == -1).sum())
         ):
             return p, f
+    prefix, frame = _integral(_cells(prefix)), _integral(_cells(frame))
     for i, (pre, fr) in enumerate(zip(prefix, frame)):
         if not _is_row(fr, n_frames):
             raise ProfileFormatError(
@@ -556,21 +667,14 @@ def _stack_columns(stacks: dict, n_frames: int, *, path: str) -> tuple[pl.Series
 
 def _sample_stacks(samples: dict, n_stacks: int, *, path: str) -> pl.Series:
     """A thread's sample stacks (nulls allowed), checked at once; row by row for the error."""
-    values = samples.get("stack") or []
-    s = _indexes(values)
+    values = _get(samples, "stack", [])
+    s = _ints(values)
     if s is not None and (len(s) == s.null_count() or (s.min() >= 0 and s.max() < n_stacks)):
         return s
-    for i, v in enumerate(values):
+    for i, v in enumerate(_integral(_cells(values))):
         if v is not None and not _is_row(v, n_stacks):
             raise ProfileFormatError(
                 f"sample stack {v!r} is out of range ({n_stacks} stacks)",
                 path=f"{path}.data[{i}]",
             )
     raise ProfileFormatError("expected sample stacks", path=path)  # pragma: no cover
-
-
-def _int_or_none(values: list | None, i: int) -> int | None:
-    if values is None or i >= len(values):
-        return None
-    v = values[i]
-    return v if isinstance(v, int) and not isinstance(v, bool) else None

@@ -1,0 +1,162 @@
+"""What a Gecko frame's location string says about its function, as the Firefox Profiler's
+``process-profile.ts`` reads it:
+
+* ``0x7f…`` — an unsymbolicated absolute address: one func per address, named by the hex
+  string, with the library from ``libs[]`` (``start <= addr < end``) as its resource;
+* ``name (in lib)`` (optionally ``+ off`` or ``(file:line)``) — a symbolicated native function;
+* ``name (url:line:col)`` or ``url:line:col`` (optionally ``[sourceIndex]``) — JavaScript, the
+  resource being the script URL (the last of ``a -> b`` chains);
+* anything else — a label frame.
+
+:func:`parse_location` reads one string; :func:`classify_locations` reads a column of them
+at once with the same patterns (polars' regex engine), which is what the loader uses.
+
+Example
+-------
+>>> loc = parse_location("malloc (in libc.so.6) + 12")
+>>> loc.name, loc.library, loc.is_js
+('malloc', 'libc.so.6', False)
+>>> parse_location("fib (blob:null/x:3:10)").library
+'blob:null/x'
+>>> classify_locations(pl.Series(["fib (blob:null/x:3:10)"]))["library"].to_list()
+['blob:null/x']
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import polars as pl
+
+_CPP = (
+    r"^(.*) \(in ([^)]*)\) (\+ [0-9]+)$",
+    r"^(.*) \(in ([^)]*)\) (\(.*:.*\))$",
+    r"^(.*) \(in ([^)]*)\)$",
+)
+_JS = (
+    r"^(.*) \((.+?):([0-9]+)(?::([0-9]+))?\)(?:\[(\d+)\])?$",
+    r"^()(.+?):([0-9]+)(?::([0-9]+))?(?:\[(\d+)\])?$",
+)
+_CPP_RE = tuple(re.compile(p, re.S) for p in _CPP)
+_JS_RE = tuple(re.compile(p, re.S) for p in _JS)
+_THUNK = "non-virtual thunk to "
+_HEX = re.compile(r"0x[0-9a-fA-F]{1,16}")  # a u64 address
+
+
+@dataclass(frozen=True)
+class Location:
+    """What a Gecko frame location string says about its function."""
+
+    name: str
+    library: str | None = None
+    is_js: bool = False
+    line: int | None = None
+    column: int | None = None
+    address: int | None = None  # absolute address of an unsymbolicated frame
+
+
+def parse_location(s: str) -> Location:
+    """Classify one Gecko frame location string (see the module docstring)."""
+    if s.startswith("0x"):  # an address even when it is not hex (then in no library)
+        return Location(s, address=int(s, 16) if _HEX.fullmatch(s) else None)
+    for pat in _CPP_RE:
+        m = pat.match(s)
+        if m:
+            name = m.group(1)
+            if name.startswith(_THUNK):
+                name = name[len(_THUNK) :]
+            return Location(name, library=m.group(2))
+    for pat in _JS_RE:
+        m = pat.match(s)
+        if m:
+            fn, url, line, col = m.group(1), m.group(2), m.group(3), m.group(4)
+            url = url.split(" -> ")[-1]
+            return Location(
+                fn or f"(root scope) {url}",
+                library=url,
+                is_js=True,
+                line=int(line),
+                column=int(col) if col else None,
+            )
+    return Location(s)
+
+
+_WEB_SCHEMES = ("http:", "https:", "moz-extension:")
+_URL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*:)//([^/?#]*)")
+
+
+def uri_resource_name(uri: str) -> str:
+    """The resource a JS script URI belongs to, as the Firefox Profiler names it: the origin
+    for http(s) (``https://host:port``), the WHATWG opaque origin ``"null"`` for
+    ``moz-extension:``, and the whole URI for anything else (``resource:``, ``chrome:``, ``file:``).
+
+    >>> uri_resource_name("https://example.com:8080/app.js"), uri_resource_name("resource://gre/x.mjs")
+    ('https://example.com:8080', 'resource://gre/x.mjs')
+    """
+    m = _URL.match(uri)
+    if not m or m.group(1).lower() not in _WEB_SCHEMES or not m.group(2):
+        return uri
+    scheme = m.group(1).lower()
+    if scheme == "moz-extension:":
+        return "null"
+    host = m.group(2).rsplit("@", 1)[-1].lower()
+    default_port = {"http:": ":80", "https:": ":443"}[scheme]
+    if host.endswith(default_port):
+        host = host[: -len(default_port)]
+    return f"{scheme}//{host}"
+
+
+LOCATIONS = {
+    "name": pl.String,
+    "library": pl.String,
+    "is_js": pl.Boolean,
+    "line": pl.Int64,
+    "column": pl.Int64,
+    "address": pl.UInt64,
+}
+
+
+def classify_locations(texts: pl.Series) -> pl.DataFrame:
+    """:func:`parse_location` of every string of ``texts``, one row each (columns
+    :data:`LOCATIONS`)."""
+    s = pl.col("text")
+    hex_ = s.str.starts_with("0x")
+    address = s.str.slice(2).str.to_integer(base=16, dtype=pl.UInt64, strict=False)
+    is_address = hex_ & s.str.contains("^0x[0-9a-fA-F]{1,16}$")
+    exprs: list[pl.Expr] = []
+    cpp = [s.str.extract_groups("(?s)" + p) for p in _CPP]
+    js = [s.str.extract_groups("(?s)" + p) for p in _JS]
+    df = pl.DataFrame({"text": texts.cast(pl.String)}).with_columns(
+        is_address.alias("_addr"),
+        pl.when(is_address).then(address).alias("address"),
+        *(c.alias(f"_cpp{i}") for i, c in enumerate(cpp)),
+        *(j.alias(f"_js{i}") for i, j in enumerate(js)),
+    )
+    cpp_name = pl.coalesce([pl.col(f"_cpp{i}").struct.field("1") for i in range(len(_CPP))])
+    cpp_lib = pl.coalesce([pl.col(f"_cpp{i}").struct.field("2") for i in range(len(_CPP))])
+    js_fn = pl.coalesce([pl.col(f"_js{i}").struct.field("1") for i in range(len(_JS))])
+    js_url = pl.coalesce([pl.col(f"_js{i}").struct.field("2") for i in range(len(_JS))])
+    js_line = pl.coalesce([pl.col(f"_js{i}").struct.field("3") for i in range(len(_JS))])
+    js_col = pl.coalesce([pl.col(f"_js{i}").struct.field("4") for i in range(len(_JS))])
+    is_cpp = ~pl.col("_addr") & ~hex_ & cpp_lib.is_not_null()
+    is_js = ~pl.col("_addr") & ~hex_ & cpp_lib.is_null() & js_url.is_not_null()
+    url = js_url.str.split(" -> ").list.last()
+    exprs = [
+        pl.when(is_cpp)
+        .then(
+            pl.when(cpp_name.str.starts_with(_THUNK))
+            .then(cpp_name.str.slice(len(_THUNK)))
+            .otherwise(cpp_name)
+        )
+        .when(is_js)
+        .then(pl.when(js_fn == "").then(pl.lit("(root scope) ") + url).otherwise(js_fn))
+        .otherwise(s)
+        .alias("name"),
+        pl.when(is_cpp).then(cpp_lib).when(is_js).then(url).alias("library"),
+        is_js.alias("is_js"),
+        pl.when(is_js).then(js_line.cast(pl.Int64, strict=False)).alias("line"),
+        pl.when(is_js).then(js_col.cast(pl.Int64, strict=False)).alias("column"),
+        pl.col("address"),
+    ]
+    return df.select(exprs).cast(LOCATIONS)  # type: ignore[arg-type]
