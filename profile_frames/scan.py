@@ -31,6 +31,7 @@ import polars as pl
 
 from .errors import ProfileFormatError
 from .numbers import ScratchPool, parse_block
+from .payloads import array_end, split_marker_rows, split_payloads
 from .rows import parse_rows
 
 try:
@@ -528,6 +529,9 @@ class Scanner:
         n = len(data)
         if base + j == self.no_nested_at:
             return -1
+        keys = self.builder.keys
+        if len(keys) > 1 and keys[-2] == "markers":
+            return self._markers_data(data, j, sent, base)
         if j + 1 < n and data[j + 1] == 0x5B and base + j != self.no_rows_at:  # '[': rows?
             after = self._rows(data, j, base)
             if after != -1:
@@ -549,6 +553,26 @@ class Scanner:
             self.carry = data[j:n]
             return -2
         return -1
+
+    def _markers_data(self, data: bytes, j: int, sent: int, base: int) -> int:
+        """``data[j]`` opens a marker table's ``data`` array (payloads, or Gecko rows ending
+        in payloads): its end is found outside strings at any depth, then it is cut into
+        payload texts (or decoded as JSON if it is not in that shape). Returns as
+        :meth:`_nested` does."""
+        n = len(data)
+        end = array_end(data, j + 1)
+        if end >= 0:
+            self._send(data[sent:j], base + j)
+            if not self._captured_payloads(data[j + 1 : end], base + end + 1):
+                self._captured_flat(data[j : end + 1], base + j)
+            return end + 1
+        if n - j > MAX_NESTED_CARRY:
+            self.no_nested_at = base + j
+            return -1
+        self._send(data[sent:j], base + j)
+        self.nested_from = base + j
+        self.carry = data[j:n]
+        return -2
 
     # -- rows of numbers (Gecko tables) -------------------------------------------------
     def _rows(self, data: bytes, j: int, base: int) -> int:
@@ -626,6 +650,18 @@ class Scanner:
         text, self.flat = b"".join(self.flat), None  # nested after all: ijson reads it
         self._send(text, base)
         return 0
+
+    def _captured_payloads(self, text: bytes, end_offset: int) -> bool:
+        """A marker table's ``data`` array: its payloads kept as JSON text, not decoded
+        (:mod:`profile_frames.payloads`); False if it is not in that shape."""
+        if not text:
+            return False
+        value = split_marker_rows(text) if text[:1] == b"[" else split_payloads(text)
+        if value is None:
+            return False
+        self.builder.captured(value)
+        self._send(b"0", end_offset)
+        return True
 
     def _captured_flat(self, text: bytes, at: int) -> None:
         try:

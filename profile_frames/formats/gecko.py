@@ -440,7 +440,7 @@ def _thread(
         ),
         "phase": _get(markers, "phase", [0] * n_markers),
         "category": _get(markers, "category", [None] * n_markers),
-        "data": data.to_list() if isinstance(data, pl.Series) else data,
+        "data": _payloads(data),
     }
     return {
         "name": t.get("name"),
@@ -452,6 +452,14 @@ def _thread(
         "samples": out_samples,
         "markers": out_markers,
     }
+
+
+def _payloads(data: Any) -> Any:
+    """The payload column: JSON texts when the scanner cut them out, else the decoded values
+    (a column of numbers is a payload of numbers, as JSON would read it)."""
+    if isinstance(data, pl.Series) and data.dtype != pl.String:
+        return data.to_list()
+    return data
 
 
 def _get(table: dict, key: str, default: Any) -> Any:

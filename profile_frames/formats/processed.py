@@ -489,7 +489,13 @@ def _markers(t: Any, p: str, strings: pl.Series) -> pl.DataFrame:
         strings, column(t, "name", path=p, dtype=pl.Int64, length=n, default=None), path=f"{p}.name"
     )
     data = t.get("data")
-    if isinstance(data, list):
+    if isinstance(data, pl.Series) and data.dtype == pl.String:  # cut out as JSON text
+        if len(data) != n:
+            raise ProfileFormatError(
+                f"column 'data' has {len(data)} rows but the table has {n}", path=p
+            )
+        text = data.alias("data")
+    elif isinstance(data, list):
         if len(data) != n:
             raise ProfileFormatError(
                 f"column 'data' has {len(data)} rows but the table has {n}", path=p

@@ -1,0 +1,139 @@
+"""Marker payloads cut out of the text (profile_frames.payloads) must be the same JSON values
+the JSON decoder reads, for processed and Gecko marker tables, whatever the read boundaries;
+anything not in that shape goes to the decoder."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+import profile_frames
+from profile_frames.payloads import array_end, split_marker_rows, split_payloads
+from profile_frames.scan import parse_json_chunks
+from tests.test_load import _SmallReads
+
+WORDS = ['a"b', "c\\d", "]],[", "{x}", "ü", "\\u00e9", "", "tab\\t"]
+
+
+def _payload(rng: random.Random):
+    kind = rng.random()
+    if kind < 0.2:
+        return None
+    value = {"type": rng.choice(["Text", "DOMEvent", "GCSlice"]), "n": rng.randint(-5, 10**6)}
+    if kind < 0.6:
+        value["name"] = rng.choice(WORDS) + str(rng.random())
+    if kind < 0.4:
+        value["nested"] = {"list": [1, {"deep": [rng.random(), None, True]}], "s": "]"}
+    return value
+
+
+def _decoded(texts):
+    return [None if t is None else json.loads(t) for t in texts]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_cut_payloads_decode_to_what_the_json_decoder_reads(seed):
+    rng = random.Random(seed)
+    payloads = [_payload(rng) for _ in range(rng.randint(1, 300))]
+    payloads[0] = payloads[0] or {"type": "Text"}
+    text = json.dumps(payloads, separators=(",", ":")).encode()[1:-1]
+    got = split_payloads(text)
+    assert got is not None and _decoded(got.to_list()) == payloads
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_cut_gecko_marker_rows_equal_the_json_rows(seed):
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(rng.randint(1, 300)):
+        row = [rng.randint(0, 50), rng.random() * 100, None, rng.randint(0, 3), 1]
+        p = _payload(rng)
+        if p is not None:
+            row.append(p)
+        rows.append(row)
+    if not any(len(r) == 6 for r in rows):
+        rows[0].append({"type": "Text"})
+    text = json.dumps(rows, separators=(",", ":")).encode()[1:-1]
+    got = split_marker_rows(text)
+    assert got is not None
+    columns = [c.to_list() for c in got.columns]
+    assert _decoded(columns[5]) == [r[5] if len(r) > 5 else None for r in rows]
+    for c in range(5):
+        assert columns[c] == [r[c] for r in rows]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"a":1} ,null',  # a blank between values
+        b'{"a":1},nul',
+        b'{"a":01}',
+        b'{"a":NaN}',
+        b'{"a":-Infinity}',
+        b'{"a" 1}',
+        b'{"a":1}}',
+        b'{"a":"\\ud800"}',  # a lone surrogate: JavaScript reads it, Arrow does not
+        b'{"id":18446744073709552000}',  # JavaScript rounds it: the decoder reads a float
+        b'{"a":1},[1]',
+        b'{"a":1},,{"b":2}',
+    ],
+)
+def test_payloads_not_in_the_simple_shape_go_to_the_json_decoder(text):
+    assert split_payloads(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'[3,{"a":1},2]',  # the payload is not the last cell
+        b'[1,2,{"a":1}],[1,{"b":2}]',  # at different positions
+        b'[1,2,3],[4,5,{"a":1}]',  # a number where other rows have their payload
+        b'[1,[2],{"a":1}]',
+        b'[1,"x",{"a":1}]',
+    ],
+)
+def test_marker_rows_not_in_the_simple_shape_go_to_the_json_decoder(text):
+    assert split_marker_rows(text) is None
+
+
+def test_array_end_skips_brackets_in_strings_and_reads_windows():
+    inner = b'{"s":"]\\"]"},[1,[2]],' * 20000
+    doc = b"[" + inner + b'{"t":"x"}],"rest"'
+    assert array_end(doc, 1) == len(doc) - len(b',"rest"') - 1
+    assert array_end(doc[:-10], 1) == -1
+
+
+@pytest.mark.parametrize("gecko", [False, True], ids=["processed", "gecko"])
+def test_marker_tables_load_the_same_whatever_the_read_boundaries(gecko):
+    """The payload texts (and the numbers beside them) do not depend on where reads cut the
+    file, and decode to the payloads of the JSON."""
+    rng = random.Random(3)
+    payloads = [_payload(rng) for _ in range(200)]
+    if gecko:
+        import io
+
+        from tests.test_real_shapes import write_gecko_multiprocess
+
+        buf = io.BytesIO()
+        write_gecko_multiprocess(buf, target_bytes=400_000, seed=1, processes=2, threads=3)
+        doc = buf.getvalue()
+        want = json.loads(doc)
+        rows = want["threads"][0]["markers"]["data"]
+        expect = [r[5] if len(r) > 5 else None for r in rows]
+    else:
+        doc = json.dumps(
+            {"a": {"markers": {"data": payloads}}, "b": [1, "x"]}, separators=(",", ":")
+        ).encode()
+        expect = payloads
+    for size in [None, 61, 997, 4093]:
+        if gecko:
+            p = profile_frames.load(doc if size is None else _SmallReads(doc, size))
+            got = p.thread(0).markers["data"].to_list()
+        else:
+            chunks = (
+                [doc] if size is None else [doc[i : i + size] for i in range(0, len(doc), size)]
+            )
+            got = parse_json_chunks(chunks, name="x")["a"]["markers"]["data"].to_list()
+        assert _decoded(got) == expect, size
