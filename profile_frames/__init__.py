@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from .analysis.diff import diff, diff_tree
+from .comparison import comparison_profile
 from .dataset import ingest, open_dataset
 from .errors import ExportError, ProfileFormatError, ProfileKeyError
 from .load import NewerVersionWarning, load
@@ -34,6 +35,7 @@ __all__ = [
     "ProfileKeyError",
     "Thread",
     "check",
+    "comparison_profile",
     "diff",
     "diff_flamegraph",
     "diff_tree",

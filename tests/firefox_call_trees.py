@@ -1028,3 +1028,133 @@ CASES = [
         ],
     },
 ]
+
+# The compare view: two profiles merged (mergeProfilesForDiffing), thread 2 the comparison
+# thread, the first profile's samples weighing negatively. "compare" gives the two profiles'
+# text samples; "thread" which thread of the merged profile the tree is of (default 2).
+PT = "profile-tree.test.ts (src/test/unit/)"
+MC = "merge-compare.test.ts (src/test/unit/)"
+DIFFING = [
+    """
+        A  A  A  A  A  A  A
+        B  B  B  B  C  B  B
+        D  D  D  E  F  D  D
+        F  F  F           F
+    """,
+    """
+        A  A  A  A  A  A  A
+        B  B  B  B  B  B  B
+        D  D  D  G  I  E  I
+        D  D  D
+    """,
+]
+MERGE_A = """
+      A  A  A
+      B  B  B
+      C  C  D
+"""
+MERGE_B = """
+      X  X  X  X
+      Y  Y  Z  Z
+"""
+TRANSFORMED_A = """
+      A  A  A  A
+      B  B  B  B
+      C  C  D  D
+      E  F  G  H
+"""
+TRANSFORMED_B = """
+      P            P            P
+      X[lib:libQ]  X[lib:libQ]  X[lib:libQ]
+      Y[lib:libQ]  Y[lib:libQ]  Z
+      W            V            W
+"""
+COMPARE_CASES = [
+    {
+        "source": f"{PT} › diffing trees › displays a proper call tree, including nodes with total = 0",
+        "compare": DIFFING,
+        "steps": [],
+        "expected": [
+            "- A (total: —, self: —)",
+            "  - B (total: 1, self: —)",
+            "    - D (total: -2, self: -1)",
+            "      - F (total: -4, self: -4)",
+            "      - D (total: 3, self: 3)",
+            "    - I (total: 2, self: 2)",
+            "    - G (total: 1, self: 1)",
+            "  - C (total: -1, self: —)",
+            "    - F (total: -1, self: -1)",
+        ],
+    },
+    {
+        "source": f"{PT} › diffing trees › displays a proper call tree, even for range-filtered threads",
+        "compare": DIFFING,
+        "steps": [("between", (4, 5), {})],
+        "expected": [
+            "- A (total: —, self: —)",
+            "  - B (total: 1, self: —)",
+            "    - I (total: 1, self: 1)",
+            "  - C (total: -1, self: —)",
+            "    - F (total: -1, self: -1)",
+        ],
+    },
+    {
+        "source": f"{MC} › mergeProfilesForDiffing function › should generate correct call trees for individual threads from each profile (thread 0)",
+        "compare": [MERGE_A, MERGE_B],
+        "thread": 0,
+        "steps": [],
+        "expected": [
+            "- A (total: 3, self: —)",
+            "  - B (total: 3, self: —)",
+            "    - C (total: 2, self: 2)",
+            "    - D (total: 1, self: 1)",
+        ],
+    },
+    {
+        "source": f"{MC} › mergeProfilesForDiffing function › should generate correct call trees for individual threads from each profile (thread 1)",
+        "compare": [MERGE_A, MERGE_B],
+        "thread": 1,
+        "steps": [],
+        "expected": [
+            "- X (total: 4, self: —)",
+            "  - Y (total: 2, self: 2)",
+            "  - Z (total: 2, self: 2)",
+        ],
+    },
+    {
+        "source": f"{MC} › mergeProfilesForDiffing function › should preserve transforms and produce matching call trees (thread 0)",
+        "compare": [TRANSFORMED_A, TRANSFORMED_B],
+        "thread": 0,
+        "steps": [("focus_subtree", (["A", "B", "C"],), {})],
+        "expected": [
+            "- C (total: 2, self: —)",
+            "  - E (total: 1, self: 1)",
+            "  - F (total: 1, self: 1)",
+        ],
+    },
+    {
+        "source": f"{MC} › mergeProfilesForDiffing function › should preserve transforms and produce matching call trees (thread 1)",
+        "compare": [TRANSFORMED_A, TRANSFORMED_B],
+        "thread": 1,
+        "steps": [
+            ("collapse_library", ("libQ",), {}),
+            ("focus_subtree", (["P", "libQ"],), {}),
+        ],
+        "expected": [
+            "- libQ (total: 3, self: —)",
+            "  - W (total: 1, self: 1)",
+            "  - V (total: 1, self: 1)",
+            "  - Z (total: 1, self: —)",
+            "    - W (total: 1, self: 1)",
+        ],
+    },
+    {
+        # the test checks the comparison thread's weights ([2, -1]: B's sample first, its
+        # 20 ms interval counting twice the shared 10 ms); here as the tree they make
+        "source": f"{MC} › mergeProfilesForDiffing function › should set interval of merged profile to minimum of all intervals",
+        "compare": ["A", "B"],
+        "intervals": [10, 20],
+        "steps": [],
+        "expected": ["- B (total: 2, self: 2)", "- A (total: -1, self: -1)"],
+    },
+]

@@ -310,16 +310,20 @@ def _number(v: float) -> str:
 
 
 def format_tree(thread, *, inverted: bool = False, categories: bool = False) -> list[str]:
-    """The call tree as the profiler's ``formatTree`` lines (children heaviest first)."""
+    """The call tree as the profiler's ``formatTree`` lines (children heaviest first; a
+    node with a total of 0 only when a child is shown, as in a comparison thread)."""
     tree = thread.call_tree(inverted=inverted)
     children: dict = {}
     for row in tree.iter_rows(named=True):
         children.setdefault(row["parent"], []).append(row)
     lines: list[str] = []
 
+    def shown(row) -> bool:  # as the profiler's getChildren: a total, or children shown
+        return row["total"] != 0 or any(shown(c) for c in children.get(row["node"], []))
+
     def visit(parent, depth: int) -> None:
         for row in children.get(parent, []):
-            if row["total"] == 0:
+            if not shown(row):
                 continue
             name = row["function"]
             if categories:

@@ -332,10 +332,11 @@ def _category_names(categories: pl.DataFrame, cat: np.ndarray, sub: np.ndarray) 
 
 
 def _dfs_order(parent: np.ndarray, depth: np.ndarray, total: np.ndarray) -> np.ndarray:
-    """Preorder with children sorted by total descending (ties by node index)."""
+    """Preorder with children sorted by the size of their total, descending (ties by node
+    index), as the Firefox Profiler sorts them: a comparison thread's totals may be negative."""
     if len(parent) == 0:
         return np.zeros(0, dtype=np.int64)
-    pos, _ = _preorder(parent, depth, -total)
+    pos, _ = _preorder(parent, depth, -np.abs(total))
     return np.argsort(pos, kind="stable")
 
 
