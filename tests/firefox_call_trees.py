@@ -1,7 +1,8 @@
 """Call-tree assertions of the Firefox Profiler's own unit tests, as data.
 
 Each case names its source (file › describe › it) in the profiler repository
-(firefox-devtools/profiler, ``src/test/store/``), the text samples of its profile, the
+(firefox-devtools/profiler, ``src/test/store/``; ``profile-tree`` and ``merge-compare`` are in
+``src/test/unit/``), the text samples of its profile, the
 transforms applied (our Thread methods and their arguments), whether the tree is inverted, and
 the expected ``formatTree`` lines, transcribed from the test. ``tests/test_firefox_call_trees.py``
 runs them.
@@ -1032,8 +1033,7 @@ CASES = [
 # The compare view: two profiles merged (mergeProfilesForDiffing), thread 2 the comparison
 # thread, the first profile's samples weighing negatively. "compare" gives the two profiles'
 # text samples; "thread" which thread of the merged profile the tree is of (default 2).
-PT = "profile-tree.test.ts (src/test/unit/)"
-MC = "merge-compare.test.ts (src/test/unit/)"
+MC = "merge-compare.test.ts"
 DIFFING = [
     """
         A  A  A  A  A  A  A
