@@ -56,6 +56,7 @@ _NUMERIC_START = frozenset(b"-0123456789n] \t\r\n")
 _WHITESPACE = re.compile(rb"[ \t\r\n]*")
 _TOKEN_CHARS = b"-+.0123456789eEtrufalsn"
 _LONG_DIGITS = re.compile(rb"\d{19}")  # a cheap first check: 19 digits in a row anywhere
+_LONG_DIGITS_TEXT = re.compile(r"\d{19}")
 # strings (left alone) or integer literals too big for yajl's int64 (read as floats, like JavaScript)
 _BIG_INT = re.compile(rb'"(?:[^"\\]|\\.)*"|(?<![\d.eE+\-])(-?\d{19,})(?![.eE\d])', re.S)
 
@@ -97,6 +98,7 @@ def json_value_pattern(depth: int) -> re.Pattern:
 _NESTED_BODY = re.compile(nested_body(6).encode(), re.S)
 NESTED_KEYS = frozenset(("data",))
 MAX_NESTED_CARRY = 64 << 20  # a nested array longer than this is read by ijson instead
+SMALL_PAYLOADS = 1 << 16  # marker data arrays shorter than this are decoded as JSON
 MAX_ROWS_TEXT = 4 << 30  # rows of numbers longer than this go the nested way
 
 
@@ -117,7 +119,7 @@ def loads_flat(text: bytes) -> list:
     """
     raw = text.decode("utf-8", "surrogatepass") if isinstance(text, (bytes, bytearray)) else text
     value = _STRICT.decode(raw)
-    if _may_hold_big_ints(value):
+    if _LONG_DIGITS_TEXT.search(raw) and _may_hold_big_ints(value):
         for i in [i for i, v in enumerate(value) if type(v) is int and not -_BIG < v < _BIG]:
             value[i] = float(value[i])
     return value
@@ -560,6 +562,12 @@ class Scanner:
         payload texts (or decoded as JSON if it is not in that shape). Returns as
         :meth:`_nested` does."""
         n = len(data)
+        stop = min(n, j + 1 + SMALL_PAYLOADS)
+        e = _NESTED_BODY.match(data, j + 1, stop).end()
+        if e < stop and data[e] == 0x5D:  # a short array: decoding it costs less than cutting
+            self._send(data[sent:j], base + j)
+            self._captured_flat(data[j : e + 1], base + j)
+            return e + 1
         end = array_end(data, j + 1)
         if end >= 0:
             self._send(data[sent:j], base + j)

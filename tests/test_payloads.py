@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 import random
 
+import polars as pl
 import pytest
 
 import profile_frames
 from profile_frames.payloads import array_end, split_marker_rows, split_payloads
-from profile_frames.scan import parse_json_chunks
+from profile_frames.scan import SMALL_PAYLOADS, parse_json_chunks
 from tests.test_load import _SmallReads
 
 WORDS = ['a"b', "c\\d", "]],[", "{x}", "ü", "\\u00e9", "", "tab\\t"]
@@ -110,7 +111,7 @@ def test_marker_tables_load_the_same_whatever_the_read_boundaries(gecko):
     """The payload texts (and the numbers beside them) do not depend on where reads cut the
     file, and decode to the payloads of the JSON."""
     rng = random.Random(3)
-    payloads = [_payload(rng) for _ in range(200)]
+    payloads = [_payload(rng) for _ in range(2000)]  # over SMALL_PAYLOADS: cut, not decoded
     if gecko:
         import io
 
@@ -135,5 +136,7 @@ def test_marker_tables_load_the_same_whatever_the_read_boundaries(gecko):
             chunks = (
                 [doc] if size is None else [doc[i : i + size] for i in range(0, len(doc), size)]
             )
-            got = parse_json_chunks(chunks, name="x")["a"]["markers"]["data"].to_list()
+            got = parse_json_chunks(chunks, name="x")["a"]["markers"]["data"]
+            assert len(doc) > SMALL_PAYLOADS and isinstance(got, pl.Series)
+            got = got.to_list()
         assert _decoded(got) == expect, size

@@ -71,11 +71,15 @@ def _offset(
     path: str,
     limit: int | None = None,
     what: str = "index",
-) -> pl.Series:
+) -> pl.Series | list:
     """Add ``offset`` (one for all rows, or one per row) to every index that is >= 0 (nulls and
     -1 stay). With ``limit``, every index must first be below it: an index past its own
     thread's table would otherwise land in the next thread's rows after the join, where no
     later check could see it."""
+    if isinstance(value, list) and len(value) <= SMALL_LIST and isinstance(offset, int):
+        shifted = _offset_list(value, offset, path=path, limit=limit, what=what)
+        if shifted is not None:
+            return shifted
     s = as_series(value, path=path, dtype=pl.Int64)
     if len(s) == 0:
         return s
@@ -90,6 +94,29 @@ def _offset(
     if low is None or low >= 0:  # indexes only (and nulls): no -1 to keep
         return s + offset
     return pl.select(pl.when(s >= 0).then(s + offset).otherwise(s)).to_series()
+
+
+SMALL_LIST = 4096  # index lists this short are shifted in Python: a Series costs more
+
+
+def _offset_list(
+    values: list, offset: int, *, path: str, limit: int | None, what: str
+) -> list | None:
+    """:func:`_offset` of a short list of plain integers (and nulls), as a list (the shared
+    tables join lists without a Series each); None if a cell is anything else.
+
+    >>> _offset_list([0, None, -1, 2], 10, path="p", limit=3, what="index")
+    [10, None, -1, 12]
+    """
+    if not all(type(v) is int or v is None for v in values):
+        return None
+    if limit is not None:
+        for row, v in enumerate(values):
+            if v is not None and v >= limit:
+                raise _range_error(v, row, limit, path=path, what=what)
+    if not offset:
+        return values
+    return [v + offset if v is not None and v >= 0 else v for v in values]
 
 
 def _out_of_range(s: pl.Series, limit: int | np.ndarray) -> int | None:
