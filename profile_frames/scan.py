@@ -32,7 +32,7 @@ import polars as pl
 from .errors import ProfileFormatError
 from .numbers import ScratchPool, parse_block
 from .payloads import array_end, split_marker_rows, split_payloads
-from .rows import parse_rows
+from .rows import Rows, parse_rows
 
 try:
     _backend = ijson.get_backend("yajl2_c")
@@ -98,6 +98,8 @@ def json_value_pattern(depth: int) -> re.Pattern:
 _NESTED_BODY = re.compile(nested_body(6).encode(), re.S)
 NESTED_KEYS = frozenset(("data",))
 MAX_NESTED_CARRY = 64 << 20  # a nested array longer than this is read by ijson instead
+BATCH_ROWS_BELOW = 4 << 20  # rows arrays shorter than this are parsed with their kind's others
+BATCH_BYTES = 32 << 20  # … in batches of about this much text
 SMALL_PAYLOADS = 1 << 16  # marker data arrays shorter than this are decoded as JSON
 MAX_ROWS_TEXT = 4 << 30  # rows of numbers longer than this go the nested way
 
@@ -397,6 +399,59 @@ class TreeBuilder:
             top[self.keys[-1]] = value
 
 
+class RowBatch:
+    """Small rows-of-numbers arrays of one table kind (``samples``, ``stackTable`` …) waiting
+    to be parsed together; each one's place in the tree gets its own :class:`Rows` back (or
+    its JSON decoding, if it is not rows of numbers after all)."""
+
+    def __init__(self) -> None:
+        self.texts: list[bytes] = []
+        self.places: list[tuple[dict, Any, str, int]] = []  # container, key, path, offset
+        self.size = 0
+
+    def add(self, text: bytes, container: dict, key: Any, path: str, offset: int) -> None:
+        self.texts.append(text)
+        self.places.append((container, key, path, offset))
+        self.size += len(text)
+
+    def resolve(self, scratch: ScratchPool) -> None:
+        together = parse_rows(b",".join(self.texts), scratch=scratch) if self.texts else None
+        start = 0
+        for text, (container, key, path, offset) in zip(self.texts, self.places):
+            if together is not None:
+                n = text.count(b"],[") + 1
+                value: Any = Rows(n, [c.slice(start, n) for c in together.columns])
+                start += n
+            else:  # one of them is not: each on its own
+                value = parse_rows(text, scratch=scratch)
+                if value is None:
+                    value = _decoded(b"[" + text + b"]", path=path, offset=offset)
+            container[key] = value
+        self.texts, self.places, self.size = [], [], 0
+
+
+def _only_rows(text: bytes) -> bool:
+    """Whether ``text`` is flat rows ``[…],[…]`` (no array inside a row): then the first
+    ``]]`` after it did end the array, and parsing it can wait."""
+    k = text.count(b"[")
+    return (
+        k > 0
+        and text[:1] == b"["
+        and text[-1:] == b"]"
+        and text.count(b"]") == k
+        and text.count(b"],[") == k - 1
+    )
+
+
+def _decoded(text: bytes, *, path: str, offset: int) -> Any:
+    try:
+        return loads_flat(text)
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:
+        raise ProfileFormatError(
+            f"not valid JSON ({str(e).splitlines()[0][:120]})", path=path, offset=offset
+        ) from None
+
+
 class Scanner:
     """Feeds JSON text to ijson, cutting numeric arrays out for bulk parsing."""
 
@@ -416,6 +471,7 @@ class Scanner:
         self.no_nested_at = -1  # document offset of an array too long to decode whole
         self.rows: list[bytes] | None = None  # text so far of rows of numbers cut by chunk ends
         self.no_rows_at = -1  # document offset of an array that is not rows of numbers after all
+        self.row_batches: dict[Any, RowBatch] = {}  # small rows arrays waiting, per table kind
 
     # -- ijson ----------------------------------------------------------------------------
     def _send(self, data: bytes | bytearray, end_offset: int) -> None:
@@ -601,10 +657,28 @@ class Scanner:
         return q + 2 if self._rows_parsed(data[j + 1 : q + 1], base + q + 2) else -1
 
     def _rows_parsed(self, text: bytes, end_offset: int) -> bool:
-        rows = parse_rows(text, scratch=self.builder.scratch)
+        """Parse rows of numbers (a big array now; a small one with the others of its table
+        kind, at the end or when they add up: one parse per kind, not per thread)."""
+        b = self.builder
+        if (
+            len(text) < BATCH_ROWS_BELOW
+            and b.containers
+            and type(b.containers[-1]) is dict
+            and _only_rows(text)
+        ):
+            kind = b.keys[-2] if len(b.keys) > 1 else None
+            batch = self.row_batches.setdefault(kind, RowBatch())
+            if batch.size >= BATCH_BYTES:  # (not sooner: ijson places a placeholder late)
+                batch.resolve(b.scratch)
+            path = format_path(b.path(next_value=True))
+            batch.add(bytes(text), b.containers[-1], b.keys[-1], path, self.capture_start)
+            b.captured(SKIPPED)  # replaced when the batch is parsed
+            self._send(b"0", end_offset)
+            return True
+        rows = parse_rows(text, scratch=b.scratch)
         if rows is None:
             return False
-        self.builder.captured(rows)
+        b.captured(rows)
         self._send(b"0", end_offset)
         return True
 
@@ -815,6 +889,9 @@ class Scanner:
         if self._events:
             self.builder.events(self._events)
             del self._events[:]
+        for batch in self.row_batches.values():
+            batch.resolve(self.builder.scratch)
+        self.row_batches.clear()
         if not self.builder.has_root:
             raise ProfileFormatError("empty document", offset=self.offset)
 

@@ -216,3 +216,61 @@ def test_locations_classified_in_bulk_equal_one_at_a_time():
             "address": loc.address if loc.address is None or loc.address < 2**64 else None,
         }
         assert row == want, text
+
+
+@pytest.mark.parametrize(
+    "odd", ["", "[5, 6]", "[5,true]", "[01]"], ids=["all-rows", "blank", "bool", "bad"]
+)
+def test_small_rows_arrays_parsed_together_read_as_json_does(odd):
+    """Small rows arrays of one table kind are parsed in one batch; one of them that is not
+    rows of numbers is read on its own (a blank, a boolean among numbers), and invalid JSON
+    is still an error naming its array."""
+    threads = []
+    for i in range(5):
+        rows = [[k, k * 0.25 + i] for k in range(20 + i)]
+        text = json.dumps(rows, separators=(",", ":"))
+        if i == 3 and odd:
+            text = text[:-1] + "," + odd + "]"
+        threads.append('{"samples":{"schema":{"a":0},"data":' + text + "}}")
+    doc = ('{"threads":[' + ",".join(threads) + "]}").encode()
+    if odd == "[01]":
+        with pytest.raises(ValueError, match=r"threads\[3\]\.samples\.data"):
+            parse_json_chunks([doc], name="x")
+        return
+    want = json.loads(doc)
+    got = parse_json_chunks([doc], name="x")
+    for t_got, t_want in zip(got["threads"], want["threads"]):
+        data = t_got["samples"]["data"]
+        rows = t_want["samples"]["data"]
+        if isinstance(data, Rows):
+            assert [[_typed(v) for v in c] for c in _as_columns(data)][:2] == [
+                [_typed(v) for v in c] for c in _columns_of(rows)
+            ]
+        else:
+            assert data == rows
+
+
+def test_batches_filled_while_reading_give_every_array_its_rows(monkeypatch):
+    """A batch parsed as soon as it filled up was overwritten by the placeholder ijson
+    places one event later (a 157 MB Gecko file failed so): many small arrays, tiny batches."""
+    import profile_frames.scan as scan
+
+    monkeypatch.setattr(scan, "BATCH_BYTES", 50)
+    threads = [
+        '{"samples":{"schema":{"a":0},"data":'
+        + json.dumps([[k, i] for k in range(5)], separators=(",", ":"))
+        + "}}"
+        for i in range(30)
+    ]
+    doc = ('{"threads":[' + ",".join(threads) + "]}").encode()
+    for size in [None, 13, 101]:
+        chunks = [doc] if size is None else [doc[i : i + size] for i in range(0, len(doc), size)]
+        got = parse_json_chunks(chunks, name="x")
+        for i, t in enumerate(got["threads"]):
+            data = t["samples"]["data"]
+            if size is None:
+                assert isinstance(data, Rows), size
+            if isinstance(data, Rows):
+                assert data.columns[1].to_list() == [float(i)] * 5, size
+            else:  # cut by tiny reads: rows the ordinary way (small arrays inside as Series)
+                assert [list(r) for r in data] == [[k, i] for k in range(5)], size

@@ -289,22 +289,41 @@ def _derive_frames(frames: pl.DataFrame, col: _Collector) -> tuple[dict, dict]:
     for p in np.unique(process[has_address]).tolist():
         rows = np.flatnonzero(has_address & (process == p))
         lib_pos[rows], relative[rows] = col.process_libs[p].find(address[rows].astype(np.uint64))
-    # resources (and libs) in the order their first frame comes, as the Firefox Profiler adds them
-    library = keys["library"].to_list()
-    is_js = keys["is_js"].to_list()
-    resource = np.full(n, -1, dtype=np.int64)
+    # libs and resources in the order their first frame comes, as the Firefox Profiler adds
+    # them: a Python step per distinct library or resource name, not per location
     lib_index = np.full(n, -1, dtype=np.int64)
-    uri_names: dict[str, str] = {}
-    for i in range(n):
-        if lib_pos[i] >= 0:
-            lib = col.process_libs[int(process[i])].libs[int(lib_pos[i])]
-            lib_index[i] = col.lib(lib)
-            resource[i] = col.resource(str(lib.get("name") or ""), int(lib_index[i]))
-        elif library[i] is not None:
-            name = library[i]
-            if is_js[i]:
-                name = uri_names.get(name) or uri_names.setdefault(name, uri_resource_name(name))
-            resource[i] = col.resource(name, None)
+    library = keys["library"]
+    js_urls = library.filter(keys["is_js"]).unique()
+    urls = {u: uri_resource_name(u) for u in js_urls.to_list() if u is not None}
+    res_name = pl.select(
+        pl.when(keys["is_js"]).then(library.replace(urls)).otherwise(library)
+    ).to_series()
+    hit = np.flatnonzero(lib_pos >= 0)
+    if len(hit):
+        pair = process[hit].astype(np.int64) * (1 << 32) + lib_pos[hit]
+        distinct, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
+        lib_of = np.empty(len(distinct), dtype=np.int64)
+        name_of = []
+        for k in np.argsort(first, kind="stable").tolist():
+            lib = col.process_libs[int(distinct[k] >> 32)].libs[int(distinct[k] & 0xFFFFFFFF)]
+            lib_of[k] = col.lib(lib)
+        for k in range(len(distinct)):
+            lib = col.process_libs[int(distinct[k] >> 32)].libs[int(distinct[k] & 0xFFFFFFFF)]
+            name_of.append(str(lib.get("name") or ""))
+        lib_index[hit] = lib_of[inverse]
+        res_name = res_name.clone().scatter(
+            hit, pl.Series(name_of, dtype=pl.String).gather(inverse)
+        )
+    firsts = (
+        pl.DataFrame({"name": res_name, "lib": lib_index})
+        .filter(pl.col("name").is_not_null())
+        .unique(subset="name", keep="first", maintain_order=True)
+    )
+    ids = {
+        name: col.resource(name, None if lib < 0 else lib)
+        for name, lib in zip(firsts["name"].to_list(), firsts["lib"].to_list())
+    }
+    resource = res_name.replace_strict(ids, default=-1, return_dtype=pl.Int64).to_numpy()
     keys = keys.with_columns(
         pl.Series("resource", resource),
         pl.Series("lib", lib_index),
