@@ -217,22 +217,29 @@ class _Collector:
             self.libs.append(lib)
         return i
 
-    def tables(self) -> tuple[dict[str, Any], dict[str, Any]]:
+    def tables(self, n_categories: int) -> tuple[dict[str, Any], dict[str, Any]]:
         """The shared frame and func tables of every thread read so far."""
-        frames = (
-            pl.concat(self.frame_parts) if self.frame_parts else pl.DataFrame(schema=_FRAME_PARTS)  # type: ignore[arg-type]
+        if self.frame_parts:
+            frames = pl.concat(self.frame_parts)
+        else:
+            frames = pl.DataFrame(schema=_FRAME_PARTS)  # type: ignore[arg-type]
+        numbers = {k: _ints_or_null(frames[k], frames.height) for k in _FRAME_NUMBERS}
+        known = numbers["category"].is_between(0, n_categories - 1, closed="both").fill_null(False)
+        frames = frames.with_columns(
+            numbers["line"].alias("line"),
+            numbers["column"].alias("column"),
+            pl.when(known).then(numbers["category"]).alias("category"),
+            pl.when(known).then(numbers["subcategory"]).alias("subcategory"),
         )
         return _derive_frames(frames, self)
 
 
+_FRAME_NUMBERS = ("category", "subcategory", "line", "column")
 _FRAME_PARTS = {
     "text": pl.String,
     "relevant": pl.Boolean,
     "process": pl.Int32,
-    "category": pl.Int64,
-    "subcategory": pl.Int64,
-    "line": pl.Int64,
-    "column": pl.Int64,
+    **{k: pl.Float64 for k in _FRAME_NUMBERS},  # integral ones become Int64 for all at once
 }
 
 
@@ -395,7 +402,7 @@ def read_gecko(tree: dict, *, select: Callable[[list[str]], set[int] | None]) ->
             process_of[id(proc)] = len(col.process_libs)
             col.process_libs.append(_Libs(libs if isinstance(libs, list) else []))
         out_threads.append(_thread(t, process_of[id(proc)], shift, tpath, col, n_categories))
-    frame_table, func_table = col.tables()
+    frame_table, func_table = col.tables(n_categories)
 
     meta = dict(root_meta)
     meta["categories"] = categories
@@ -530,6 +537,14 @@ def _ints_or_null(values: Any, n: int) -> pl.Series:
     return pl.Series(cells + [None] * (n - len(cells)), dtype=pl.Int64)
 
 
+def _numbers(values: Any, n: int) -> pl.Series:
+    """An optional frame column as Float64 (what the bulk parser gives): numbers kept,
+    anything else null (:func:`_ints_or_null` later keeps the integral ones)."""
+    if isinstance(values, pl.Series) and values.dtype == pl.Float64:
+        return values
+    return _ints_or_null(values, n).cast(pl.Float64)
+
+
 def _flags(values: Any, n: int) -> np.ndarray:
     """A column of truth values (null and missing are false) as a bool array."""
     if values is None:
@@ -579,20 +594,13 @@ def _frames(
             f"frame location {locs[i]} is not a string ({strings[locs[i]]!r:.40})",
             path=f"{path}.data[{i}]",
         )
-    category = _ints_or_null(frames.get("category"), n)
-    known = category.is_between(0, n_categories - 1, closed="both").fill_null(False)
     col.frame_parts.append(
         pl.DataFrame(
             {
                 "text": text,
                 "relevant": pl.Series(_flags(frames.get("relevantForJS"), n)),
                 "process": pl.repeat(process, n, dtype=pl.Int32, eager=True),
-                "category": pl.select(pl.when(known).then(category)).to_series(),
-                "subcategory": pl.select(
-                    pl.when(known).then(_ints_or_null(frames.get("subcategory"), n))
-                ).to_series(),
-                "line": _ints_or_null(frames.get("line"), n),
-                "column": _ints_or_null(frames.get("column"), n),
+                **{k: _numbers(frames.get(k), n) for k in _FRAME_NUMBERS},
             },
             schema=_FRAME_PARTS,  # type: ignore[arg-type]
         )
