@@ -603,14 +603,19 @@ class Scanner:
         while cut < n and data[cut] in b"[{":  # a row the chunk's end left open?
             cut = _NESTED_BODY.match(data, cut + 1).end()
         if cut >= n or data[cut] == 0x22:  # cut by the chunk's end
-            if n - j > MAX_NESTED_CARRY:
-                self.no_nested_at = base + j
-                return -1
-            self._send(data[sent:j], base + j)
-            self.nested_from = base + j
-            self.carry = data[j:n]
-            return -2
+            return self._carry_nested(data, j, sent, base)
         return -1
+
+    def _carry_nested(self, data: bytes, j: int, sent: int, base: int) -> int:
+        """The nested array opened at ``data[j]`` goes on in the next chunk: carry its text
+        (-2), or read it the ordinary way (-1) when it is too long to carry."""
+        if len(data) - j > MAX_NESTED_CARRY:
+            self.no_nested_at = base + j
+            return -1
+        self._send(data[sent:j], base + j)
+        self.nested_from = base + j
+        self.carry = data[j:]
+        return -2
 
     def _markers_data(self, data: bytes, j: int, sent: int, base: int) -> int:
         """``data[j]`` opens a marker table's ``data`` array (payloads, or Gecko rows ending
@@ -630,13 +635,7 @@ class Scanner:
             if not self._captured_payloads(data[j + 1 : end], base + end + 1):
                 self._captured_flat(data[j : end + 1], base + j)
             return end + 1
-        if n - j > MAX_NESTED_CARRY:
-            self.no_nested_at = base + j
-            return -1
-        self._send(data[sent:j], base + j)
-        self.nested_from = base + j
-        self.carry = data[j:n]
-        return -2
+        return self._carry_nested(data, j, sent, base)
 
     # -- rows of numbers (Gecko tables) -------------------------------------------------
     def _rows(self, data: bytes, j: int, base: int) -> int:
