@@ -56,7 +56,6 @@ _NUMERIC_START = frozenset(b"-0123456789n] \t\r\n")
 _WHITESPACE = re.compile(rb"[ \t\r\n]*")
 _TOKEN_CHARS = b"-+.0123456789eEtrufalsn"
 _LONG_DIGITS = re.compile(rb"\d{19}")  # a cheap first check: 19 digits in a row anywhere
-_LONG_DIGITS_TEXT = re.compile(r"\d{19}")
 # strings (left alone) or integer literals too big for yajl's int64 (read as floats, like JavaScript)
 _BIG_INT = re.compile(rb'"(?:[^"\\]|\\.)*"|(?<![\d.eE+\-])(-?\d{19,})(?![.eE\d])', re.S)
 
@@ -121,21 +120,30 @@ def loads_flat(text: bytes) -> list:
     """
     raw = text.decode("utf-8", "surrogatepass") if isinstance(text, (bytes, bytearray)) else text
     value = _STRICT.decode(raw)
-    if _LONG_DIGITS_TEXT.search(raw) and _may_hold_big_ints(value):
+    if _may_hold_big_ints(value):
         for i in [i for i, v in enumerate(value) if type(v) is int and not -_BIG < v < _BIG]:
             value[i] = float(value[i])
     return value
 
 
 def _may_hold_big_ints(value: list) -> bool:
-    """False when no element can be an integer of 19 digits or more, found with C-level
-    ``max``/``min`` (numbers and booleans) or a type scan (strings), not a Python step per
-    element."""
-    try:
-        nums = value if None not in value else [v for v in value if v is not None]
-        return bool(nums) and not (-_BIG < min(nums) and max(nums) < _BIG)
-    except TypeError:  # strings, or a mix: only the integers can be big
-        return any(type(v) is int for v in value)
+    """False when no element can be an integer of 19 digits or more: the elements' types are
+    gathered at C speed (a string table has no integers at all), and only integers are
+    compared, with C-level ``min``/``max``.
+
+    >>> _may_hold_big_ints(["0x1234567890123456789", None]), _may_hold_big_ints([1, 10**19])
+    (False, True)
+    """
+    types = set(map(type, value))
+    if int not in types:
+        return False
+    if types <= _INT_OR_NONE:
+        nums = value if type(None) not in types else [v for v in value if v is not None]
+        return not (-_BIG < min(nums) and max(nums) < _BIG)
+    return True  # ints mixed with other values: look at each (rare)
+
+
+_INT_OR_NONE = {int, type(None)}
 
 
 def _floatify_big_ints(piece: bytes) -> bytes:
