@@ -100,32 +100,41 @@ class _Structure:
 _BRACKETS = _OPENS != 0
 
 
-def array_end(data: bytes, start: int) -> int:
-    """Where the array whose content begins at ``data[start]`` closes (the position of its
-    ``]``), found outside strings; -1 if ``data`` ends first. The text is read in doubling
-    windows, so the cost follows the array, not the rest of ``data``.
+def array_end(data: bytes, start: int, depth: int = 0) -> tuple[int, int, int]:
+    """Where the array whose content goes on at ``data[start]`` (outside any string, ``depth``
+    containers down in it) closes: ``(end, -1, -1)`` with the position of its ``]``, or, when
+    ``data`` ends first, ``(-1, resume, depth)``: the position after the last bracket outside
+    strings and the depth there, from which the next piece of text is read on. The text is read
+    in growing windows, so the cost follows the array, not the rest of ``data``.
 
     >>> array_end(b'[{"a":"]"},[1]],2', 1)
-    14
+    (14, -1, -1)
+    >>> array_end(b'[{"a":[1,"]', 1)
+    (-1, 7, 2)
     """
     window = 1 << 16
     while True:
         stop = min(len(data), start + window)
-        end = _array_end_within(data, start, stop)
-        if end >= 0 or stop == len(data):
-            return end
+        found = _array_end_within(data, start, stop, depth)
+        if found[0] >= 0 or stop == len(data):
+            return found
         window *= 4
 
 
-def _array_end_within(data: bytes, start: int, stop: int) -> int:
+def _array_end_within(data: bytes, start: int, stop: int, depth: int) -> tuple[int, int, int]:
     arr = np.frombuffer(data, dtype=np.uint8)[start:stop]
     quotes = np.flatnonzero(arr == _QUOTE)
     if len(quotes) and data.find(b"\\", start, stop) >= 0:
         quotes = np.setdiff1d(quotes, _escaped(arr), assume_unique=True)
     pos = np.flatnonzero(_BRACKETS[arr])
     pos = pos[(np.searchsorted(quotes, pos, side="right") & 1) == 0]
-    closed = np.flatnonzero(np.cumsum(_OPENS[arr[pos]], dtype=np.int32) < 0)
-    return start + int(pos[closed[0]]) if len(closed) else -1
+    after = np.cumsum(_OPENS[arr[pos]], dtype=np.int32) + depth
+    closed = np.flatnonzero(after < 0)
+    if len(closed):
+        return start + int(pos[closed[0]]), -1, -1
+    if not len(pos):
+        return -1, start, depth
+    return -1, start + int(pos[-1]) + 1, int(after[-1])
 
 
 def _escaped(arr: np.ndarray) -> np.ndarray:

@@ -100,7 +100,8 @@ MAX_NESTED_CARRY = 64 << 20  # a nested array longer than this is read by ijson 
 BATCH_ROWS_BELOW = 4 << 20  # rows arrays shorter than this are parsed with their kind's others
 BATCH_BYTES = 32 << 20  # … in batches of about this much text
 SMALL_PAYLOADS = 1 << 16  # marker data arrays shorter than this are decoded as JSON
-MAX_ROWS_TEXT = 4 << 30  # rows of numbers longer than this go the nested way
+MAX_ROWS_TEXT = 4 << 30
+MAX_MARKERS_TEXT = 4 << 30  # rows of numbers longer than this go the nested way
 
 
 def _no_constant(word: str) -> None:
@@ -438,6 +439,15 @@ class RowBatch:
         self.texts, self.places, self.size = [], [], 0
 
 
+class _MarkersCarry:
+    """The text so far of a marker ``data`` array that chunk ends cut: ``parts``, and where
+    (in the last part) and how deep reading goes on outside strings."""
+
+    def __init__(self, parts: list[bytes], start: int, resume: int, depth: int) -> None:
+        self.parts, self.start, self.resume, self.depth = parts, start, resume, depth
+        self.path = ""
+
+
 def _only_rows(text: bytes) -> bool:
     """Whether ``text`` is flat rows ``[…],[…]`` (no array inside a row): then the first
     ``]]`` after it did end the array, and parsing it can wait."""
@@ -480,6 +490,7 @@ class Scanner:
         self.rows: list[bytes] | None = None  # text so far of rows of numbers cut by chunk ends
         self.no_rows_at = -1  # document offset of an array that is not rows of numbers after all
         self.row_batches: dict[Any, RowBatch] = {}  # small rows arrays waiting, per table kind
+        self.markers: _MarkersCarry | None = None  # a marker data array cut by chunk ends
 
     # -- ijson ----------------------------------------------------------------------------
     def _send(self, data: bytes | bytearray, end_offset: int) -> None:
@@ -560,6 +571,8 @@ class Scanner:
             pos = -1 if after == -2 else 0 if after == -1 else after
         elif self.rows is not None:
             pos = self._continue_rows(data, base)
+        elif self.markers is not None:
+            pos = self._continue_markers(data, base)
         elif self.flat is not None:
             pos = self._continue_flat(data, base)
         elif self.collector is not None or self.skipping:
@@ -637,13 +650,43 @@ class Scanner:
             self._send(data[sent:j], base + j)
             self._captured_flat(data[j : e + 1], base + j)
             return e + 1
-        end = array_end(data, j + 1)
+        end, resume, depth = array_end(data, j + 1)
+        self._send(data[sent:j], base + j)
         if end >= 0:
-            self._send(data[sent:j], base + j)
-            if not self._captured_payloads(data[j + 1 : end], base + end + 1):
-                self._captured_flat(data[j : end + 1], base + j)
+            self._markers_text(data[j + 1 : end], base + j, base + end + 1)
             return end + 1
-        return self._carry_nested(data, j, sent, base)
+        # cut by the chunk's end: keep its text in pieces, and where to read on from
+        self.markers = _MarkersCarry([bytes(data[j + 1 :])], base + j, resume - (j + 1), depth)
+        return -2
+
+    def _markers_text(self, text: bytes, start: int, end_offset: int) -> None:
+        """A whole marker ``data`` array: short ones decoded (whatever the chunks were, so
+        the payload texts do not depend on where reads cut the file), long ones cut."""
+        if len(text) < SMALL_PAYLOADS or not self._captured_payloads(text, end_offset):
+            self._captured_flat(b"".join((b"[", text, b"]")), start)
+
+    def _continue_markers(self, data: bytes, base: int) -> int:
+        """A marker ``data`` array cut by the last chunk's end goes on in ``data``: read on
+        from the last bracket outside strings; parse the array when it ends."""
+        m = self.markers
+        assert m is not None
+        tail = m.parts[-1][m.resume :]
+        joined = tail + data if tail else bytes(data)  # data may be the reader's own buffer
+        end, resume, depth = array_end(joined, 0, m.depth)
+        if end < 0:
+            m.parts[-1] = m.parts[-1][: m.resume]
+            m.parts.append(joined)
+            m.resume, m.depth = resume, depth
+            if sum(len(p) for p in m.parts) > MAX_MARKERS_TEXT:
+                raise ProfileFormatError(
+                    "marker array too long", path=m.path, offset=m.start
+                )  # pragma: no cover - over 4 GB of text in one array
+            return -1
+        end -= len(tail)  # in data
+        self.markers = None
+        text = b"".join([*m.parts[:-1], m.parts[-1][: m.resume], tail, data[:end]])
+        self._markers_text(text, m.start, base + end + 1)
+        return end + 1
 
     # -- rows of numbers (Gecko tables) -------------------------------------------------
     def _rows(self, data: bytes, j: int, base: int) -> int:
@@ -864,7 +907,7 @@ class Scanner:
         self._send(data[sent:n], base + n)
 
     def close(self) -> None:
-        if self.flat is not None or self.rows is not None:
+        if self.flat is not None or self.rows is not None or self.markers is not None:
             raise ProfileFormatError(
                 "unexpected end of data inside an array (truncated file?)",
                 path=format_path(self.builder.path(next_value=True)),

@@ -102,8 +102,12 @@ def test_marker_rows_not_in_the_simple_shape_go_to_the_json_decoder(text):
 def test_array_end_skips_brackets_in_strings_and_reads_windows():
     inner = b'{"s":"]\\"]"},[1,[2]],' * 20000
     doc = b"[" + inner + b'{"t":"x"}],"rest"'
-    assert array_end(doc, 1) == len(doc) - len(b',"rest"') - 1
-    assert array_end(doc[:-10], 1) == -1
+    assert array_end(doc, 1)[0] == len(doc) - len(b',"rest"') - 1
+    end, resume, depth = array_end(doc[:-20], 1)
+    assert end == -1 and depth == 2  # inside "[1,[2"
+    # reading on from the resume point with the rest finds the same end
+    rest = doc[resume:]
+    assert resume + array_end(rest, 0, depth)[0] == len(doc) - len(b',"rest"') - 1
 
 
 @pytest.mark.parametrize("gecko", [False, True], ids=["processed", "gecko"])
@@ -140,3 +144,26 @@ def test_marker_tables_load_the_same_whatever_the_read_boundaries(gecko):
             assert len(doc) > SMALL_PAYLOADS and isinstance(got, pl.Series)
             got = got.to_list()
         assert _decoded(got) == expect, size
+
+
+def test_marker_arrays_carried_over_many_file_reads_keep_their_text(tmp_path, monkeypatch):
+    """A marker array longer than a read is kept in pieces; the reader reuses its buffer for
+    each read of a file, so a piece kept without a copy was overwritten (the array then
+    never ended: "unexpected end of data"). Arrays of any length are carried this way now
+    (past 64 MB they went to ijson, 5x slower)."""
+    import io
+
+    import profile_frames.source as source
+    from tests.test_real_shapes import write_marker_heavy
+
+    buf = io.BytesIO()
+    write_marker_heavy(buf, target_bytes=3_000_000, seed=4, markers=2_000_000)
+    path = tmp_path / "markers.json"
+    path.write_bytes(buf.getvalue())
+    whole = profile_frames.load(path)
+    monkeypatch.setattr(source, "READ_SIZE", 4096)
+    monkeypatch.setattr(source, "MAX_DECOMPRESSED_CHUNK", 4096)
+    cut = profile_frames.load(path)
+    assert max(t.markers.height for t in whole.all_threads()) > 5000
+    for a, b in zip(whole.all_threads(), cut.all_threads()):
+        assert a.markers.equals(b.markers)
