@@ -22,6 +22,7 @@ import io
 import queue
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import numpy as np
@@ -30,6 +31,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 FLOAT_SNIFF_BYTES = 1 << 16
+# the worker threads of the bulk parsers (numeric arrays, rows of numbers): their work is in
+# numpy, Arrow and polars, which release the GIL
+PARSE_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="profile_frames-parse")
 WINDOW = 1 << 20  # bytes of text searched for commas at a time (the temporaries stay small)
 _COMMA, _ZERO, _N = ord(","), ord("0"), ord("n")  # "0" is "," + 4
 _NULL = np.frombuffer(b"null", np.uint8)

@@ -47,22 +47,37 @@ _CHECK = pa_json.ParseOptions(
 )
 
 
-class _Structure:
-    """The brackets and commas of ``text`` outside strings, with their nesting levels."""
+def _unquoted(arr: np.ndarray, wanted: np.ndarray, *, backslashes: bool) -> tuple[np.ndarray, int]:
+    """The positions of the ``wanted`` characters (a table of 256 flags) outside strings in
+    ``arr`` (which starts outside a string), and how many unescaped quotes there are;
+    ``backslashes``: whether ``arr`` has any (the caller's ``bytes.find`` is the fast test)."""
+    quotes = np.flatnonzero(arr == _QUOTE)
+    if len(quotes) and backslashes:
+        quotes = np.setdiff1d(quotes, _escaped(arr), assume_unique=True)
+    pos = np.flatnonzero(wanted[arr])
+    return pos[(np.searchsorted(quotes, pos, side="right") & 1) == 0], len(quotes)
 
-    def __init__(self, arr: np.ndarray, pos: np.ndarray, char: np.ndarray, depth: np.ndarray):
-        self.arr, self.pos, self.char, self.depth = arr, pos, char, depth
+
+class _Structure:
+    """The brackets and commas of ``text`` outside strings, with their nesting levels, and
+    for each bracket the row of the one that matches it (``match``)."""
+
+    def __init__(
+        self,
+        arr: np.ndarray,
+        pos: np.ndarray,
+        char: np.ndarray,
+        depth: np.ndarray,
+        match: np.ndarray,
+    ):
+        self.arr, self.pos, self.char, self.depth, self.match = arr, pos, char, depth, match
 
     @classmethod
     def of(cls, text: bytes) -> _Structure | None:
         arr = np.frombuffer(text, dtype=np.uint8)
-        quotes = np.flatnonzero(arr == _QUOTE)
-        if text.find(b"\\") >= 0:
-            quotes = np.setdiff1d(quotes, _escaped(arr), assume_unique=True)
-        if len(quotes) % 2:
+        pos, n_quotes = _unquoted(arr, _STRUCTURE, backslashes=text.find(b"\\") >= 0)
+        if n_quotes % 2:
             return None
-        pos = np.flatnonzero(_STRUCTURE[arr])
-        pos = pos[(np.searchsorted(quotes, pos, side="right") & 1) == 0]  # outside strings
         char = arr[pos]
         delta = _OPENS[char].astype(np.int32)
         after = np.cumsum(delta, dtype=np.int32)
@@ -80,10 +95,9 @@ class _Structure:
             and (char[closed] - char[opened] == 2).all()  # "[" + 2 is "]", "{" + 2 is "}"
         ):
             return None
-        out = cls(arr, pos, char, level)
-        out.match = np.empty(len(pos), dtype=np.int64)
-        out.match[opened], out.match[closed] = closed, opened
-        return out
+        match = np.empty(len(pos), dtype=np.int64)
+        match[opened], match[closed] = closed, opened
+        return cls(arr, pos, char, level, match)
 
     def spans(self, opener: str, level: int) -> tuple[np.ndarray, np.ndarray]:
         """Start and end (inclusive) of the ``opener`` containers at ``level``."""
@@ -123,11 +137,7 @@ def array_end(data: bytes, start: int, depth: int = 0) -> tuple[int, int, int]:
 
 def _array_end_within(data: bytes, start: int, stop: int, depth: int) -> tuple[int, int, int]:
     arr = np.frombuffer(data, dtype=np.uint8)[start:stop]
-    quotes = np.flatnonzero(arr == _QUOTE)
-    if len(quotes) and data.find(b"\\", start, stop) >= 0:
-        quotes = np.setdiff1d(quotes, _escaped(arr), assume_unique=True)
-    pos = np.flatnonzero(_BRACKETS[arr])
-    pos = pos[(np.searchsorted(quotes, pos, side="right") & 1) == 0]
+    pos, _ = _unquoted(arr, _BRACKETS, backslashes=data.find(b"\\", start, stop) >= 0)
     after = np.cumsum(_OPENS[arr[pos]], dtype=np.int32) + depth
     closed = np.flatnonzero(after < 0)
     if len(closed):
@@ -218,8 +228,8 @@ def split_marker_rows(text: bytes) -> Rows | None:
     return Rows(n, columns)
 
 
-def _texts(arr: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> pa.Array | None:
-    """The slices ``arr[start:end+1]`` as a String array, if each is valid JSON and UTF-8
+def _texts(arr: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> pl.Series | None:
+    """The slices ``arr[start:end+1]`` as a String Series, if each is valid JSON and UTF-8
     and holds no integer JavaScript would round (19 digits or more)."""
     lengths = ends + 1 - starts
     data = arr[_covered(len(arr), starts, ends)]
@@ -242,10 +252,10 @@ def _texts(arr: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> pa.Array | 
         pa_json.read_json(io.BytesIO(ndjson.tobytes()), parse_options=_CHECK)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    series = pl.Series("data", texts)
+    series = pl.Series("data", texts).cast(pl.String)
     if series.str.contains(r"(?:^|[^\d.eE+\-])-?\d{19,}(?:[^\d.eE]|$)").any():
         return None  # the JSON path reads those as JavaScript does (floats)
-    return texts
+    return series
 
 
 def _covered(n: int, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -256,9 +266,8 @@ def _covered(n: int, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return np.cumsum(edges[:-1], dtype=np.int32) > 0  # (without dtype: int64, 9x slower)
 
 
-def _scatter(texts: pa.Array, at: np.ndarray, n: int) -> pl.Series:
-    """A String Series of ``n`` rows holding ``texts`` at rows ``at`` and null elsewhere."""
-    values = pl.Series("data", texts).cast(pl.String)
+def _scatter(values: pl.Series, at: np.ndarray, n: int) -> pl.Series:
+    """A String Series of ``n`` rows holding ``values`` at rows ``at`` and null elsewhere."""
     if len(at) == n:
         return values
     index = np.full(n, -1, dtype=np.int64)

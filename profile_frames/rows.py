@@ -21,20 +21,18 @@ Example
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
-from .numbers import ScratchPool, parse_block
+from .numbers import PARSE_POOL, ScratchPool, parse_block
 
 _OPEN, _CLOSE, _COMMA = ord("["), ord("]"), ord(",")
 _DIGITS = np.zeros(256, dtype=bool)
 _DIGITS[ord("0") : ord("9") + 1] = True
 _NUMBER_BYTES = b"0123456789+-.eE,"
-PIECE = 32 << 20  # rows are parsed in pieces of about this many bytes, on two threads
-_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="profile_frames-rows")
+PIECE = 32 << 20  # rows are parsed in pieces of about this many bytes, on the parser threads
 
 
 @dataclass(frozen=True)
@@ -55,19 +53,17 @@ def parse_rows(text: bytes, *, scratch: ScratchPool | None = None) -> Rows | Non
     if not text or text.find(b'"') >= 0 or text.find(b"{") >= 0:
         return None
     pieces = _pieces(text)
-    if pieces is None:
-        return None
     scratch = scratch or ScratchPool()
     if len(pieces) == 1:
         parts = [_parse_piece(pieces[0], scratch)]
     else:
-        parts = list(_POOL.map(lambda p: _parse_piece(p, scratch), pieces))
+        parts = list(PARSE_POOL.map(lambda p: _parse_piece(p, scratch), pieces))
     if any(p is None for p in parts):
         return None
     return _concat(parts)  # type: ignore[arg-type]
 
 
-def _pieces(text: bytes) -> list[bytes] | None:
+def _pieces(text: bytes) -> list[bytes]:
     """``text`` cut between rows into pieces of about :data:`PIECE` bytes."""
     out = []
     start = 0

@@ -22,15 +22,16 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import wait as wait_for
+from dataclasses import dataclass
 from typing import Any
 
 import ijson
 import polars as pl
 
 from .errors import ProfileFormatError
-from .numbers import ScratchPool, parse_block
+from .numbers import PARSE_POOL, ScratchPool, parse_block
 from .payloads import array_end, split_marker_rows, split_payloads
 from .rows import Rows, parse_rows
 
@@ -43,7 +44,6 @@ except Exception as _e:  # pragma: no cover - depends on the installation
     ) from _e
 
 MIN_CAPTURE = 4096
-_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="profile_frames-parse")
 MAX_IN_FLIGHT = 4  # blocks handed to the parser threads and not yet collected
 INLINE_BLOCK = 1 << 18  # blocks shorter than this are parsed on the scanning thread
 MAX_DEPTH = 512
@@ -100,8 +100,8 @@ MAX_NESTED_CARRY = 64 << 20  # a nested array longer than this is read by ijson 
 BATCH_ROWS_BELOW = 4 << 20  # rows arrays shorter than this are parsed with their kind's others
 BATCH_BYTES = 32 << 20  # … in batches of about this much text
 SMALL_PAYLOADS = 1 << 16  # marker data arrays shorter than this are decoded as JSON
-MAX_ROWS_TEXT = 4 << 30
-MAX_MARKERS_TEXT = 4 << 30  # rows of numbers longer than this go the nested way
+MAX_ROWS_TEXT = 4 << 30  # rows of numbers longer than this go the nested way
+MAX_MARKERS_TEXT = 4 << 30  # a marker data array longer than this is refused
 
 
 def _no_constant(word: str) -> None:
@@ -229,7 +229,7 @@ class NumericCollector:
         if len(in_flight) >= MAX_IN_FLIGHT:  # the reader is ahead: wait, so memory stays bounded
             wait_for(in_flight[:1])
         dtype = getattr(self.convert, "parse_dtype", None)
-        self.blocks.append(_POOL.submit(parse_block, block, dtype=dtype, scratch=self.scratch))
+        self.blocks.append(PARSE_POOL.submit(parse_block, block, dtype=dtype, scratch=self.scratch))
         self.raw.append(block)
         self._collect(wait=False)
 
@@ -415,20 +415,22 @@ class RowBatch:
 
     def __init__(self) -> None:
         self.texts: list[bytes] = []
-        self.places: list[tuple[dict, Any, str, int]] = []  # container, key, path, offset
+        # each one's rows, and where it goes: container, key, path and offset
+        self.places: list[tuple[int, dict, Any, str, int]] = []
         self.size = 0
 
-    def add(self, text: bytes, container: dict, key: Any, path: str, offset: int) -> None:
+    def add(
+        self, text: bytes, rows: int, container: dict, key: Any, path: str, offset: int
+    ) -> None:
         self.texts.append(text)
-        self.places.append((container, key, path, offset))
+        self.places.append((rows, container, key, path, offset))
         self.size += len(text)
 
     def resolve(self, scratch: ScratchPool) -> None:
         together = parse_rows(b",".join(self.texts), scratch=scratch) if self.texts else None
         start = 0
-        for text, (container, key, path, offset) in zip(self.texts, self.places):
+        for text, (n, container, key, path, offset) in zip(self.texts, self.places):
             if together is not None:
-                n = text.count(b"],[") + 1
                 value: Any = Rows(n, [c.slice(start, n) for c in together.columns])
                 start += n
             else:  # one of them is not: each on its own
@@ -439,29 +441,35 @@ class RowBatch:
         self.texts, self.places, self.size = [], [], 0
 
 
+@dataclass
 class _MarkersCarry:
     """The text so far of a marker ``data`` array that chunk ends cut: ``parts``, and where
-    (in the last part) and how deep reading goes on outside strings."""
+    (in the last part) and how deep reading goes on outside strings; ``start`` and ``path``
+    say where the array is."""
 
-    def __init__(self, parts: list[bytes], start: int, resume: int, depth: int) -> None:
-        self.parts, self.start, self.resume, self.depth = parts, start, resume, depth
-        self.path = ""
+    parts: list[bytes]
+    start: int
+    resume: int
+    depth: int
+    path: str
 
 
-def _only_rows(text: bytes) -> bool:
-    """Whether ``text`` is flat rows ``[…],[…]`` (no array inside a row): then the first
-    ``]]`` after it did end the array, and parsing it can wait."""
+def _flat_rows(text: bytes) -> int:
+    """How many rows ``text`` holds if it is flat rows ``[…],[…]`` (no array inside a row:
+    then the first ``]]`` after it did end the array, and parsing it can wait), else 0."""
     k = text.count(b"[")
-    return (
+    flat = (
         k > 0
         and text[:1] == b"["
         and text[-1:] == b"]"
         and text.count(b"]") == k
         and text.count(b"],[") == k - 1
     )
+    return k if flat else 0
 
 
 def _decoded(text: bytes, *, path: str, offset: int) -> Any:
+    """A whole JSON array decoded (:func:`loads_flat`); invalid JSON is an error naming it."""
     try:
         return loads_flat(text)
     except (ValueError, UnicodeDecodeError, RecursionError) as e:
@@ -530,8 +538,13 @@ class Scanner:
         value = SKIPPED if self.skipping else self.collector.finish()  # type: ignore[union-attr]
         self.collector = None
         self.skipping = False
+        self._place(value, close_offset + 1)
+
+    def _place(self, value: Any, end_offset: int) -> None:
+        """``value`` stands for the array that ends just before ``end_offset``: ijson reads
+        a placeholder ``0`` there, and the builder puts ``value`` in its place."""
         self.builder.captured(value)
-        self._send(b"0", close_offset + 1)
+        self._send(b"0", end_offset)
 
     def _abandon(self, *, continues: bool = False) -> None:
         """The array we were collecting contains something that is not a number: give the
@@ -656,7 +669,10 @@ class Scanner:
             self._markers_text(data[j + 1 : end], base + j, base + end + 1)
             return end + 1
         # cut by the chunk's end: keep its text in pieces, and where to read on from
-        self.markers = _MarkersCarry([bytes(data[j + 1 :])], base + j, resume - (j + 1), depth)
+        path = format_path(self.builder.path(next_value=True))
+        self.markers = _MarkersCarry(
+            [bytes(data[j + 1 :])], base + j, resume - (j + 1), depth, path
+        )
         return -2
 
     def _markers_text(self, text: bytes, start: int, end_offset: int) -> None:
@@ -684,7 +700,7 @@ class Scanner:
             return -1
         end -= len(tail)  # in data
         self.markers = None
-        text = b"".join([*m.parts[:-1], m.parts[-1][: m.resume], tail, data[:end]])
+        text = b"".join([*m.parts, data[:end]])
         self._markers_text(text, m.start, base + end + 1)
         return end + 1
 
@@ -710,26 +726,24 @@ class Scanner:
         """Parse rows of numbers (a big array now; a small one with the others of its table
         kind, at the end or when they add up: one parse per kind, not per thread)."""
         b = self.builder
-        if (
-            len(text) < BATCH_ROWS_BELOW
-            and b.containers
-            and type(b.containers[-1]) is dict
-            and _only_rows(text)
-        ):
+        n_rows = (
+            _flat_rows(text)
+            if len(text) < BATCH_ROWS_BELOW and b.containers and type(b.containers[-1]) is dict
+            else 0
+        )
+        if n_rows:
             kind = b.keys[-2] if len(b.keys) > 1 else None
             batch = self.row_batches.setdefault(kind, RowBatch())
             if batch.size >= BATCH_BYTES:  # (not sooner: ijson places a placeholder late)
                 batch.resolve(b.scratch)
             path = format_path(b.path(next_value=True))
-            batch.add(bytes(text), b.containers[-1], b.keys[-1], path, self.capture_start)
-            b.captured(SKIPPED)  # replaced when the batch is parsed
-            self._send(b"0", end_offset)
+            batch.add(bytes(text), n_rows, b.containers[-1], b.keys[-1], path, self.capture_start)
+            self._place(SKIPPED, end_offset)  # replaced when the batch is parsed
             return True
         rows = parse_rows(text, scratch=b.scratch)
         if rows is None:
             return False
-        b.captured(rows)
-        self._send(b"0", end_offset)
+        self._place(rows, end_offset)
         return True
 
     def _continue_rows(self, data: bytes, base: int) -> int:
@@ -791,21 +805,12 @@ class Scanner:
         value = split_marker_rows(text) if text[:1] == b"[" else split_payloads(text)
         if value is None:
             return False
-        self.builder.captured(value)
-        self._send(b"0", end_offset)
+        self._place(value, end_offset)
         return True
 
     def _captured_flat(self, text: bytes, at: int) -> None:
-        try:
-            value = loads_flat(text)
-        except (ValueError, UnicodeDecodeError, RecursionError) as e:
-            raise ProfileFormatError(
-                f"not valid JSON ({str(e).splitlines()[0][:120]})",
-                path=format_path(self.builder.path(next_value=True)),
-                offset=at,
-            ) from None
-        self.builder.captured(value)
-        self._send(b"0", at + len(text))
+        path = format_path(self.builder.path(next_value=True))
+        self._place(_decoded(text, path=path, offset=at), at + len(text))
 
     def _continue_capture(self, data: bytes, pos: int, base: int) -> int:
         """Consume array content from ``data[pos:]``; return where normal scanning resumes,

@@ -231,9 +231,13 @@ def marker_search(thread: Thread, markers: pl.DataFrame, search: str) -> pl.Seri
 
     def test(values: pl.Series, key: str, rows: np.ndarray | None = None) -> None:
         """Mark the rows whose ``values`` (the field ``key``) match a term."""
-        for terms, out in ((generic + positive.get(key, []), hit), (negative.get(key, []), drop)):
+        wanted = ((generic + positive.get(key, []), hit), (negative.get(key, []), drop))
+        if not any(terms for terms, _ in wanted):
+            return
+        lower = values.str.to_lowercase()
+        for terms, out in wanted:
             for t in terms:
-                found = values.str.to_lowercase().str.contains(t.lower(), literal=True)
+                found = lower.str.contains(t.lower(), literal=True)
                 found = found.fill_null(False).to_numpy()
                 if rows is None:
                     out |= found

@@ -62,13 +62,18 @@ def function_weights(
     return used[first], self_k, total_k, cn.root_total
 
 
+def _weighed(self_w: np.ndarray, total_w: np.ndarray) -> np.ndarray:
+    """The rows with a weight: a total, or a self (a comparison thread's total of 0 may hide
+    a self that is not)."""
+    return np.flatnonzero((total_w != 0) | (self_w != 0))
+
+
 def weights_frame(
     thread: Thread, key_cols: dict[str, Any], self_w: np.ndarray, total_w: np.ndarray, denom: float
 ) -> pl.DataFrame:
     """A result table with self/total, percentages and ms columns; rows with no weight dropped
-    before the table is built (a thread touches few of a big profile's functions). In a
-    comparison thread a total of 0 may hide a self that is not."""
-    keep = np.flatnonzero((total_w != 0) | (self_w != 0))
+    before the table is built (a thread touches few of a big profile's functions)."""
+    keep = _weighed(self_w, total_w)
     cols = {
         k: (v.gather(keep) if isinstance(v, pl.Series) else np.asarray(v)[keep])
         for k, v in key_cols.items()
@@ -153,7 +158,7 @@ def profile_functions(
     parts = []
     for t in views:
         used, self_f, total_f, denom = function_weights(t, by_name=by_name)
-        keep = np.flatnonzero((total_f != 0) | (self_f != 0))
+        keep = _weighed(self_f, total_f)
         parts.append((t, used[keep], self_f[keep], total_f[keep], denom, _interval(t)))
     lengths = [len(p[1]) for p in parts]
     func = np.concatenate([np.zeros(0, np.int64), *(p[1] for p in parts)]).astype(np.int32)

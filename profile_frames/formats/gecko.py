@@ -67,11 +67,12 @@ def _table(t: Any, *, path: str) -> dict[str, Any]:
         return {"length": 0}
     if not isinstance(t, dict) or not isinstance(t.get("schema"), dict):
         raise ProfileFormatError("expected a {schema, data} table", path=path)
+    schema = _schema(t["schema"], path=f"{path}.schema")
     data = t.get("data")
     if data is None:
         data = []
     if isinstance(data, Rows):
-        return _columns_of_rows(t["schema"], data, path=path)
+        return _columns_of_rows(schema, data)
     if not isinstance(data, list):
         raise ProfileFormatError("expected an array of rows", path=f"{path}.data")
     rows = [
@@ -79,23 +80,25 @@ def _table(t: Any, *, path: str) -> dict[str, Any]:
     ]
     out: dict[str, Any] = {"length": len(rows)}
     columns = list(itertools.zip_longest(*rows)) if rows else []  # short rows: trailing nulls
-    for name, idx in t["schema"].items():
-        if not isinstance(idx, int) or isinstance(idx, bool) or idx < 0:
-            raise ProfileFormatError(
-                f"schema index of '{name}' must be a non-negative integer", path=f"{path}.schema"
-            )
+    for name, idx in schema.items():
         cells = list(columns[idx]) if idx < len(columns) else [None] * len(rows)
         out[name] = _integral(cells) if name in INDEX_COLUMNS else cells
     return out
 
 
-def _columns_of_rows(schema: dict, rows: Rows, *, path: str) -> dict[str, Any]:
-    out: dict[str, Any] = {"length": rows.length}
+def _schema(schema: dict, *, path: str) -> dict[str, int]:
+    """A table's ``schema`` (column name → position in each row), every position checked."""
     for name, idx in schema.items():
         if not isinstance(idx, int) or isinstance(idx, bool) or idx < 0:
             raise ProfileFormatError(
-                f"schema index of '{name}' must be a non-negative integer", path=f"{path}.schema"
+                f"schema index of '{name}' must be a non-negative integer", path=path
             )
+    return schema
+
+
+def _columns_of_rows(schema: dict[str, int], rows: Rows) -> dict[str, Any]:
+    out: dict[str, Any] = {"length": rows.length}
+    for name, idx in schema.items():
         if idx < len(rows.columns):
             out[name] = rows.columns[idx].alias(name)
         else:
@@ -264,10 +267,13 @@ class _Libs:
     def find(self, addresses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each address (uint64), the position in :attr:`libs` of the library mapping
         it (-1 if none) and its offset in that library."""
+        if not self.libs:
+            none = np.full(len(addresses), -1, dtype=np.int64)
+            return none, none.copy()
         at = np.searchsorted(self.starts, addresses, side="right").astype(np.int64) - 1
         safe = np.maximum(at, 0)
-        hit = (at >= 0) & (addresses < self.ends[safe]) if len(self.libs) else at >= 0
-        relative = addresses - self.starts[safe] + self.offsets[safe] if len(self.libs) else at
+        hit = (at >= 0) & (addresses < self.ends[safe])
+        relative = addresses - self.starts[safe] + self.offsets[safe]
         return np.where(hit, at, -1), np.where(hit, relative.astype(np.int64), -1)
 
 
@@ -310,13 +316,11 @@ def _derive_frames(frames: pl.DataFrame, col: _Collector) -> tuple[dict, dict]:
         pair = process[hit].astype(np.int64) * (1 << 32) + lib_pos[hit]
         distinct, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
         lib_of = np.empty(len(distinct), dtype=np.int64)
-        name_of = []
+        name_of = [""] * len(distinct)
         for k in np.argsort(first, kind="stable").tolist():
             lib = col.process_libs[int(distinct[k] >> 32)].libs[int(distinct[k] & 0xFFFFFFFF)]
             lib_of[k] = col.lib(lib)
-        for k in range(len(distinct)):
-            lib = col.process_libs[int(distinct[k] >> 32)].libs[int(distinct[k] & 0xFFFFFFFF)]
-            name_of.append(str(lib.get("name") or ""))
+            name_of[k] = str(lib.get("name") or "")
         lib_index[hit] = lib_of[inverse]
         res_name = res_name.clone().scatter(
             hit, pl.Series(name_of, dtype=pl.String).gather(inverse)
@@ -401,7 +405,7 @@ def read_gecko(tree: dict, *, select: Callable[[list[str]], set[int] | None]) ->
             libs = _maybe_json(proc.get("libs") or [], path="libs")
             process_of[id(proc)] = len(col.process_libs)
             col.process_libs.append(_Libs(libs if isinstance(libs, list) else []))
-        out_threads.append(_thread(t, process_of[id(proc)], shift, tpath, col, n_categories))
+        out_threads.append(_thread(t, process_of[id(proc)], shift, tpath, col))
     frame_table, func_table = col.tables(n_categories)
 
     meta = dict(root_meta)
@@ -422,9 +426,7 @@ def read_gecko(tree: dict, *, select: Callable[[list[str]], set[int] | None]) ->
     return read_v70(v70, keep=chosen)
 
 
-def _thread(
-    t: dict, process: int, shift: float, path: str, col: _Collector, n_categories: int
-) -> dict:
+def _thread(t: dict, process: int, shift: float, path: str, col: _Collector) -> dict:
     strings = t.get("stringTable")
     if not isinstance(strings, list):
         raise ProfileFormatError("expected an array of strings", path=f"{path}.stringTable")
@@ -435,7 +437,7 @@ def _thread(
 
     frame_base = col.n_frames
     stack_base = col.n_stacks
-    n_frames = _frames(frames, strings, col, process, n_categories, path=f"{path}.frameTable")
+    n_frames = _frames(frames, strings, col, process, path=f"{path}.frameTable")
     prefix, frame = _stack_columns(stacks, n_frames, path=f"{path}.stackTable")
     col.stack_parts.append((prefix + stack_base, frame + frame_base))
     col.n_stacks += len(frame)
@@ -560,15 +562,7 @@ def _flags(values: Any, n: int) -> np.ndarray:
     return out
 
 
-def _frames(
-    frames: dict,
-    strings: list,
-    col: _Collector,
-    process: int,
-    n_categories: int,
-    *,
-    path: str,
-) -> int:
+def _frames(frames: dict, strings: list, col: _Collector, process: int, *, path: str) -> int:
     """Add one thread's frames (their location strings and columns) to the shared frame
     table; funcs are derived once for all threads (:func:`_derive_frames`). Returns how many
     frames the thread has."""

@@ -41,7 +41,8 @@ _JS = (
 _CPP_RE = tuple(re.compile(p, re.S) for p in _CPP)
 _JS_RE = tuple(re.compile(p, re.S) for p in _JS)
 _THUNK = "non-virtual thunk to "
-_HEX = re.compile(r"0x[0-9a-fA-F]{1,16}")  # a u64 address
+_HEX_ADDRESS = r"0x[0-9a-fA-F]{1,16}"  # a u64 address
+_HEX = re.compile(_HEX_ADDRESS)
 
 
 @dataclass(frozen=True)
@@ -121,28 +122,20 @@ def classify_locations(texts: pl.Series) -> pl.DataFrame:
     """:func:`parse_location` of every string of ``texts``, one row each (columns
     :data:`LOCATIONS`)."""
     s = pl.col("text")
-    hex_ = s.str.starts_with("0x")
+    hex_ = s.str.starts_with("0x")  # an address, in no library unless it is valid hex
     address = s.str.slice(2).str.to_integer(base=16, dtype=pl.UInt64, strict=False)
-    is_address = hex_ & s.str.contains("^0x[0-9a-fA-F]{1,16}$")
-    exprs: list[pl.Expr] = []
-    cpp = [s.str.extract_groups("(?s)" + p) for p in _CPP]
-    js = [s.str.extract_groups("(?s)" + p) for p in _JS]
     df = pl.DataFrame({"text": texts.cast(pl.String)}).with_columns(
-        is_address.alias("_addr"),
-        pl.when(is_address).then(address).alias("address"),
-        *(c.alias(f"_cpp{i}") for i, c in enumerate(cpp)),
-        *(j.alias(f"_js{i}") for i, j in enumerate(js)),
+        pl.when(s.str.contains(f"^{_HEX_ADDRESS}$")).then(address).alias("address"),
+        _first_match(_CPP).alias("_cpp"),
+        _first_match(_JS).alias("_js"),
     )
-    cpp_name = pl.coalesce([pl.col(f"_cpp{i}").struct.field("1") for i in range(len(_CPP))])
-    cpp_lib = pl.coalesce([pl.col(f"_cpp{i}").struct.field("2") for i in range(len(_CPP))])
-    js_fn = pl.coalesce([pl.col(f"_js{i}").struct.field("1") for i in range(len(_JS))])
-    js_url = pl.coalesce([pl.col(f"_js{i}").struct.field("2") for i in range(len(_JS))])
-    js_line = pl.coalesce([pl.col(f"_js{i}").struct.field("3") for i in range(len(_JS))])
-    js_col = pl.coalesce([pl.col(f"_js{i}").struct.field("4") for i in range(len(_JS))])
-    is_cpp = ~pl.col("_addr") & ~hex_ & cpp_lib.is_not_null()
-    is_js = ~pl.col("_addr") & ~hex_ & cpp_lib.is_null() & js_url.is_not_null()
+    cpp, js = pl.col("_cpp").struct, pl.col("_js").struct
+    cpp_name, cpp_lib = cpp.field("1"), cpp.field("2")
+    js_fn, js_url, js_line, js_col = js.field("1"), js.field("2"), js.field("3"), js.field("4")
+    is_cpp = ~hex_ & cpp_lib.is_not_null()
+    is_js = ~hex_ & cpp_lib.is_null() & js_url.is_not_null()
     url = js_url.str.split(" -> ").list.last()
-    exprs = [
+    columns = [
         pl.when(is_cpp)
         .then(
             pl.when(cpp_name.str.starts_with(_THUNK))
@@ -159,4 +152,14 @@ def classify_locations(texts: pl.Series) -> pl.DataFrame:
         pl.when(is_js).then(js_col.cast(pl.Int64, strict=False)).alias("column"),
         pl.col("address"),
     ]
-    return df.select(exprs).cast(LOCATIONS)  # type: ignore[arg-type]
+    return df.select(columns).cast(LOCATIONS)  # type: ignore[arg-type]
+
+
+def _first_match(patterns: tuple[str, ...]) -> pl.Expr:
+    """The groups of the first of ``patterns`` that matches (as ``re.match`` tries them in
+    turn); group 2 (the library or URL) is present in every match."""
+    groups = [pl.col("text").str.extract_groups("(?s)" + p) for p in patterns]
+    out = groups[-1]
+    for g in reversed(groups[:-1]):
+        out = pl.when(g.struct.field("2").is_not_null()).then(g).otherwise(out)
+    return out

@@ -489,17 +489,14 @@ def _markers(t: Any, p: str, strings: pl.Series) -> pl.DataFrame:
         strings, column(t, "name", path=p, dtype=pl.Int64, length=n, default=None), path=f"{p}.name"
     )
     data = t.get("data")
-    if isinstance(data, pl.Series) and data.dtype == pl.String:  # cut out as JSON text
-        if len(data) != n:
-            raise ProfileFormatError(
-                f"column 'data' has {len(data)} rows but the table has {n}", path=p
-            )
+    texts = isinstance(data, pl.Series) and data.dtype == pl.String  # cut out as JSON text
+    if (texts or isinstance(data, list)) and len(data) != n:
+        raise ProfileFormatError(
+            f"column 'data' has {len(data)} rows but the table has {n}", path=p
+        )
+    if texts:
         text = data.alias("data")
     elif isinstance(data, list):
-        if len(data) != n:
-            raise ProfileFormatError(
-                f"column 'data' has {len(data)} rows but the table has {n}", path=p
-            )
         text = payload_texts(data)
     else:
         text = pl.repeat(None, n, dtype=pl.String, eager=True)
