@@ -179,3 +179,18 @@ def test_profile_functions_equal_each_threads_functions(samply_import):
         want = p.thread(i).functions().sort("func")
         got = every.filter(every["thread"] == i).drop("thread", "thread_name").sort("func")
         assert got.equals(want), i
+
+
+@pytest.mark.parametrize("table, column", [("frameTable", 0), ("markers", 0)])
+def test_a_bad_string_index_in_bulk_parsed_gecko_rows_is_named_by_its_row(gecko, table, column):
+    """Rows parsed in bulk hold doubles (38.0): the row-by-row search for the bad cell named
+    the first row (``frame location 0.0 …``) instead of the bad one."""
+    doc = json.loads(gecko)
+    t = doc["threads"][0]
+    rows = t[table]["data"]
+    assert len(rows) > 10
+    rows[7][column] = len(t["stringTable"]) + 5
+    with pytest.raises(profile_frames.ProfileFormatError) as e:
+        profile_frames.load(json.dumps(doc, separators=(",", ":")).encode())
+    assert f"threads[0].{table}.data[7]" in str(e.value)
+    assert str(len(t["stringTable"]) + 5) in str(e.value)

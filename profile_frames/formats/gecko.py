@@ -568,14 +568,12 @@ def _frames(frames: dict, strings: list, col: _Collector, process: int, *, path:
     frames the thread has."""
     locations = frames.get("location")
     n = 0 if locations is None else len(locations)
-    locs = _ints(locations) if locations is not None else pl.Series([], dtype=pl.Int64)
-    if locs is None or locs.null_count() or (n and (locs.min() < 0 or locs.max() >= len(strings))):
-        for i, v in enumerate(_cells(locations)):
-            if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < len(strings):
-                raise ProfileFormatError(
-                    f"frame location {v!r} is not an index into the string table ({len(strings)} strings)",
-                    path=f"{path}.data[{i}]",
-                )
+    locs = _string_indexes(
+        [] if locations is None else locations,
+        len(strings),
+        what=f"frame location {{!r}} is not an index into the string table ({len(strings)} strings)",
+        path=path,
+    )
     table = (
         pl.Series([v if type(v) is str else None for v in strings], dtype=pl.String)
         if not all(type(v) is str for v in strings)
@@ -608,20 +606,31 @@ def _marker_names(markers: dict, strings: list, col: _Collector, *, path: str) -
     names = markers.get("name")
     if names is None:
         return pl.Series("name", [], dtype=pl.Int64)
-    ids = _ints(names)
-    if (
-        ids is None
-        or ids.null_count()
-        or (len(ids) and (ids.min() < 0 or ids.max() >= len(strings)))
-    ):
-        for i, v in enumerate(_cells(names)):
-            if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < len(strings):
-                raise ProfileFormatError(
-                    f"marker name {v!r} is not a string index", path=f"{path}.data[{i}]"
-                )
+    ids = _string_indexes(
+        names, len(strings), what="marker name {!r} is not a string index", path=path
+    )
     distinct, inverse = np.unique(ids.to_numpy(), return_inverse=True)
     shared = np.array([col.string(str(strings[i])) for i in distinct.tolist()], dtype=np.int64)
     return pl.Series("name", shared[inverse], dtype=pl.Int64)
+
+
+def _string_indexes(values: Any, n_strings: int, *, what: str, path: str) -> pl.Series:
+    """A column of indexes into a thread's string table (Int64), checked at once; read row by
+    row for the error (``what``, with the bad cell) when one is not an index.
+
+    >>> _string_indexes(pl.Series([0.0, 9.0]), 3, what="bad {!r}", path="t")
+    Traceback (most recent call last):
+    ...
+    profile_frames.errors.ProfileFormatError: t.data[1]: bad 9
+    """
+    ids = _ints(values)
+    if ids is not None and not ids.null_count():
+        if not len(ids) or (ids.min() >= 0 and ids.max() < n_strings):
+            return ids
+    for i, v in enumerate(_integral(_cells(values))):  # 38.0 (bulk-parsed) is the index 38
+        if not _is_row(v, n_strings):
+            raise ProfileFormatError(what.format(v), path=f"{path}.data[{i}]")
+    raise ProfileFormatError("expected string indexes", path=path)  # pragma: no cover
 
 
 def _shifted(values: Any, shift: float, *, path: str) -> pl.Series:
