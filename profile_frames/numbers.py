@@ -30,6 +30,8 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import native
+
 FLOAT_SNIFF_BYTES = 1 << 16
 # the worker threads of the bulk parsers (numeric arrays, rows of numbers): their work is in
 # numpy, Arrow and polars, which release the GIL
@@ -118,8 +120,8 @@ def parse_block(
         types = [dtype]
     else:
         types = [pl.Float64] if looks_float(block) else _INT_TYPES
-    values = None
-    if len(block) < 1 << 31:
+    values = native.numbers(block, types)
+    if values is None and len(block) < 1 << 31:
         with (scratch or ScratchPool()).borrow() as work:
             values = _parse_compact(block, types, work)
     return values if values is not None else _parse_with_csv_reader(block, types).to_arrow()

@@ -25,7 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
+from . import native
 from .numbers import PARSE_POOL, ScratchPool, parse_block
 
 _OPEN, _CLOSE, _COMMA = ord("["), ord("]"), ord(",")
@@ -78,6 +80,9 @@ def _pieces(text: bytes) -> list[bytes]:
 
 
 def _parse_piece(text: bytes, scratch: ScratchPool) -> Rows | None:
+    cells = native.rows(text)
+    if cells is not None:
+        return _from_cells(cells)
     arr = np.frombuffer(text, dtype=np.uint8)
     opens = np.flatnonzero(arr == _OPEN)
     closes = np.flatnonzero(arr == _CLOSE)
@@ -151,6 +156,30 @@ def _parse_piece(text: bytes, scratch: ScratchPool) -> Rows | None:
         if present_c is not None and not present_c.all():
             series = pl.select(pl.when(pl.Series(present_c)).then(series)).to_series()
         columns.append(series.alias(f"c{c}"))
+    return Rows(n_rows, columns)
+
+
+def _from_cells(cells: native.Cells) -> Rows | None:
+    """The columns of rows the C parser read; None for a column of booleans and numbers."""
+    width, n_rows = cells.values.shape
+    columns = []
+    for c in range(width):
+        state = cells.states[c]
+        flags = (state == native.CELL_TRUE) | (state == native.CELL_FALSE)
+        present = flags | (state == native.CELL_NUMBER)
+        values = pa.py_buffer(cells.values[c])
+        arrow_type = pa.float64()
+        if flags.any():
+            if not flags[present].all():
+                return None  # booleans and numbers in one column: the JSON path words it
+            values, arrow_type = (
+                pa.py_buffer(np.packbits(state == native.CELL_TRUE, bitorder="little")),
+                pa.bool_(),
+            )
+        nulls = n_rows - int(np.count_nonzero(present))
+        validity = pa.py_buffer(np.packbits(present, bitorder="little")) if nulls else None
+        array = pa.Array.from_buffers(arrow_type, n_rows, [validity, values], null_count=nulls)
+        columns.append(pl.Series(f"c{c}", array))
     return Rows(n_rows, columns)
 
 

@@ -65,3 +65,23 @@ def weights_by_name(thread) -> tuple[Counter, Counter]:
         self_c[n] += s
         total_c[n] += t
     return +self_c, +total_c
+
+
+@pytest.fixture(params=["C", "numpy"])
+def number_parser(request, monkeypatch) -> str:
+    """Run a test with the C number parser (profile_frames.native) and again without it."""
+    from profile_frames import native
+
+    if request.param == "C" and not native.AVAILABLE:
+        pytest.skip("the C extension was not built (no C compiler when installed)")
+    if request.param == "numpy":
+        monkeypatch.setattr(native, "_json_numbers", None)
+    return request.param
+
+
+@pytest.fixture
+def numpy_parser(monkeypatch) -> None:
+    """Turn the C number parser off: the test is about the numpy path it stands in for."""
+    from profile_frames import native
+
+    monkeypatch.setattr(native, "_json_numbers", None)

@@ -17,6 +17,9 @@ from profile_frames import numbers, scan, source
 from profile_frames.formats.conversions import CpuMicros, RunningTime
 from tests.builders import processed_profile, to_bytes
 
+# the numpy and Arrow path; tests/test_native.py holds the C parser to it
+pytestmark = pytest.mark.usefixtures("numpy_parser")
+
 
 def _text(values: list) -> bytes:
     return ",".join("null" if v is None else str(v) for v in values).encode()

@@ -1,0 +1,173 @@
+"""The C number parser (profile_frames/_json_numbers.c through profile_frames.native) against
+Python's own reading of each token: the same dtype, bit-identical doubles (correct rounding
+of 17-digit floats, exponents at the ends of the range, -0), JSON's grammar and nothing more."""
+
+from __future__ import annotations
+
+import json
+import random
+import struct
+
+import polars as pl
+import pytest
+
+from profile_frames import native, numbers
+from profile_frames.rows import parse_rows
+
+pytestmark = pytest.mark.skipif(
+    not native.AVAILABLE, reason="the C extension was not built (no C compiler when installed)"
+)
+TYPES = [pl.Int32, pl.Int64, pl.Float64]
+
+
+def _token(rng: random.Random, kind: str) -> str:
+    if kind == "int":
+        return str(rng.choice([rng.randint(0, 999), rng.randint(-(2**31), 2**31 - 1)]))
+    if kind == "big int":
+        return str(rng.choice([2**31, -(2**31) - 1, 2**53 + 1, 2**63 - 1, -(2**63), 2**64 + 7]))
+    if kind == "short float":
+        return f"{rng.uniform(-1e6, 1e6):.{rng.randint(0, 6)}f}"
+    if kind == "repr float":  # 17 significant digits: beyond the exact fast path
+        return repr(rng.uniform(0, 1e5))
+    if kind == "exponent":
+        return rng.choice(
+            ["1e23", "1E-300", "5e-324", "1.7976931348623157e308", "2.5e+22", "-0.0", "-0",
+             "0e5", "123456789012345678901234567890", "0.000001234", "1e400", "9.999e-5"]
+        )  # fmt: skip
+    return "null"
+
+
+RARE = {"big int", "repr float", "exponent"}  # one in 20 of the common ones: they fit the room
+
+
+def _block(rng: random.Random, kinds: list[str], n: int) -> tuple[bytes, list[str]]:
+    weights = [1 if k in RARE else 20 for k in kinds]
+    tokens = [_token(rng, k) for k in rng.choices(kinds, weights, k=n)]
+    blanks = ["", "", " ", "\n  "]
+    text = ",".join(rng.choice(blanks) + t + rng.choice(blanks) for t in tokens)
+    return text.encode(), tokens
+
+
+def _python_reading(tokens: list[str]) -> tuple[pl.DataType, list]:
+    """What parse_block must give: Int32, else Int64, else Float64 (of every token)."""
+    present = [t for t in tokens if t != "null"]
+    if all("." not in t and "e" not in t.lower() for t in present):
+        ints = [int(t) for t in present]
+        for dtype, bits in ((pl.Int32, 31), (pl.Int64, 63)):
+            if all(-(2**bits) <= v < 2**bits for v in ints):
+                return dtype, [None if t == "null" else int(t) for t in tokens]
+    return pl.Float64, [None if t == "null" else float(t) for t in tokens]
+
+
+def _bits(values: list) -> list:
+    return [None if v is None else struct.pack("<d", v) for v in values]
+
+
+@pytest.mark.parametrize(
+    "kinds",
+    [
+        ["int"],
+        ["int", "null"],
+        ["int", "big int"],
+        ["short float", "null"],
+        ["short float", "exponent", "int"],
+        ["short float", "repr float"],  # a few hard floats among many exact ones
+    ],
+    ids=lambda k: "+".join(k),
+)
+@pytest.mark.parametrize("seed", range(8))
+def test_c_parser_reads_every_token_as_python_does(kinds, seed):
+    rng = random.Random(seed)
+    block, tokens = _block(rng, kinds, rng.randint(1, 3000))
+    dtype, want = _python_reading(tokens)
+    got = native.numbers(block, TYPES)
+    assert got is not None
+    series = pl.Series("v", got)
+    assert series.dtype == dtype
+    values = series.to_list()
+    if dtype == pl.Float64:
+        assert _bits(values) == _bits(want)
+    else:
+        assert values == want
+    # and the whole entry point agrees (types sniffed, the C parser first)
+    assert pl.Series("v", numbers.parse_block(block)).to_list() == values
+
+
+def test_blocks_of_hard_floats_are_left_to_arrow_and_parse_the_same():
+    rng = random.Random(3)
+    tokens = [repr(rng.random() * 1e4) for _ in range(5000)]
+    block = ",".join(tokens).encode()
+    assert native.numbers(block, [pl.Float64]) is None  # more than one in 16 is hard
+    got = numbers.parse_block(block).to_pylist()
+    assert _bits(got) == _bits([float(t) for t in tokens])
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["01", "-01", "+1", ".5", "1.", "1e", "1e+", "--1", "-", "nan", "0x10", "1 2", "nul",
+     "nulll", "1..2", "1e5e5", "١"],
+)  # fmt: skip
+def test_what_json_does_not_allow_is_not_read(token):
+    with pytest.raises(ValueError):
+        json.loads(f"[{token}]")
+    test_words_that_are_not_json_numbers_are_not_read(token)
+
+
+@pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity", "true", "false", '"1"'])
+def test_words_that_are_not_json_numbers_are_not_read(token):
+    for block in (token, f"1,{token}", f"{token},2"):
+        assert native.numbers(block.encode(), TYPES) is None, block
+
+
+@pytest.mark.parametrize("block", [b"", b" ", b"1,", b",1", b"1,,2", b"1, ,2"])
+def test_empty_elements_are_not_read(block):
+    assert native.numbers(block, TYPES) is None
+
+
+def test_ints_wider_than_asked_are_not_read_as_that_type():
+    assert native.numbers(b"1,2147483648", [pl.Int32]) is None
+    assert native.numbers(b"1,2.5", [pl.Int64]) is None
+    assert native.numbers(b"1,2147483648", TYPES).type == "int64"
+    assert native.numbers(b"1,9223372036854775808", TYPES).to_pylist() == [1.0, 2.0**63]
+
+
+def _hard_rows(rng: random.Random, n: int) -> list[list]:
+    rows = []
+    for _ in range(n):
+        row = [rng.randint(0, 10**6), rng.uniform(0, 1e5)]  # a 17-digit float in cell 1
+        if rng.random() < 0.5:
+            row.append(rng.choice([None, 1e-300, -0.0, 2.5e22]))
+        rows.append(row)
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_c_rows_equal_json_decoding_bit_for_bit(seed):
+    rng = random.Random(seed)
+    rows = _hard_rows(rng, 20) + [[1, 2.5]] * 2000  # the hard floats fit the room for them
+    text = json.dumps(rows).encode()[1:-1]  # with blanks after the commas
+    cells = native.rows(text)
+    assert cells is not None
+    got = parse_rows(text)
+    want = [[None if v is None else float(v) for v in r] + [None] * (3 - len(r)) for r in rows]
+    for c, column in enumerate(got.columns):
+        assert _bits(column.to_list()) == _bits([r[c] for r in want])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [b"[01]", b"[1,+1]", b"[]", b"[1],[]", b"[[1]]", b"[1],[2", b"[1] [2]", b"[truefalse]",
+     b"[tru]", b"[1,,2]", b"[1,2,]", b"[1]]", b"1,2", b"[1],"],
+)  # fmt: skip
+def test_c_rows_read_only_rows_of_json_values(text):
+    assert native.rows(text) is None
+
+
+def test_the_environment_variable_turns_the_c_parser_off():
+    import subprocess
+    import sys
+
+    code = "from profile_frames import native; print(native.AVAILABLE)"
+    env = {"PROFILE_FRAMES_PURE_PYTHON": "1", "PATH": ""}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
