@@ -2,8 +2,10 @@
  *
  * parse_numbers: a comma-separated list of JSON numbers and nulls (an array's content) into
  *   int32, int64 or float64 values and an Arrow validity bitmap.
- * row_shape / parse_rows: an array of short rows of numbers, nulls and booleans (Gecko's
- *   {schema, data} tables) into column-major float64 cells and a state per cell.
+ * row_shape / parse_rows: an array of short rows of numbers, nulls, booleans and objects
+ *   (Gecko's {schema, data} tables, marker rows with their payload) into column-major float64
+ *   cells, a state per cell and the objects' JSON text.
+ * split_payloads: a processed marker data array (objects and nulls) into the objects' text.
  *
  * The grammar is JSON's: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, blanks between
  * tokens. A float is computed exactly when its significant digits and its power of ten are
@@ -16,9 +18,9 @@
 #include <stdint.h>
 #include <string.h>
 
-enum { ST_OK = 0, ST_WIDER = 1, ST_FRACTION = 2, ST_SYNTAX = 3, ST_FULL = 4 };
+enum { ST_OK = 0, ST_WIDER = 1, ST_FRACTION = 2, ST_SYNTAX = 3, ST_FULL = 4, ST_BIGINT = 5 };
 enum { KIND_INT32 = 0, KIND_INT64 = 1, KIND_FLOAT64 = 2 };
-enum { CELL_ABSENT = 0, CELL_NUMBER = 1, CELL_NULL = 2, CELL_TRUE = 3, CELL_FALSE = 4, CELL_HARD = 5 };
+enum { CELL_ABSENT = 0, CELL_NUMBER = 1, CELL_NULL = 2, CELL_TRUE = 3, CELL_FALSE = 4, CELL_HARD = 5, CELL_TEXT = 6 };
 
 static const double POW10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                  1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
@@ -103,7 +105,7 @@ static inline const unsigned char *scan_number(const unsigned char *p, const uns
         }
         exp10 += e_negative ? -e : e;
     }
-    if (p < end && !is_blank(*p) && *p != ',' && *p != ']') return NULL; /* "01", "1x" */
+    if (p < end && !is_blank(*p) && *p != ',' && *p != ']' && *p != '}') return NULL; /* "01" */
     n->mantissa = m;
     n->exp10 = exp10;
     return p;
@@ -250,177 +252,361 @@ static PyObject *parse_numbers(PyObject *self, PyObject *args) {
     return result(count, nulls, status, where, n_hard);
 }
 
-/* row_shape(text) -> (rows, widest, status, where): the rows of "[..],[..]" and the most cells
- * in one, without reading the cells (the text must hold no strings or objects). */
-static PyObject *row_shape(PyObject *self, PyObject *args) {
-    Py_buffer text;
-    Py_ssize_t rows = 0, widest = 0, where = 0;
-    int status = ST_OK;
-    (void)self;
-    if (!PyArg_ParseTuple(args, "y*", &text)) return NULL;
-    {
-        const unsigned char *start = (const unsigned char *)text.buf;
-        const unsigned char *end = start + text.len;
-        const unsigned char *p = start;
-        Py_BEGIN_ALLOW_THREADS;
-        for (;;) {
-            Py_ssize_t cells = 1;
-            p = skip_blanks(p, end);
-            if (p >= end || *p != '[') {
-                status = ST_SYNTAX;
-                break;
-            }
-            p++;
-            while (p < end && *p != ']') {
-                if (*p == ',') cells++;
-                else if (*p == '[') break;
-                p++;
-            }
-            if (p >= end || *p != ']') {
-                status = ST_SYNTAX;
-                break;
-            }
-            p++;
-            rows++;
-            if (cells > widest) widest = cells;
-            p = skip_blanks(p, end);
-            if (p >= end) break;
-            if (*p != ',') {
-                status = ST_SYNTAX;
-                break;
-            }
-            p++;
-        }
-        where = p - start;
-        Py_END_ALLOW_THREADS;
-    }
-    PyBuffer_Release(&text);
-    return Py_BuildValue("(nnin)", rows, widest, status, where);
+/* -- JSON values inside rows and marker payload arrays ------------------------------------ */
+
+#define MAX_VALUE_DEPTH 64 /* deeper payloads go to the JSON path */
+
+static inline int is_hex(unsigned char c) {
+    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-/* parse_rows(text, rows, width, values, states, hard) -> (rows, 0, status, where, n_hard)
+/* p at '"': the position after the string's closing quote, or NULL (bad escape, control
+ * character, no closing quote). UTF-8 is checked by the caller (Arrow). */
+static const unsigned char *scan_string(const unsigned char *p, const unsigned char *end) {
+    p++;
+    while (p < end) {
+        unsigned char c = *p;
+        if (c == '"') return p + 1;
+        if (c < 0x20) return NULL;
+        if (c == '\\') {
+            if (p + 1 >= end) return NULL;
+            c = p[1];
+            if (c == 'u') {
+                if (p + 6 > end || !is_hex(p[2]) || !is_hex(p[3]) || !is_hex(p[4]) || !is_hex(p[5]))
+                    return NULL;
+                p += 6;
+                continue;
+            }
+            if (!strchr("\"\\/bfnrt", c) || c == 0) return NULL;
+            p += 2;
+            continue;
+        }
+        p++;
+    }
+    return NULL;
+}
+
+/* The JSON value at p (blanks skipped by the caller): the position after it, or NULL if it
+ * is not valid JSON. *big is set by an integer of 19 digits or more (JavaScript reads it as a
+ * rounded double: the JSON path does the same). */
+static const unsigned char *scan_value(const unsigned char *p, const unsigned char *end, int depth, int *big) {
+    if (p >= end) return NULL;
+    switch (*p) {
+    case '"':
+        return scan_string(p, end);
+    case '{':
+    case '[': {
+        unsigned char close = *p == '{' ? '}' : ']';
+        int object = *p == '{';
+        if (depth >= MAX_VALUE_DEPTH) return NULL;
+        p = skip_blanks(p + 1, end);
+        if (p < end && *p == close) return p + 1;
+        for (;;) {
+            if (object) {
+                if (p >= end || *p != '"') return NULL;
+                p = scan_string(p, end);
+                if (p == NULL) return NULL;
+                p = skip_blanks(p, end);
+                if (p >= end || *p != ':') return NULL;
+                p = skip_blanks(p + 1, end);
+            }
+            p = scan_value(p, end, depth + 1, big);
+            if (p == NULL) return NULL;
+            p = skip_blanks(p, end);
+            if (p < end && *p == ',') {
+                p = skip_blanks(p + 1, end);
+                continue;
+            }
+            if (p < end && *p == close) return p + 1;
+            return NULL;
+        }
+    }
+    case 't':
+        return p + 4 <= end && memcmp(p, "true", 4) == 0 ? p + 4 : NULL;
+    case 'f':
+        return p + 5 <= end && memcmp(p, "false", 5) == 0 ? p + 5 : NULL;
+    case 'n':
+        return p + 4 <= end && memcmp(p, "null", 4) == 0 ? p + 4 : NULL;
+    default: {
+        Number n;
+        const unsigned char *after = scan_number(p, end, &n);
+        if (after != NULL && n.is_int && (n.truncated || n.mantissa >= 1000000000000000000u)) *big = 1;
+        return after;
+    }
+    }
+}
+
+typedef struct { /* where parse_rows puts what it reads (NULL: only count rows and cells) */
+    double *values;
+    uint8_t *states;
+    int64_t *hard;
+    Py_ssize_t hard_capacity;
+    unsigned char *texts; /* the text of object cells, one after another */
+    int64_t *text_cells;  /* (cell index, offset in texts, length) of each */
+    Py_ssize_t text_capacity;
+} RowsOut;
+
+typedef struct {
+    Py_ssize_t rows, widest, n_hard, n_text, where;
+    int status;
+} RowsRead;
+
+/* Rows of numbers, nulls, booleans and objects ("[..],[..]"). With out NULL, the rows are
+ * counted (and checked); otherwise cell c of row r goes to c * n_rows + r. */
+static void read_rows(const unsigned char *start, const unsigned char *end, Py_ssize_t n_rows,
+                      Py_ssize_t width, RowsOut *out, RowsRead *r) {
+    const unsigned char *p = start;
+    Py_ssize_t text_used = 0;
+    memset(r, 0, sizeof(*r));
+    if (out) { /* a shorter row's missing cells: absent, and 0 under their validity bit */
+        memset(out->states, CELL_ABSENT, (size_t)(n_rows * width));
+        memset(out->values, 0, (size_t)(n_rows * width) * sizeof(double));
+    }
+    while (r->status == ST_OK) {
+        Py_ssize_t cell = 0;
+        p = skip_blanks(p, end);
+        if (out && r->rows >= n_rows) {
+            r->status = ST_FULL;
+            break;
+        }
+        if (p >= end || *p != '[') {
+            r->status = ST_SYNTAX;
+            break;
+        }
+        p++;
+        for (;;) {
+            Py_ssize_t at = cell * n_rows + r->rows;
+            const unsigned char *token;
+            int code = CELL_NUMBER;
+            double v = 0.0;
+            p = skip_blanks(p, end);
+            token = p;
+            if (out && cell >= width) {
+                r->status = ST_FULL;
+                break;
+            }
+            if (p < end && *p == 'n' && p + 4 <= end && memcmp(p, "null", 4) == 0) {
+                p += 4;
+                code = CELL_NULL;
+            } else if (p < end && *p == 't' && p + 4 <= end && memcmp(p, "true", 4) == 0) {
+                p += 4;
+                code = CELL_TRUE;
+                v = 1.0;
+            } else if (p < end && *p == 'f' && p + 5 <= end && memcmp(p, "false", 5) == 0) {
+                p += 5;
+                code = CELL_FALSE;
+            } else if (p < end && *p == '{') {
+                int big = 0;
+                p = scan_value(p, end, 1, &big);
+                if (p == NULL || big) {
+                    r->status = p == NULL ? ST_SYNTAX : ST_BIGINT;
+                    p = token;
+                    break;
+                }
+                code = CELL_TEXT;
+                if (out) {
+                    if (r->n_text >= out->text_capacity) {
+                        r->status = ST_FULL;
+                        break;
+                    }
+                    memcpy(out->texts + text_used, token, (size_t)(p - token));
+                    out->text_cells[3 * r->n_text] = at;
+                    out->text_cells[3 * r->n_text + 1] = text_used;
+                    out->text_cells[3 * r->n_text + 2] = p - token;
+                    text_used += p - token;
+                }
+                r->n_text++;
+            } else {
+                Number n;
+                int is_hard;
+                p = scan_number(p, end, &n);
+                if (p == NULL) {
+                    r->status = ST_SYNTAX;
+                    p = token;
+                    break;
+                }
+                v = exact_double(&n, &is_hard);
+                if (is_hard) {
+                    if (out) {
+                        if (r->n_hard >= out->hard_capacity) {
+                            r->status = ST_FULL;
+                            break;
+                        }
+                        out->hard[3 * r->n_hard] = at;
+                        out->hard[3 * r->n_hard + 1] = token - start;
+                        out->hard[3 * r->n_hard + 2] = p - token;
+                    }
+                    code = CELL_HARD;
+                    r->n_hard++;
+                }
+            }
+            if (out) {
+                out->values[at] = v;
+                out->states[at] = (uint8_t)code;
+            }
+            cell++;
+            p = skip_blanks(p, end);
+            if (p < end && *p == ',') {
+                p++;
+                continue;
+            }
+            if (p < end && *p == ']') {
+                p++;
+                break;
+            }
+            r->status = ST_SYNTAX; /* "true1", a missing bracket, the end of the text */
+            break;
+        }
+        if (r->status != ST_OK) break;
+        r->rows++;
+        if (cell > r->widest) r->widest = cell;
+        p = skip_blanks(p, end);
+        if (p >= end) break;
+        if (*p != ',') {
+            r->status = ST_SYNTAX;
+            break;
+        }
+        p++;
+    }
+    r->where = p - start;
+}
+
+/* row_shape(text) -> (rows, widest, status, where, objects): the rows and the most cells in
+ * one, the text checked as parse_rows reads it. */
+static PyObject *row_shape(PyObject *self, PyObject *args) {
+    Py_buffer text;
+    RowsRead r;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y*", &text)) return NULL;
+    Py_BEGIN_ALLOW_THREADS;
+    read_rows((const unsigned char *)text.buf, (const unsigned char *)text.buf + text.len, 0, 0, NULL, &r);
+    Py_END_ALLOW_THREADS;
+    PyBuffer_Release(&text);
+    return Py_BuildValue("(nnin n)", r.rows, r.widest, r.status, r.where, r.n_text);
+}
+
+/* parse_rows(text, rows, width, values, states, hard, texts, text_cells)
+ *     -> (rows, n_text, status, where, n_hard)
  *
  * Cell c of row r goes to values[c * rows + r] (float64) and states[c * rows + r] (a CELL_*
  * code; CELL_ABSENT after a row's last cell); hard: int64 triples (cell index, offset, length)
- * of the numbers left to the caller. An empty row is ST_SYNTAX. */
+ * of the numbers left to the caller; an object cell's text is copied to texts, and
+ * text_cells holds (cell index, offset in texts, length) for each. An empty row is ST_SYNTAX,
+ * an integer of 19 digits or more inside an object ST_BIGINT. */
 static PyObject *parse_rows(PyObject *self, PyObject *args) {
-    Py_buffer text, values, states, hard;
-    Py_ssize_t n_rows, width, row = 0, n_hard = 0, where = 0;
-    int status = ST_OK;
+    Py_buffer text, values, states, hard, texts, text_cells;
+    Py_ssize_t n_rows, width;
+    RowsOut out;
+    RowsRead r;
     (void)self;
-    if (!PyArg_ParseTuple(args, "y*nnw*w*w*", &text, &n_rows, &width, &values, &states, &hard)) return NULL;
-    if (n_rows < 0 || width < 0 || values.len < n_rows * width * (Py_ssize_t)sizeof(double) ||
-        states.len < n_rows * width) {
-        PyBuffer_Release(&text);
-        PyBuffer_Release(&values);
-        PyBuffer_Release(&states);
-        PyBuffer_Release(&hard);
-        PyErr_SetString(PyExc_ValueError, "parse_rows: output buffers smaller than rows x width");
+    if (!PyArg_ParseTuple(args, "y*nnw*w*w*w*w*", &text, &n_rows, &width, &values, &states, &hard, &texts,
+                          &text_cells))
         return NULL;
-    }
-    {
-        const unsigned char *start = (const unsigned char *)text.buf;
-        const unsigned char *end = start + text.len;
-        const unsigned char *p = start;
-        double *out = (double *)values.buf;
-        uint8_t *state = (uint8_t *)states.buf;
-        int64_t *hard_out = (int64_t *)hard.buf;
-        Py_ssize_t hard_capacity = hard.len / (3 * (Py_ssize_t)sizeof(int64_t));
+    if (n_rows < 0 || width < 0 || values.len < n_rows * width * (Py_ssize_t)sizeof(double) ||
+        states.len < n_rows * width || (text_cells.len > 0 && texts.len < text.len)) {
+        PyErr_SetString(PyExc_ValueError, "parse_rows: output buffers smaller than the input");
+        r.rows = -1;
+    } else {
+        out.values = (double *)values.buf;
+        out.states = (uint8_t *)states.buf;
+        out.hard = (int64_t *)hard.buf;
+        out.hard_capacity = hard.len / (3 * (Py_ssize_t)sizeof(int64_t));
+        out.texts = (unsigned char *)texts.buf;
+        out.text_cells = (int64_t *)text_cells.buf;
+        out.text_capacity = text_cells.len / (3 * (Py_ssize_t)sizeof(int64_t));
         Py_BEGIN_ALLOW_THREADS;
-        memset(state, CELL_ABSENT, (size_t)(n_rows * width));
-        while (status == ST_OK) {
-            Py_ssize_t cell = 0;
-            p = skip_blanks(p, end);
-            if (row >= n_rows) {
-                status = ST_FULL;
-                break;
-            }
-            if (p >= end || *p != '[') {
-                status = ST_SYNTAX;
-                break;
-            }
-            p++;
-            for (;;) {
-                Py_ssize_t at = cell * n_rows + row;
-                const unsigned char *token;
-                p = skip_blanks(p, end);
-                token = p;
-                if (cell >= width) {
-                    status = ST_FULL;
-                    break;
-                }
-                if (p < end && *p == 'n' && p + 4 <= end && memcmp(p, "null", 4) == 0) {
-                    p += 4;
-                    out[at] = 0.0;
-                    state[at] = CELL_NULL;
-                } else if (p + 4 <= end && memcmp(p, "true", 4) == 0) {
-                    p += 4;
-                    out[at] = 1.0;
-                    state[at] = CELL_TRUE;
-                } else if (p + 5 <= end && memcmp(p, "false", 5) == 0) {
-                    p += 5;
-                    out[at] = 0.0;
-                    state[at] = CELL_FALSE;
-                } else {
-                    Number n;
-                    int is_hard;
-                    p = scan_number(p, end, &n);
-                    if (p == NULL) {
-                        status = ST_SYNTAX;
-                        p = token;
-                        break;
-                    }
-                    out[at] = exact_double(&n, &is_hard);
-                    state[at] = CELL_NUMBER;
-                    if (is_hard) {
-                        if (n_hard >= hard_capacity) {
-                            status = ST_FULL;
-                            break;
-                        }
-                        state[at] = CELL_HARD;
-                        hard_out[3 * n_hard] = at;
-                        hard_out[3 * n_hard + 1] = token - start;
-                        hard_out[3 * n_hard + 2] = p - token;
-                        n_hard++;
-                    }
-                }
-                cell++;
-                p = skip_blanks(p, end);
-                if (p < end && *p == ',') {
-                    p++;
-                    continue;
-                }
-                if (p < end && *p == ']') {
-                    p++;
-                    break;
-                }
-                status = ST_SYNTAX; /* "true1", a missing bracket, the end of the text */
-                break;
-            }
-            if (status != ST_OK) break;
-            row++;
-            p = skip_blanks(p, end);
-            if (p >= end) break;
-            if (*p != ',') {
-                status = ST_SYNTAX;
-                break;
-            }
-            p++;
-        }
-        where = p - start;
+        read_rows((const unsigned char *)text.buf, (const unsigned char *)text.buf + text.len, n_rows, width,
+                  &out, &r);
         Py_END_ALLOW_THREADS;
     }
     PyBuffer_Release(&text);
     PyBuffer_Release(&values);
     PyBuffer_Release(&states);
     PyBuffer_Release(&hard);
-    return result(row, 0, status, where, n_hard);
+    PyBuffer_Release(&texts);
+    PyBuffer_Release(&text_cells);
+    if (r.rows < 0) return NULL;
+    return result(r.rows, r.n_text, r.status, r.where, r.n_hard);
+}
+
+/* split_payloads(text, texts, offsets, validity) -> (count, nulls, status, where, 0)
+ *
+ * A processed marker data array's content: objects and nulls. Each object's text is copied
+ * to texts, element i spanning texts[offsets[i]:offsets[i + 1]] (empty for null, its
+ * validity bit clear). ST_BIGINT: an integer of 19 digits or more in an object. */
+static PyObject *split_payloads(PyObject *self, PyObject *args) {
+    Py_buffer text, texts, offsets, validity;
+    Py_ssize_t count = 0, nulls = 0, where = 0;
+    int status = ST_OK;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y*w*w*w*", &text, &texts, &offsets, &validity)) return NULL;
+    if (texts.len < text.len) {
+        status = ST_FULL;
+    } else {
+        const unsigned char *start = (const unsigned char *)text.buf;
+        const unsigned char *end = start + text.len;
+        const unsigned char *p = start;
+        unsigned char *copy = (unsigned char *)texts.buf;
+        int64_t *bounds = (int64_t *)offsets.buf;
+        uint8_t *bits = (uint8_t *)validity.buf;
+        Py_ssize_t capacity = offsets.len / (Py_ssize_t)sizeof(int64_t) - 1;
+        int64_t used = 0;
+        Py_BEGIN_ALLOW_THREADS;
+        if (validity.len * 8 < capacity) capacity = validity.len * 8;
+        memset(bits, 0, (size_t)validity.len);
+        if (capacity >= 0) bounds[0] = 0;
+        for (;;) {
+            const unsigned char *token;
+            p = skip_blanks(p, end);
+            token = p;
+            if (count >= capacity) {
+                status = ST_FULL;
+                break;
+            }
+            if (p < end && *p == 'n' && p + 4 <= end && memcmp(p, "null", 4) == 0) {
+                p += 4;
+                nulls++;
+            } else if (p < end && *p == '{') {
+                int big = 0;
+                p = scan_value(p, end, 1, &big);
+                if (p == NULL || big) {
+                    status = p == NULL ? ST_SYNTAX : ST_BIGINT;
+                    where = token - start;
+                    break;
+                }
+                memcpy(copy + used, token, (size_t)(p - token));
+                used += p - token;
+                bits[count >> 3] |= (uint8_t)(1u << (count & 7));
+            } else {
+                status = ST_SYNTAX;
+                where = token - start;
+                break;
+            }
+            count++;
+            bounds[count] = used;
+            p = skip_blanks(p, end);
+            if (p >= end) break;
+            if (*p != ',') {
+                status = ST_SYNTAX;
+                where = p - start;
+                break;
+            }
+            p++;
+        }
+        Py_END_ALLOW_THREADS;
+    }
+    PyBuffer_Release(&text);
+    PyBuffer_Release(&texts);
+    PyBuffer_Release(&offsets);
+    PyBuffer_Release(&validity);
+    return result(count, nulls, status, where, 0);
 }
 
 static PyMethodDef methods[] = {
     {"parse_numbers", parse_numbers, METH_VARARGS, "Comma-separated JSON numbers and nulls into typed values."},
     {"row_shape", row_shape, METH_VARARGS, "The number of rows and the widest row of an array of rows."},
-    {"parse_rows", parse_rows, METH_VARARGS, "Rows of numbers, nulls and booleans into column-major cells."},
+    {"parse_rows", parse_rows, METH_VARARGS, "Rows of numbers, nulls, booleans and objects into column-major cells."},
+    {"split_payloads", split_payloads, METH_VARARGS, "Objects and nulls of an array, each object's text."},
     {NULL, NULL, 0, NULL},
 };
 

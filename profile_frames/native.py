@@ -1,6 +1,8 @@
-"""The C parsers of JSON numbers (``profile_frames/_json_numbers.c``), when they were built.
+"""The C parsers of JSON numbers and marker payloads (``profile_frames/_json_numbers.c``), when
+they were built.
 
-They read a numeric array's content, or Gecko's rows of numbers, in one pass without the GIL
+They read a numeric array's content, Gecko's rows of numbers (marker rows with their payload
+objects too), or a processed marker table's payloads, in one pass without the GIL
 (about 1 GB/s of text per core, against 0.25 for the numpy and Arrow passes of
 :mod:`profile_frames.numbers` and :mod:`profile_frames.rows`). The extension is optional: a
 machine without a C compiler installs without it and the numpy path gives the same results.
@@ -12,7 +14,7 @@ beyond the exact fast path (Arrow parses those; a few are handed to Arrow one by
 
 Example
 -------
->>> if AVAILABLE:
+>>> if available():
 ...     assert numbers(b"1, null,3", [pl.Int32, pl.Int64, pl.Float64]).to_pylist() == [1, None, 3]
 ...     assert numbers(b"0.1,2e3", [pl.Float64]).to_pylist() == [0.1, 2000.0]
 """
@@ -35,7 +37,12 @@ except ImportError:  # built without a C compiler: the numpy path is used
 if os.environ.get("PROFILE_FRAMES_PURE_PYTHON"):
     _json_numbers = None
 
-AVAILABLE = _json_numbers is not None
+
+def available() -> bool:
+    """Whether the C parsers are in use (built, and not turned off)."""
+    return _json_numbers is not None
+
+
 _OK, _WIDER, _FRACTION = 0, 1, 2
 _KINDS = {
     pl.Int32: (0, pa.int32(), 4),
@@ -44,7 +51,7 @@ _KINDS = {
 }
 # parsed columns are allocated by the C library's malloc (see numbers._COLUMN_MEMORY)
 _MEMORY = pa.system_memory_pool()
-CELL_NUMBER, CELL_NULL, CELL_TRUE, CELL_FALSE = 1, 2, 3, 4
+CELL_NUMBER, CELL_NULL, CELL_TRUE, CELL_FALSE, CELL_TEXT = 1, 2, 3, 4, 6
 
 
 def _hard_room(n: int) -> np.ndarray:
@@ -91,26 +98,30 @@ def numbers(block: bytes, types: list) -> pa.Array | None:
 @dataclass(frozen=True)
 class Cells:
     """Rows parsed by :func:`rows`: ``values[c]`` and ``states[c]`` are cell ``c`` of every
-    row (a state is 0 where a row is shorter, then CELL_NULL, 1 for a number, CELL_TRUE,
-    CELL_FALSE)."""
+    row (a state is 0 where a row is shorter, then CELL_NUMBER, CELL_NULL, CELL_TRUE,
+    CELL_FALSE, CELL_TEXT); ``texts[c]``: the JSON text of the object cells of column ``c``
+    (null in the other rows), for the one column that has them."""
 
     values: np.ndarray  # float64, (width, rows)
     states: np.ndarray  # uint8, (width, rows)
+    texts: dict[int, pa.Array]
 
 
 def rows(text: bytes) -> Cells | None:
-    """The cells of ``text`` (``[..],[..]``: rows of numbers, nulls and booleans, no empty
-    row), or None where the numpy path decides (see the module)."""
+    """The cells of ``text`` (``[..],[..]``: rows of numbers, nulls, booleans and objects,
+    no empty row), or None where the numpy path decides (see the module)."""
     if _json_numbers is None:
         return None
-    n_rows, width, status, _ = _json_numbers.row_shape(text)
+    n_rows, width, status, _, n_text = _json_numbers.row_shape(text)
     if status != _OK or n_rows == 0:
         return None
     values = np.empty((width, n_rows), dtype=np.float64)
     states = np.empty((width, n_rows), dtype=np.uint8)
     hard = _hard_room(n_rows * width)
+    texts = pa.allocate_buffer(len(text) if n_text else 0, memory_pool=_MEMORY)
+    text_cells = np.empty(3 * n_text, dtype=np.int64)
     parsed, _, status, _, n_hard = _json_numbers.parse_rows(
-        text, n_rows, width, values, states, hard
+        text, n_rows, width, values, states, hard, texts, text_cells
     )
     if status != _OK or parsed != n_rows:
         return None  # bad text, or an empty row (the JSON path decides what it means)
@@ -118,4 +129,56 @@ def rows(text: bytes) -> Cells | None:
         at, exact = _exact(text, hard, n_hard)
         values.reshape(-1)[at] = exact
         states.reshape(-1)[at] = CELL_NUMBER
-    return Cells(values, states)
+    columns = {}
+    if n_text:
+        found = text_cells.reshape(n_text, 3)
+        column = found[:, 0] // n_rows
+        if (column != column[0]).any():
+            return None  # objects in two columns: the JSON path reads them
+        strings = _texts(texts, found[:, 0] % n_rows, found[:, 1:], n_rows)
+        if strings is None:
+            return None
+        columns[int(column[0])] = strings
+    return Cells(values, states, columns)
+
+
+def _texts(texts: pa.Buffer, rows: np.ndarray, spans: np.ndarray, n_rows: int) -> pa.Array | None:
+    """A string array of ``n_rows`` with the text spans (offset, length; one after another
+    in ``texts``) at ``rows`` and null elsewhere."""
+    lengths = np.zeros(n_rows, dtype=np.int64)
+    lengths[rows] = spans[:, 1]
+    offsets = np.concatenate(([spans[0, 0] if len(spans) else 0], lengths)).cumsum()
+    present = np.zeros(n_rows, dtype=bool)
+    present[rows] = True
+    return _string_array(texts, offsets, present)
+
+
+def _string_array(texts: pa.Buffer, offsets: np.ndarray, present: np.ndarray) -> pa.Array | None:
+    """The strings, or None if one is not UTF-8 (the JSON path words the error)."""
+    big = offsets[-1] >= 2**31
+    kind = pa.large_string() if big else pa.string()
+    nulls = len(present) - int(np.count_nonzero(present))
+    validity = pa.py_buffer(np.packbits(present, bitorder="little")) if nulls else None
+    bounds = pa.py_buffer(offsets if big else offsets.astype(np.int32))
+    strings = pa.Array.from_buffers(kind, len(present), [validity, bounds, texts], null_count=nulls)
+    try:
+        strings.validate(full=True)
+    except pa.ArrowInvalid:
+        return None
+    return strings
+
+
+def payloads(text: bytes) -> pa.Array | None:
+    """A processed marker ``data`` array's content (objects and nulls) as the objects' JSON
+    text, null for null; None where the numpy path decides (see the module)."""
+    if _json_numbers is None:
+        return None
+    room = len(text) // 2 + 2  # an element and its comma take at least 2 bytes
+    texts = pa.allocate_buffer(len(text), memory_pool=_MEMORY)
+    offsets = np.empty(room + 1, dtype=np.int64)
+    validity = np.empty((room + 7) // 8, dtype=np.uint8)
+    count, nulls, status, _, _ = _json_numbers.split_payloads(text, texts, offsets, validity)
+    if status != _OK:
+        return None
+    present = np.unpackbits(validity, count=count, bitorder="little").astype(bool)
+    return _string_array(texts, offsets[: count + 1].copy(), present)

@@ -33,7 +33,8 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.json as pa_json
 
-from .rows import Rows, parse_rows
+from . import native
+from .rows import Rows, parse_rows, rows_of_cells
 
 _QUOTE, _BACKSLASH, _COMMA = ord('"'), ord("\\"), ord(",")
 _OPENS = np.zeros(256, dtype=np.int8)
@@ -161,6 +162,9 @@ def split_payloads(text: bytes) -> pl.Series | None:
     compact objects and nulls, as JSON text (null for null)."""
     if not text:
         return pl.Series("data", [], dtype=pl.String)
+    if native.available():
+        found = native.payloads(text)
+        return None if found is None else pl.Series("data", found, dtype=pl.String)
     s = _Structure.of(text)
     if s is None or s.count("[", 1):
         return None
@@ -190,6 +194,21 @@ def split_payloads(text: bytes) -> pl.Series | None:
 def split_marker_rows(text: bytes) -> Rows | None:
     """The rows of a Gecko marker ``data`` array (the text between its brackets): numbers,
     then the payload object as an optional last cell, always at the same position."""
+    if native.available():  # the C parser reads the objects with the numbers
+        cells = native.rows(text)
+        if cells is None or len(cells.texts) > 1:
+            return None
+        if not cells.texts:  # no payloads: a column of nulls after the numbers
+            rows = rows_of_cells(cells)
+            if rows is None:
+                return None
+            none = pl.repeat(None, rows.length, dtype=pl.String, eager=True)
+            return Rows(rows.length, [*rows.columns, none.alias(f"c{len(rows.columns)}")])
+        (position,) = cells.texts
+        has_payload = cells.states[position] == native.CELL_TEXT
+        if position + 1 < len(cells.states) and cells.states[position + 1][has_payload].any():
+            return None  # the payload does not end its row
+        return rows_of_cells(cells)
     s = _Structure.of(text)
     if s is None or s.count("{", 1) or s.count("[", 2):
         return None

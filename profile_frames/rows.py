@@ -82,7 +82,7 @@ def _pieces(text: bytes) -> list[bytes]:
 def _parse_piece(text: bytes, scratch: ScratchPool) -> Rows | None:
     cells = native.rows(text)
     if cells is not None:
-        return _from_cells(cells)
+        return rows_of_cells(cells)
     arr = np.frombuffer(text, dtype=np.uint8)
     opens = np.flatnonzero(arr == _OPEN)
     closes = np.flatnonzero(arr == _CLOSE)
@@ -159,23 +159,27 @@ def _parse_piece(text: bytes, scratch: ScratchPool) -> Rows | None:
     return Rows(n_rows, columns)
 
 
-def _from_cells(cells: native.Cells) -> Rows | None:
-    """The columns of rows the C parser read; None for a column of booleans and numbers."""
+def rows_of_cells(cells: native.Cells) -> Rows | None:
+    """The columns of rows the C parser read; None for a column that mixes kinds of value
+    (booleans and numbers, objects and either): the JSON path words it."""
     width, n_rows = cells.values.shape
     columns = []
     for c in range(width):
         state = cells.states[c]
         flags = (state == native.CELL_TRUE) | (state == native.CELL_FALSE)
         present = flags | (state == native.CELL_NUMBER)
+        if c in cells.texts:
+            if present.any():
+                return None
+            columns.append(pl.Series(f"c{c}", cells.texts[c]))
+            continue
         values = pa.py_buffer(cells.values[c])
         arrow_type = pa.float64()
         if flags.any():
             if not flags[present].all():
-                return None  # booleans and numbers in one column: the JSON path words it
-            values, arrow_type = (
-                pa.py_buffer(np.packbits(state == native.CELL_TRUE, bitorder="little")),
-                pa.bool_(),
-            )
+                return None
+            values = pa.py_buffer(np.packbits(state == native.CELL_TRUE, bitorder="little"))
+            arrow_type = pa.bool_()
         nulls = n_rows - int(np.count_nonzero(present))
         validity = pa.py_buffer(np.packbits(present, bitorder="little")) if nulls else None
         array = pa.Array.from_buffers(arrow_type, n_rows, [validity, values], null_count=nulls)

@@ -72,7 +72,7 @@ def number_parser(request, monkeypatch) -> str:
     """Run a test with the C number parser (profile_frames.native) and again without it."""
     from profile_frames import native
 
-    if request.param == "C" and not native.AVAILABLE:
+    if request.param == "C" and not native.available():
         pytest.skip("the C extension was not built (no C compiler when installed)")
     if request.param == "numpy":
         monkeypatch.setattr(native, "_json_numbers", None)

@@ -15,7 +15,7 @@ from profile_frames import native, numbers
 from profile_frames.rows import parse_rows
 
 pytestmark = pytest.mark.skipif(
-    not native.AVAILABLE, reason="the C extension was not built (no C compiler when installed)"
+    not native.available(), reason="the C extension was not built (no C compiler when installed)"
 )
 TYPES = [pl.Int32, pl.Int64, pl.Float64]
 
@@ -167,7 +167,30 @@ def test_the_environment_variable_turns_the_c_parser_off():
     import subprocess
     import sys
 
-    code = "from profile_frames import native; print(native.AVAILABLE)"
+    code = "from profile_frames import native; print(native.available())"
     env = {"PROFILE_FRAMES_PURE_PYTHON": "1", "PATH": ""}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_a_shorter_rows_missing_cells_hold_zero_under_their_null():
+    cells = native.rows(b"[1],[2,3]")
+    assert cells.values[1].tolist() == [0.0, 3.0]
+    assert cells.states[1].tolist() == [0, native.CELL_NUMBER]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b'{"a":1,}', b'{"a"}', b"{a:1}", b'{"a":[1,]}', b'{"a":"\x01"}', b'{"a":"\\x"}',
+     b'{"a":"\\u12"}', b'{"a":1', b'{"a":tru}', b'{"a":1}x', b'{"a":[' * 70 + b"]" * 70 + b"}",
+     b'{"a":12345678901234567890}', b'{"a":"\xff"}'],
+)  # fmt: skip
+def test_payloads_that_are_not_json_or_that_javascript_rounds_are_left_to_the_json_path(payload):
+    assert native.payloads(payload + b",null") is None
+    assert native.rows(b"[1,2," + payload + b"]") is None
+
+
+def test_payload_texts_are_the_objects_as_written():
+    objects = [b'{ "a" : [1, {"b": "\\u00e9\\"]"}], "c":null }', b"{}", b'{"\xc3\xbc":-0.5e-3}']
+    got = native.payloads(b" ,\n".join([objects[0], b"null", *objects[1:]]))
+    assert got.to_pylist() == [objects[0].decode(), None, "{}", objects[2].decode()]
