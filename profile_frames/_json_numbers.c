@@ -602,7 +602,48 @@ static PyObject *split_payloads(PyObject *self, PyObject *args) {
     return result(count, nulls, status, where, 0);
 }
 
+/* flat_end(data, start) -> (end, long_digits): where the flat array body from data[start]
+ * stops: the first bracket or brace outside strings, the opening quote of a string the data
+ * ends in, or len(data). long_digits: 19 digits in a row outside strings (an integer the JSON
+ * decoder must read as a float, as JavaScript does). Nothing else is checked: the decoder
+ * does that. */
+static PyObject *flat_end(PyObject *self, PyObject *args) {
+    Py_buffer data;
+    Py_ssize_t start, end_at;
+    int long_digits = 0;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y*n", &data, &start)) return NULL;
+    {
+        const unsigned char *begin = (const unsigned char *)data.buf;
+        const unsigned char *end = begin + data.len;
+        const unsigned char *p = begin + (start < 0 ? 0 : start > data.len ? data.len : start);
+        int run = 0;
+        while (p < end) {
+            unsigned char c = *p;
+            if (c == '"') {
+                const unsigned char *q = p + 1;
+                while (q < end && *q != '"') q += *q == '\\' ? 2 : 1;
+                if (q >= end) break; /* the string goes on in the next chunk */
+                p = q + 1;
+                run = 0;
+                continue;
+            }
+            if (c == '[' || c == ']' || c == '{' || c == '}') break;
+            if (is_digit(c)) {
+                if (++run >= 19) long_digits = 1;
+            } else {
+                run = 0;
+            }
+            p++;
+        }
+        end_at = p - begin;
+    }
+    PyBuffer_Release(&data);
+    return Py_BuildValue("(ni)", end_at, long_digits);
+}
+
 static PyMethodDef methods[] = {
+    {"flat_end", flat_end, METH_VARARGS, "Where a flat array body stops, and whether it has 19-digit runs."},
     {"parse_numbers", parse_numbers, METH_VARARGS, "Comma-separated JSON numbers and nulls into typed values."},
     {"row_shape", row_shape, METH_VARARGS, "The number of rows and the widest row of an array of rows."},
     {"parse_rows", parse_rows, METH_VARARGS, "Rows of numbers, nulls, booleans and objects into column-major cells."},

@@ -54,6 +54,20 @@ _MEMORY = pa.system_memory_pool()
 CELL_NUMBER, CELL_NULL, CELL_TRUE, CELL_FALSE, CELL_TEXT = 1, 2, 3, 4, 6
 
 
+def flat_end(data: bytes, start: int) -> tuple[int, bool] | None:
+    """Where the body of a flat JSON array that starts at ``data[start]`` stops (the first
+    bracket or brace outside strings, the quote of a string ``data`` ends in, or its end), and
+    whether 19 digits in a row occur outside strings; None without the C parser.
+
+    >>> flat_end(b'["a]", 1, 12345678901234567890], 5', 1) if available() else (30, True)
+    (30, True)
+    """
+    if _json_numbers is None:
+        return None
+    end, long_digits = _json_numbers.flat_end(data, start)
+    return end, bool(long_digits)
+
+
 def _hard_room(n: int) -> np.ndarray:
     """Room for the hard floats of ``n`` values: beyond one in 16, Arrow parses the block."""
     return np.empty(3 * (n // 16 + 16), dtype=np.int64)

@@ -30,6 +30,7 @@ from typing import Any
 import ijson
 import polars as pl
 
+from . import native
 from .errors import ProfileFormatError
 from .numbers import PARSE_POOL, ScratchPool, parse_block
 from .payloads import array_end, split_marker_rows, split_payloads
@@ -112,16 +113,18 @@ _STRICT = json.JSONDecoder(parse_constant=_no_constant)  # json.loads(…, kw) b
 _BIG = 10**18  # integers of 19 digits or more are read as floats, as yajl (and JavaScript) do
 
 
-def loads_flat(text: bytes) -> list:
+def loads_flat(text: bytes, *, long_digits: bool = True) -> list:
     """A flat JSON array (scalars only) decoded by the C parser, as strictly as ``JSON.parse``
     (no ``NaN``/``Infinity``), long integers read as floats like the streaming path.
+    ``long_digits=False``: the caller knows the text has no 19 digits in a row outside strings
+    (:func:`profile_frames.native.flat_end`), so there is no long integer to look for.
 
     >>> loads_flat(b'["a", true, null, 12345678901234567890]')
     ['a', True, None, 1.2345678901234567e+19]
     """
     raw = text.decode("utf-8", "surrogatepass") if isinstance(text, (bytes, bytearray)) else text
     value = _STRICT.decode(raw)
-    if _may_hold_big_ints(value):
+    if long_digits and _may_hold_big_ints(value):
         for i in [i for i, v in enumerate(value) if type(v) is int and not -_BIG < v < _BIG]:
             value[i] = float(value[i])
     return value
@@ -468,10 +471,10 @@ def _flat_rows(text: bytes) -> int:
     return k if flat else 0
 
 
-def _decoded(text: bytes, *, path: str, offset: int) -> Any:
+def _decoded(text: bytes, *, path: str, offset: int, long_digits: bool = True) -> Any:
     """A whole JSON array decoded (:func:`loads_flat`); invalid JSON is an error naming it."""
     try:
-        return loads_flat(text)
+        return loads_flat(text, long_digits=long_digits)
     except (ValueError, UnicodeDecodeError, RecursionError) as e:
         raise ProfileFormatError(
             f"not valid JSON ({str(e).splitlines()[0][:120]})", path=path, offset=offset
@@ -600,10 +603,10 @@ class Scanner:
         parser (one placeholder event for ijson) and return the position after it; -2 if it
         continues in the next chunk (its text is kept); -1 if it is not flat."""
         n = len(data)
-        e = _FLAT_BODY.match(data, j + 1).end()
+        e, long_digits = native.flat_end(data, j + 1) or (_FLAT_BODY.match(data, j + 1).end(), True)
         if e < n and data[e] == 0x5D:  # ']'
             self._send(data[sent:j], base + j)
-            self._captured_flat(data[j : e + 1], base + j)
+            self._captured_flat(data[j : e + 1], base + j, long_digits=long_digits)
             return e + 1
         if e >= n or data[e] == 0x22:  # cut by the chunk's end (maybe inside a string)
             self._send(data[sent:j], base + j)
@@ -783,7 +786,7 @@ class Scanner:
     def _continue_flat(self, data: bytes, base: int) -> int:
         assert self.flat is not None
         n = len(data)
-        e = _FLAT_BODY.match(data, 0).end()
+        e = (native.flat_end(data, 0) or (_FLAT_BODY.match(data, 0).end(),))[0]
         if e < n and data[e] == 0x5D:
             self.flat.append(data[: e + 1])
             text, self.flat = b"".join(self.flat), None
@@ -808,9 +811,10 @@ class Scanner:
         self._place(value, end_offset)
         return True
 
-    def _captured_flat(self, text: bytes, at: int) -> None:
+    def _captured_flat(self, text: bytes, at: int, *, long_digits: bool = True) -> None:
         path = format_path(self.builder.path(next_value=True))
-        self._place(_decoded(text, path=path, offset=at), at + len(text))
+        value = _decoded(text, path=path, offset=at, long_digits=long_digits)
+        self._place(value, at + len(text))
 
     def _continue_capture(self, data: bytes, pos: int, base: int) -> int:
         """Consume array content from ``data[pos:]``; return where normal scanning resumes,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import struct
 
 import polars as pl
@@ -194,3 +195,18 @@ def test_payload_texts_are_the_objects_as_written():
     objects = [b'{ "a" : [1, {"b": "\\u00e9\\"]"}], "c":null }', b"{}", b'{"\xc3\xbc":-0.5e-3}']
     got = native.payloads(b" ,\n".join([objects[0], b"null", *objects[1:]]))
     assert got.to_pylist() == [objects[0].decode(), None, "{}", objects[2].decode()]
+
+
+def test_flat_end_stops_where_the_flat_body_pattern_does():
+    from profile_frames.scan import _FLAT_BODY
+
+    rng = random.Random(5)
+    pieces = ['"a]"', '"\\""', '"\\\\"', "12", "1234567890123456789", '"1234567890123456789"',
+              ",", " ", "null", "[", "]", "{", "}", '"cut', '"esc\\', "0.1234567890123456789"]  # fmt: skip
+    for _ in range(3000):
+        text = "".join(rng.choices(pieces, k=rng.randint(0, 8))).encode()
+        start = rng.randint(0, len(text))
+        end, long_digits = native.flat_end(text, start)
+        assert end == _FLAT_BODY.match(text, start).end(), (text, start)
+        outside = re.sub(rb'"(?:[^"\\]|\\.)*"', b'""', text[start:end])
+        assert long_digits == bool(re.search(rb"\d{19}", outside)), (text, start)
