@@ -100,7 +100,7 @@ NESTED_KEYS = frozenset(("data",))
 MAX_NESTED_CARRY = 64 << 20  # a nested array longer than this is read by ijson instead
 BATCH_ROWS_BELOW = 4 << 20  # rows arrays shorter than this are parsed with their kind's others
 BATCH_BYTES = 32 << 20  # … in batches of about this much text
-SMALL_PAYLOADS = 1 << 16  # marker data arrays shorter than this are decoded as JSON
+SMALL_PAYLOADS = 1 << 16  # without the C parser, marker data arrays shorter than this are decoded
 MAX_ROWS_TEXT = 4 << 30  # rows of numbers longer than this go the nested way
 MAX_MARKERS_TEXT = 4 << 30  # a marker data array longer than this is refused
 
@@ -662,9 +662,9 @@ class Scanner:
         n = len(data)
         stop = min(n, j + 1 + SMALL_PAYLOADS)
         e = _NESTED_BODY.match(data, j + 1, stop).end()
-        if e < stop and data[e] == 0x5D:  # a short array: decoding it costs less than cutting
+        if e < stop and data[e] == 0x5D:  # a short array
             self._send(data[sent:j], base + j)
-            self._captured_flat(data[j : e + 1], base + j)
+            self._markers_text(data[j + 1 : e], base + j, base + e + 1)
             return e + 1
         end, resume, depth = array_end(data, j + 1)
         self._send(data[sent:j], base + j)
@@ -679,9 +679,11 @@ class Scanner:
         return -2
 
     def _markers_text(self, text: bytes, start: int, end_offset: int) -> None:
-        """A whole marker ``data`` array: short ones decoded (whatever the chunks were, so
-        the payload texts do not depend on where reads cut the file), long ones cut."""
-        if len(text) < SMALL_PAYLOADS or not self._captured_payloads(text, end_offset):
+        """A whole marker ``data`` array cut into payload texts; without the C parser, short
+        ones are decoded, since the numpy cutting costs more there (whatever the chunks were,
+        so the payload texts do not depend on where reads cut the file)."""
+        short = len(text) < SMALL_PAYLOADS and not native.available()
+        if short or not self._captured_payloads(text, end_offset):
             self._captured_flat(b"".join((b"[", text, b"]")), start)
 
     def _continue_markers(self, data: bytes, base: int) -> int:
@@ -811,7 +813,12 @@ class Scanner:
         self._place(value, end_offset)
         return True
 
-    def _captured_flat(self, text: bytes, at: int, *, long_digits: bool = True) -> None:
+    def _captured_flat(self, text: bytes, at: int, *, long_digits: bool | None = None) -> None:
+        """Decode a whole flat array and put it where it was; ``long_digits``: whether 19
+        digits in a row occur outside its strings (None: found out here, when the C parser
+        is there to say)."""
+        if long_digits is None:
+            long_digits = (native.flat_end(text, 1) or (0, True))[1]
         path = format_path(self.builder.path(next_value=True))
         value = _decoded(text, path=path, offset=at, long_digits=long_digits)
         self._place(value, at + len(text))
