@@ -642,7 +642,49 @@ static PyObject *flat_end(PyObject *self, PyObject *args) {
     return Py_BuildValue("(ni)", end_at, long_digits);
 }
 
+/* array_end(data, start, depth) -> (end, resume, depth): where the array whose content goes
+ * on at data[start] (outside strings, depth containers down in it) closes: (position of its
+ * "]", -1, -1); or, when data ends first, (-1, resume, depth): a position outside strings to
+ * read on from (the quote of a string data ends in, else len(data)) and the depth there. */
+static PyObject *array_end(PyObject *self, PyObject *args) {
+    Py_buffer data;
+    Py_ssize_t start, depth, end_at = -1, resume = -1;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y*nn", &data, &start, &depth)) return NULL;
+    {
+        const unsigned char *begin = (const unsigned char *)data.buf;
+        const unsigned char *end = begin + data.len;
+        const unsigned char *p = begin + (start < 0 ? 0 : start > data.len ? data.len : start);
+        Py_BEGIN_ALLOW_THREADS;
+        while (p < end) {
+            unsigned char c = *p;
+            if (c == '"') {
+                const unsigned char *q = p + 1;
+                while (q < end && *q != '"') q += *q == '\\' ? 2 : 1;
+                if (q >= end) break; /* inside a string at the end: read on from its quote */
+                p = q + 1;
+                continue;
+            }
+            if (c == '[' || c == '{') {
+                depth++;
+            } else if (c == ']' || c == '}') {
+                if (--depth < 0) {
+                    end_at = p - begin;
+                    break;
+                }
+            }
+            p++;
+        }
+        if (end_at < 0) resume = p - begin;
+        Py_END_ALLOW_THREADS;
+    }
+    PyBuffer_Release(&data);
+    if (end_at >= 0) return Py_BuildValue("(nnn)", end_at, (Py_ssize_t)-1, (Py_ssize_t)-1);
+    return Py_BuildValue("(nnn)", (Py_ssize_t)-1, resume, depth);
+}
+
 static PyMethodDef methods[] = {
+    {"array_end", array_end, METH_VARARGS, "Where an array closes, or where to read on from."},
     {"flat_end", flat_end, METH_VARARGS, "Where a flat array body stops, and whether it has 19-digit runs."},
     {"parse_numbers", parse_numbers, METH_VARARGS, "Comma-separated JSON numbers and nulls into typed values."},
     {"row_shape", row_shape, METH_VARARGS, "The number of rows and the widest row of an array of rows."},

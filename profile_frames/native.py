@@ -68,6 +68,14 @@ def flat_end(data: bytes, start: int) -> tuple[int, bool] | None:
     return end, bool(long_digits)
 
 
+def array_end(data: bytes, start: int, depth: int) -> tuple[int, int, int] | None:
+    """:func:`profile_frames.payloads.array_end` in C (a resume point may lie further on:
+    any position outside strings will do); None without the C parser."""
+    if _json_numbers is None:
+        return None
+    return _json_numbers.array_end(data, start, depth)
+
+
 def _hard_room(n: int) -> np.ndarray:
     """Room for the hard floats of ``n`` values: beyond one in 16, Arrow parses the block."""
     return np.empty(3 * (n // 16 + 16), dtype=np.int64)

@@ -210,3 +210,24 @@ def test_flat_end_stops_where_the_flat_body_pattern_does():
         assert end == _FLAT_BODY.match(text, start).end(), (text, start)
         outside = re.sub(rb'"(?:[^"\\]|\\.)*"', b'""', text[start:end])
         assert long_digits == bool(re.search(rb"\d{19}", outside)), (text, start)
+
+
+def test_array_end_finds_what_the_numpy_search_finds(monkeypatch):
+    from profile_frames import payloads
+
+    rng = random.Random(9)
+    # strings whole (a backslash outside one is not JSON, and the two searches differ there);
+    # the cuts fall inside strings too
+    pieces = ['"a]"', '"\\"]"', '"\\\\"', "1", ",", "[", "]", "{", "}", '"x{"', " "]
+    for _ in range(3000):
+        text = ("[" + "".join(rng.choices(pieces, k=rng.randint(0, 10)))).encode()
+        cut = rng.randint(1, len(text))
+        c_end, c_resume, c_depth = native.array_end(text[:cut], 1, 0)
+        with monkeypatch.context() as m:
+            m.setattr(native, "_json_numbers", None)
+            end, _, depth = payloads.array_end(text[:cut], 1, 0)
+            whole = payloads.array_end(text, 1, 0)[0]
+        assert (c_end, c_depth) == (end, depth), text[:cut]
+        if c_end < 0:  # reading on from the resume point finds the end the whole text has
+            on = native.array_end(text[c_resume:], 0, c_depth)[0]
+            assert (on + c_resume if on >= 0 else -1) == whole, text
