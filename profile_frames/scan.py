@@ -892,6 +892,16 @@ class Scanner:
                     nexts[ch] = at = n if at < 0 else at
                 next_bad = min(next_bad, at)
             if next_bad < next_close:  # contains a string, object or array: not numeric
+                if data[first] == 0x6E and self.builder.on_object is None:  # [null, {…}]
+                    self._send(data[sent:j], base + j)  # so the builder knows the key
+                    sent = j
+                    keys = self.builder.keys
+                    if len(keys) > 1 and keys[-1] == "data" and keys[-2] == "markers":
+                        after = self._markers_data(data, j, sent, base)
+                        if after == -2:
+                            return
+                        sent = pos = after
+                        continue
                 pos = k
                 continue
             if next_close < n and next_close - k < self.min_capture:  # small: parse it whole
