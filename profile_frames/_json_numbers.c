@@ -26,6 +26,13 @@ static const double POW10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                  1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                  1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 #define MAX_EXACT (((uint64_t)1) << 53)
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__)
+#define LITTLE_ENDIAN_WORDS (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+#elif defined(_M_X64) || defined(_M_IX86) || defined(_M_ARM64)
+#define LITTLE_ENDIAN_WORDS 1
+#else
+#define LITTLE_ENDIAN_WORDS 0
+#endif
 
 typedef struct {
     uint64_t mantissa; /* the first 19 significant digits */
@@ -43,8 +50,61 @@ static inline const unsigned char *skip_blanks(const unsigned char *p, const uns
     return p;
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+static const uint64_t POW10_INT[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+
+/* How many of the 8 bytes at p are digits before the first that is not (p + 8 <= end): each
+ * byte xor '0' is 0-9 for a digit; adding 0x76 to its low 7 bits sets the high bit from 10 up,
+ * without a carry into the next byte. */
+static inline int leading_digits8(const unsigned char *p) {
+    uint64_t v, x, t;
+    memcpy(&v, p, 8);
+    if (!LITTLE_ENDIAN_WORDS) {
+        int k = 0;
+        while (k < 8 && is_digit(p[k])) k++;
+        return k;
+    }
+    x = v ^ 0x3030303030303030ULL;
+    t = (((x & 0x7F7F7F7F7F7F7F7FULL) + 0x7676767676767676ULL) | x) & 0x8080808080808080ULL;
+    if (t == 0) return 8;
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_ctzll(t) >> 3;
+#else
+    {
+        int k = 0;
+        while (!(t & 0x80)) {
+            t >>= 8;
+            k++;
+        }
+        return k;
+    }
+#endif
+}
+
+/* The value of the k (1-8) digits at p (p + 8 <= end): moved to the top of a word (the bytes
+ * below become leading zeros), then pairs, quads and halves combined by three multiplications. */
+static inline uint64_t digits_value8(const unsigned char *p, int k) {
+    uint64_t v;
+    if (!LITTLE_ENDIAN_WORDS) {
+        uint64_t m = 0;
+        int i;
+        for (i = 0; i < k; i++) m = m * 10 + (uint64_t)(p[i] - '0');
+        return m;
+    }
+    memcpy(&v, p, 8);
+    v = (v ^ 0x3030303030303030ULL) << (8 * (8 - k));
+    v = (v * 2561) >> 8;
+    v = ((v & 0x00FF00FF00FF00FFULL) * 6553601) >> 16;
+    return ((v & 0x0000FFFF0000FFFFULL) * 42949672960001ULL) >> 32;
+}
+
 /* The number at p, or NULL if p does not start a JSON number. */
-static inline const unsigned char *scan_number(const unsigned char *p, const unsigned char *end, Number *n) {
+static ALWAYS_INLINE const unsigned char *scan_number(const unsigned char *p, const unsigned char *end, Number *n) {
     uint64_t m = 0;
     int significant = 0;
     int64_t exp10 = 0;
@@ -60,7 +120,14 @@ static inline const unsigned char *scan_number(const unsigned char *p, const uns
         p++;
     } else if (*p >= '1' && *p <= '9') {
         const unsigned char *digits = p;
-        /* 19 digits always fit a uint64 */
+        /* eight digits at a time, then one at a time; 19 digits always fit a uint64 */
+        while (end - p >= 8) {
+            int k = leading_digits8(p);
+            if (k == 0 || (p - digits) + k > 19) break;
+            m = m * POW10_INT[k] + digits_value8(p, k);
+            p += k;
+            if (k < 8) break;
+        }
         while (p < end && is_digit(*p) && p - digits < 19) m = m * 10 + (uint64_t)(*p++ - '0');
         significant = (int)(p - digits);
         while (p < end && is_digit(*p)) { /* beyond 19: the value is only approximate */
@@ -80,6 +147,15 @@ static inline const unsigned char *scan_number(const unsigned char *p, const uns
                 exp10--;
                 p++;
             }
+        }
+        while (end - p >= 8) {
+            int k = leading_digits8(p);
+            if (k == 0 || significant + k > 19) break;
+            m = m * POW10_INT[k] + digits_value8(p, k);
+            significant += k;
+            exp10 -= k;
+            p += k;
+            if (k < 8) break;
         }
         while (p < end && is_digit(*p)) {
             if (significant < 19) {
@@ -179,12 +255,39 @@ static PyObject *parse_numbers(PyObject *self, PyObject *args) {
         for (;;) {
             Number n;
             const unsigned char *token;
-            p = skip_blanks(p, end);
-            token = p;
             if (count >= capacity) {
                 status = ST_FULL;
                 break;
             }
+            /* the common case first: "123," (int kinds) or "123.456," (float64), compact, up to
+             * 8 digits on either side of the point (15 at most in all: an exact double) */
+            if (end - p >= 18) {
+                int k = leading_digits8(p);
+                if (k > 0 && (k == 1 || *p != '0')) {
+                    if (p[k] == ',' && kind != KIND_FLOAT64) {
+                        uint64_t v = digits_value8(p, k);
+                        if (kind == KIND_INT32) out32[count] = (int32_t)v;
+                        else out64[count] = (int64_t)v;
+                        bits[count >> 3] |= (uint8_t)(1u << (count & 7));
+                        count++;
+                        p += k + 1;
+                        continue;
+                    }
+                    if (kind == KIND_FLOAT64 && p[k] == '.') {
+                        int f = leading_digits8(p + k + 1);
+                        if (f > 0 && k + f <= 15 && p[k + 1 + f] == ',') {
+                            uint64_t v = digits_value8(p, k) * POW10_INT[f] + digits_value8(p + k + 1, f);
+                            outf[count] = (double)v / POW10[f];
+                            bits[count >> 3] |= (uint8_t)(1u << (count & 7));
+                            count++;
+                            p += k + f + 2;
+                            continue;
+                        }
+                    }
+                }
+            }
+            p = skip_blanks(p, end);
+            token = p;
             if (p < end && *p == 'n' && p + 4 <= end && memcmp(p, "null", 4) == 0) {
                 p += 4;
                 if (kind == KIND_INT32) out32[count] = 0;

@@ -231,3 +231,45 @@ def test_array_end_finds_what_the_numpy_search_finds(monkeypatch):
         if c_end < 0:  # reading on from the resume point finds the end the whole text has
             on = native.array_end(text[c_resume:], 0, c_depth)[0]
             assert (on + c_resume if on >= 0 else -1) == whole, text
+
+
+def _digits(rng: random.Random, n: int, *, lead: bool) -> str:
+    first = str(rng.randint(1, 9)) if lead else str(rng.randint(0, 9))
+    return first + "".join(str(rng.randint(0, 9)) for _ in range(n - 1))
+
+
+@pytest.mark.parametrize("fraction", [False, True])
+def test_every_length_of_integer_and_fraction_digits_near_and_far_from_the_end(fraction):
+    """The eight-digits-at-a-time paths: 1 to 21 digits before the point and after it, the
+    15-digit exact limit, a zero before the point, and the last bytes of the block."""
+    rng = random.Random(11)
+    tokens = []
+    for a in range(1, 22):
+        for b in range(1, 22) if fraction else [0]:
+            for _ in range(3):
+                whole = "0" if rng.random() < 0.2 else _digits(rng, a, lead=True)
+                tokens.append(whole + ("." + _digits(rng, b, lead=False) if b else ""))
+    for tail in range(1, 20):  # the block's end falls inside or right after the last token
+        block = ",".join(tokens[-tail:] + tokens[:tail]).encode()
+        dtype, want = _python_reading(tokens[-tail:] + tokens[:tail])
+        got = native.numbers(block, TYPES)
+        if got is None:  # too many hard floats for the room: the numpy path's business
+            assert fraction
+            continue
+        assert pl.Series(got).dtype == dtype
+        values = got.to_pylist()
+        assert (_bits(values) == _bits(want)) if dtype == pl.Float64 else (values == want)
+    # and every token alone, as the whole block and followed by others
+    for t in tokens:
+        for block in (t, t + ",1", "1," + t):
+            dtype, want = _python_reading(block.split(","))
+            got = native.numbers(block.encode(), TYPES)
+            assert got is not None
+            values = got.to_pylist()
+            assert (_bits(values) == _bits(want)) if dtype == pl.Float64 else (values == want)
+
+
+@pytest.mark.parametrize("token", ["00", "012", "00.5", "01.5", "0012345678,"])
+def test_leading_zeros_are_refused_on_the_fast_path_too(token):
+    assert native.numbers((token + ",1234567890" * 3).encode(), TYPES) is None
+    assert native.numbers(("1234567890," * 3 + token).encode(), TYPES) is None
