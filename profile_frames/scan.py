@@ -439,7 +439,7 @@ class RowBatch:
             else:  # one of them is not: each on its own
                 value = parse_rows(text, scratch=scratch)
                 if value is None:
-                    value = _decoded(b"[" + text + b"]", path=path, offset=offset)
+                    value = _decoded(b"[" + text + b"]", path=lambda p=path: p, offset=offset)
             container[key] = value
         self.texts, self.places, self.size = [], [], 0
 
@@ -471,13 +471,14 @@ def _flat_rows(text: bytes) -> int:
     return k if flat else 0
 
 
-def _decoded(text: bytes, *, path: str, offset: int, long_digits: bool = True) -> Any:
-    """A whole JSON array decoded (:func:`loads_flat`); invalid JSON is an error naming it."""
+def _decoded(text: bytes, *, path: Callable[[], str], offset: int, long_digits: bool = True) -> Any:
+    """A whole JSON array decoded (:func:`loads_flat`); invalid JSON is an error naming it
+    (``path()`` gives its path: formatting it for every array cost more than the decoding)."""
     try:
         return loads_flat(text, long_digits=long_digits)
     except (ValueError, UnicodeDecodeError, RecursionError) as e:
         raise ProfileFormatError(
-            f"not valid JSON ({str(e).splitlines()[0][:120]})", path=path, offset=offset
+            f"not valid JSON ({str(e).splitlines()[0][:120]})", path=path(), offset=offset
         ) from None
 
 
@@ -819,7 +820,10 @@ class Scanner:
         is there to say)."""
         if long_digits is None:
             long_digits = (native.flat_end(text, 1) or (0, True))[1]
-        path = format_path(self.builder.path(next_value=True))
+
+        def path() -> str:  # only for an error, before the builder moves on
+            return format_path(self.builder.path(next_value=True))
+
         value = _decoded(text, path=path, offset=at, long_digits=long_digits)
         self._place(value, at + len(text))
 

@@ -108,15 +108,21 @@ def _offset_list(
     >>> _offset_list([0, None, -1, 2], 10, path="p", limit=3, what="index")
     [10, None, -1, 12]
     """
-    if not all(type(v) is int or v is None for v in values):
+    types = set(map(type, values))  # gathered at C speed
+    if not types <= _INT_OR_NONE:
         return None
-    if limit is not None:
-        for row, v in enumerate(values):
-            if v is not None and v >= limit:
-                raise _range_error(v, row, limit, path=path, what=what)
+    present = values if type(None) not in types else [v for v in values if v is not None]
+    if limit is not None and present and max(present) >= limit:
+        row = next(r for r, v in enumerate(values) if v is not None and v >= limit)
+        raise _range_error(values[row], row, limit, path=path, what=what)
     if not offset:
         return values
+    if present is values and (not values or min(values) >= 0):
+        return [v + offset for v in values]
     return [v + offset if v is not None and v >= 0 else v for v in values]
+
+
+_INT_OR_NONE = {int, type(None)}
 
 
 def _out_of_range(s: pl.Series, limit: int | np.ndarray) -> int | None:
