@@ -786,7 +786,84 @@ static PyObject *array_end(PyObject *self, PyObject *args) {
     return Py_BuildValue("(nnn)", (Py_ssize_t)-1, resume, depth);
 }
 
+/* number_list(text) -> list | None: a short JSON array of numbers and nulls ("[1,2.5,null]",
+ * brackets included) as Python ints, floats and None, as the json module and loads_flat read
+ * it; None for anything else, or for a number the exact path cannot give (19 digits or more,
+ * a float beyond Clinger's fast path): the json module reads those. */
+static PyObject *number_list(PyObject *self, PyObject *args) {
+    Py_buffer text;
+    PyObject *out = NULL;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y*", &text)) return NULL;
+    {
+        const unsigned char *p = (const unsigned char *)text.buf;
+        const unsigned char *end = p + text.len;
+        int ok = 1;
+        p = skip_blanks(p, end);
+        if (p >= end || *p != '[') goto decline;
+        out = PyList_New(0);
+        if (out == NULL) goto done;
+        p = skip_blanks(p + 1, end);
+        if (p < end && *p == ']') {
+            p++;
+        } else {
+            for (;;) {
+                PyObject *item;
+                if (p + 4 <= end && memcmp(p, "null", 4) == 0) {
+                    p += 4;
+                    Py_INCREF(Py_None);
+                    item = Py_None;
+                } else {
+                    Number n;
+                    p = scan_number(p, end, &n);
+                    if (p == NULL || n.truncated) goto decline;
+                    if (n.is_int) {
+                        if (n.mantissa >= 1000000000000000000u) goto decline; /* read as a float */
+                        item = PyLong_FromLongLong(n.negative ? -(long long)n.mantissa : (long long)n.mantissa);
+                    } else {
+                        int hard;
+                        double v = exact_double(&n, &hard);
+                        if (hard) goto decline;
+                        item = PyFloat_FromDouble(v);
+                    }
+                    if (item == NULL) {
+                        ok = 0;
+                        break;
+                    }
+                }
+                if (PyList_Append(out, item) < 0) ok = 0;
+                Py_DECREF(item);
+                if (!ok) break;
+                p = skip_blanks(p, end);
+                if (p < end && *p == ',') {
+                    p = skip_blanks(p + 1, end);
+                    continue;
+                }
+                if (p < end && *p == ']') {
+                    p++;
+                    break;
+                }
+                goto decline;
+            }
+        }
+        if (!ok) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        if (skip_blanks(p, end) != end) goto decline;
+        goto done;
+    decline:
+        Py_XDECREF(out);
+        Py_INCREF(Py_None);
+        out = Py_None;
+    }
+done:
+    PyBuffer_Release(&text);
+    return out;
+}
+
 static PyMethodDef methods[] = {
+    {"number_list", number_list, METH_VARARGS, "A short array of numbers and nulls as a Python list, or None."},
     {"array_end", array_end, METH_VARARGS, "Where an array closes, or where to read on from."},
     {"flat_end", flat_end, METH_VARARGS, "Where a flat array body stops, and whether it has 19-digit runs."},
     {"parse_numbers", parse_numbers, METH_VARARGS, "Comma-separated JSON numbers and nulls into typed values."},

@@ -122,6 +122,9 @@ def loads_flat(text: bytes, *, long_digits: bool = True) -> list:
     >>> loads_flat(b'["a", true, null, 12345678901234567890]')
     ['a', True, None, 1.2345678901234567e+19]
     """
+    numbers = native.number_list(text) if isinstance(text, (bytes, bytearray)) else None
+    if numbers is not None:
+        return numbers
     raw = text.decode("utf-8", "surrogatepass") if isinstance(text, (bytes, bytearray)) else text
     value = _STRICT.decode(raw)
     if long_digits and _may_hold_big_ints(value):

@@ -273,3 +273,30 @@ def test_every_length_of_integer_and_fraction_digits_near_and_far_from_the_end(f
 def test_leading_zeros_are_refused_on_the_fast_path_too(token):
     assert native.numbers((token + ",1234567890" * 3).encode(), TYPES) is None
     assert native.numbers(("1234567890," * 3 + token).encode(), TYPES) is None
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_number_lists_are_what_the_json_module_reads(seed):
+    from profile_frames.scan import loads_flat
+
+    rng = random.Random(seed)
+    for _ in range(300):
+        kinds = rng.sample(["int", "short float", "null", "big int", "exponent"], 3)
+        _, tokens = _block(rng, kinds, rng.randint(0, 30))
+        text = ("[" + ", ".join(tokens) + "]").encode()
+        got = native.number_list(text)
+        with pytest.MonkeyPatch.context() as m:
+            m.setattr(native, "_json_numbers", None)
+            want = loads_flat(text)  # the json module, long integers as floats
+        if got is None:  # declined: a number beyond the exact path
+            assert any(k in kinds for k in ("big int", "exponent")), text
+            continue
+        assert [type(v) for v in got] == [type(v) for v in want], text
+        assert _bits([None if v is None else float(v) for v in got]) == _bits(
+            [None if v is None else float(v) for v in want]
+        )
+
+
+@pytest.mark.parametrize("text", [b"[1,true]", b'[1,"a"]', b"[1,]", b"[,1]", b"[1] x", b"[1", b"1"])
+def test_number_lists_decline_what_is_not_a_closed_array_of_numbers(text):
+    assert native.number_list(text) is None
