@@ -1,6 +1,9 @@
 """Parse a block of comma-separated JSON numbers and ``null`` (an array's content, without the
 brackets) into an Arrow array, in bulk.
 
+The C parser (:mod:`profile_frames.native`) reads a block first, where it was built; what it
+declines, and every block without it, takes the numpy path below.
+
 Compact blocks (samply writes no blanks) take the fast path: a copy of the text in a reused
 buffer becomes an Arrow string array (each comma turns into a leading ``0`` of the next
 element, and a ``null`` into zeros plus a validity bit) and Arrow's C++ cast parses it: 13 ns

@@ -1,8 +1,9 @@
 """Marker payloads cut out of the JSON text without decoding them.
 
 The model keeps each marker's payload as JSON text (``markers["data"]``), so decoding 400k
-payloads into Python dicts only to encode them again was the whole cost of markers. Here the
-structure of a marker ``data`` array is found with numpy (strings from their unescaped quotes,
+payloads into Python dicts only to encode them again was the whole cost of markers. The C
+parser (:mod:`profile_frames.native`) cuts and checks them in one pass where it was built;
+without it the structure of a marker ``data`` array is found with numpy (strings from their unescaped quotes,
 then the brackets outside strings and their depths), each payload object becomes one slice of
 the original bytes, and Arrow's JSON reader (RapidJSON, in C++) checks that every slice is
 valid JSON. Two shapes:
