@@ -13,7 +13,7 @@ valid JSON. Two shapes:
   the optional last cell → :func:`split_marker_rows`, a :class:`~profile_frames.rows.Rows`
   whose payload column is text and whose other cells are parsed as numbers.
 
-Anything else (blanks between values, arrays in rows, integers of 19 digits that JavaScript
+Anything else (blanks between values on the numpy path, arrays in rows, integers of 19 digits that JavaScript
 would round, invalid JSON) returns None, and the caller decodes the text as JSON.
 
 Example
