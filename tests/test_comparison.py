@@ -81,3 +81,16 @@ def test_different_weight_types_are_refused():
     traced = profile_frames.load(to_bytes(doc))
     with pytest.raises(profile_frames.ProfileKeyError, match="weight types"):
         profile_frames.comparison_profile(_load("A"), traced)
+
+
+def test_a_line_whose_total_cancels_out_keeps_its_self_change():
+    """f at line 3 is on one stack in each run (total +1 - 1 = 0) but its own time moved to
+    g: the comparison thread's lines() and addresses() keep it (self -1), as functions()
+    does."""
+    before = _load("A\nf[line:3][address:30]")
+    after = _load("A\nf[line:3][address:30]\ng")
+    diff = profile_frames.comparison_profile(before, after).thread(2)
+    f = diff.functions().filter(pl.col("function") == "f")
+    assert f.select("self", "total").rows() == [(-1, 0)]
+    assert diff.lines("f").select("line", "self", "total").rows() == [(3, -1, 0)]
+    assert diff.addresses("f").select("self", "total").rows() == [(-1, 0)]

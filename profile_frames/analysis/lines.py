@@ -68,7 +68,7 @@ def _by_frame_column(thread: Thread, function: Any, column: str) -> pl.DataFrame
                 "total_pct": total_k * 100.0 / denom,
             }
         )
-        .filter(pl.col("total") != 0)
+        .filter((pl.col("total") != 0) | (pl.col("self") != 0))  # (a comparison's 0 total)
         .sort(column, nulls_last=True)
     )
 
