@@ -192,8 +192,9 @@ class _Collector:
         if not self.stack_parts:
             return {"prefix": pl.Series([], dtype=pl.Int64), "frame": pl.Series([], dtype=pl.Int64)}
         return {
-            "prefix": pl.concat([p for p, _ in self.stack_parts]),
-            "frame": pl.concat([f for _, f in self.stack_parts]),
+            # one chunk each: every later gather over hundreds of chunks is slower
+            "prefix": pl.concat([p for p, _ in self.stack_parts], rechunk=True),
+            "frame": pl.concat([f for _, f in self.stack_parts], rechunk=True),
         }
 
     def string(self, s: str) -> int:

@@ -532,7 +532,7 @@ def _concat_series(parts: list[pl.Series]) -> pl.Series:
         target = pl.Float64 if any(d.is_float() for d in dtypes) else pl.Int64
     else:
         target = pl.String
-    return pl.concat([p.cast(target, strict=False) for p in parts])
+    return pl.concat([p.cast(target, strict=False) for p in parts], rechunk=True)  # gathers
 
 
 def _v70_frame_lib(tree: dict) -> None:
