@@ -219,6 +219,22 @@ static inline double exact_double(const Number *n, int *hard) {
     return n->negative ? -v : v;
 }
 
+/* After an element of a comma-separated list: 1 with *p past the comma that follows, 0 at
+ * the end of the text, or 0 with ST_SYNTAX (and where) if anything else follows. */
+static inline int next_element(const unsigned char **p, const unsigned char *start, const unsigned char *end,
+                               int *status, Py_ssize_t *where) {
+    const unsigned char *q = skip_blanks(*p, end);
+    *p = q;
+    if (q >= end) return 0;
+    if (*q != ',') {
+        *status = ST_SYNTAX;
+        *where = q - start;
+        return 0;
+    }
+    *p = q + 1;
+    return 1;
+}
+
 static PyObject *result(Py_ssize_t count, Py_ssize_t nulls, int status, Py_ssize_t where, Py_ssize_t hard) {
     return Py_BuildValue("(nninn)", count, nulls, status, where, hard);
 }
@@ -337,14 +353,7 @@ static PyObject *parse_numbers(PyObject *self, PyObject *args) {
                 }
             }
             count++;
-            p = skip_blanks(p, end);
-            if (p >= end) break;
-            if (*p != ',') {
-                status = ST_SYNTAX;
-                where = p - start;
-                break;
-            }
-            p++;
+            if (!next_element(&p, start, end, &status, &where)) break;
         }
         Py_END_ALLOW_THREADS;
     }
@@ -687,14 +696,7 @@ static PyObject *split_payloads(PyObject *self, PyObject *args) {
             }
             count++;
             bounds[count] = used;
-            p = skip_blanks(p, end);
-            if (p >= end) break;
-            if (*p != ',') {
-                status = ST_SYNTAX;
-                where = p - start;
-                break;
-            }
-            p++;
+            if (!next_element(&p, start, end, &status, &where)) break;
         }
         Py_END_ALLOW_THREADS;
     }
