@@ -107,9 +107,12 @@ def numbers(block: bytes, types: list) -> pa.Array | None:
     if _json_numbers is None:
         return None
     n_max = block.count(b",") + 1
+    fraction = False  # a fraction was seen: only a float type can hold the block
     for typ in types:
         if typ not in _KINDS:
             return None
+        if fraction and typ != pl.Float64:
+            continue
         kind, arrow_type, width = _KINDS[typ]
         values = pa.allocate_buffer(n_max * width, memory_pool=_MEMORY)
         validity = pa.allocate_buffer((n_max + 7) // 8, memory_pool=_MEMORY)
@@ -118,6 +121,7 @@ def numbers(block: bytes, types: list) -> pa.Array | None:
             block, kind, values, validity, hard
         )
         if status in (_WIDER, _FRACTION):
+            fraction = fraction or status == _FRACTION
             continue
         if status != _OK:
             return None
