@@ -3,18 +3,19 @@
 The model keeps each marker's payload as JSON text (``markers["data"]``), so decoding 400k
 payloads into Python dicts only to encode them again was the whole cost of markers. The C
 parser (:mod:`profile_frames.native`) cuts and checks them in one pass where it was built;
-without it the structure of a marker ``data`` array is found with numpy (strings from their unescaped quotes,
-then the brackets outside strings and their depths), each payload object becomes one slice of
-the original bytes, and Arrow's JSON reader (RapidJSON, in C++) checks that every slice is
-valid JSON. Two shapes:
+without it the structure of a marker ``data`` array is found with numpy (strings from their
+unescaped quotes, then the brackets outside strings and their depths), each payload object
+becomes one slice of the original bytes, and Arrow's JSON reader (RapidJSON, in C++) checks
+that every slice is valid JSON. Two shapes:
 
 * processed profiles: ``[{…}, null, {…}]`` → :func:`split_payloads`, a String Series;
 * Gecko profiles: rows ``[[name, start, end, phase, category, {…}], …]`` with the payload
   the optional last cell → :func:`split_marker_rows`, a :class:`~profile_frames.rows.Rows`
   whose payload column is text and whose other cells are parsed as numbers.
 
-Anything else (blanks between values on the numpy path, arrays in rows, integers of 19 digits that JavaScript
-would round, invalid JSON) returns None, and the caller decodes the text as JSON.
+Anything else (blanks between values on the numpy path, arrays in rows, integers of 19
+digits that JavaScript would round, invalid JSON) returns None, and the caller decodes the
+text as JSON.
 
 Example
 -------

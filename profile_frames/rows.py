@@ -5,9 +5,9 @@ Gecko profiles store samples, stacks and frames row by row: ``[[124,50.869,0.045
 …]`` with trailing nulls left out. Decoding that with a JSON parser makes a Python list per
 row and a Python number per cell (3M samples × 4 cells in a 157 MB Firefox profile). The C
 parser (:mod:`profile_frames.native`) reads the rows in one pass where it was built (blanks
-too); otherwise, or where it declines, the brackets are found with numpy, the cells become one flat comma-separated block that
-:func:`profile_frames.numbers.parse_block` parses in C++, and each cell goes to its column by
-its position in its row. Every number is read as a double, as ``JSON.parse`` reads it.
+too); otherwise, or where it declines, the brackets are found with numpy, the cells become one
+flat comma-separated block that :func:`profile_frames.numbers.parse_block` parses in C++, and
+each cell goes to its column by its position in its row. Every number is read as a double, as ``JSON.parse`` reads it.
 
 Only compact rows of numbers, ``null``, ``true`` and ``false`` take this path; anything else
 (blanks, strings, objects, nested arrays, empty rows, numbers JSON does not allow) returns
