@@ -7,9 +7,10 @@ row and a Python number per cell (3M samples × 4 cells in a 157 MB Firefox prof
 parser (:mod:`profile_frames.native`) reads the rows in one pass where it was built (blanks
 too); otherwise, or where it declines, the brackets are found with numpy, the cells become one
 flat comma-separated block that :func:`profile_frames.numbers.parse_block` parses in C++, and
-each cell goes to its column by its position in its row. Every number is read as a double, as ``JSON.parse`` reads it.
+each cell goes to its column by its position in its row. Every number is read as a double,
+as ``JSON.parse`` reads it.
 
-Only compact rows of numbers, ``null``, ``true`` and ``false`` take this path; anything else
+Only compact rows of numbers, ``null``, ``true`` and ``false`` take the numpy path; anything else
 (blanks, strings, objects, nested arrays, empty rows, numbers JSON does not allow) returns
 None and the caller decodes the text as JSON, which words the errors.
 
