@@ -6,7 +6,8 @@ tens of MB, and :mod:`benchmarks.check_oracle` compares the function tables only
 the same CLI (``@firefox-devtools/profiler-cli`` 0.10.0, as ``oracle.sh`` installs it under
 ``~/.cache/profile-frames-oracle``: run ``oracle.sh`` once on any file first) with the same
 settings (a private daemon session, no symbolication) and writes ``thread-N.functions.json``
-in ``oracle.sh``'s layout.
+in ``oracle.sh``'s layout. A thread whose file exists is skipped, so a run stopped part way
+(the CLI daemon's memory grows with every thread it answers for) goes on where it stopped.
 
 Usage: ``python -m benchmarks.oracle_functions PROFILE OUTDIR``, then
 ``python -m benchmarks.check_oracle PROFILE OUTDIR``.
@@ -52,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
             cli("load", str(profile))
             n = json.loads(cli("thread", "list", "--json"))["totalThreadCount"]
             for i in range(n):
+                if (out / f"thread-{i}.functions.json").exists():
+                    continue  # written by an earlier run: the daemon's memory grows with every
+                    # thread it answers for (24 GB after 477 threads of the samply import)
                 table = cli(
                     "thread", "functions", "--thread", f"t-{i}", "--include-idle", "--limit", "0",
                     "--json",
