@@ -48,3 +48,15 @@ def valid_rows(validity: Any, first: int, n: int) -> np.ndarray:
         return np.ones(n, dtype=bool)
     bits = np.unpackbits(np.frombuffer(validity, np.uint8), count=first + n, bitorder="little")
     return bits[first:].astype(bool)
+
+
+def take(values: pl.Series, rows: Any) -> pl.Series:
+    """``values.gather(rows)`` for rows that are all valid (numpy or a Series): by Series
+    indexing, since ``gather`` goes through the expression engine (150-600 us a call, which
+    was most of ``functions()`` of a small thread among hundreds).
+
+    >>> take(pl.Series(["a", "b", "c"]), np.array([2, 0])).to_list()
+    ['c', 'a']
+    """
+    index = rows if isinstance(rows, pl.Series) else pl.Series(np.asarray(rows, dtype=np.int64))
+    return values[index]

@@ -121,7 +121,8 @@ def levels(depth: np.ndarray) -> list[np.ndarray]:
     # numpy sorts 16-bit keys stably by radix sort: ~6x faster than on int32 depths
     key = depth.astype(np.uint16) if len(counts) <= 1 << 16 else depth
     order = np.argsort(key, kind="stable")
-    return np.split(order, np.cumsum(counts)[:-1])
+    ends = np.cumsum(counts).tolist()  # slices, not np.split: its overhead per piece is 10x
+    return [order[a:b] for a, b in zip([0, *ends[:-1]], ends)]
 
 
 def subtree_sums(

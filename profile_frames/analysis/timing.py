@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
+from ..indexes import take
 from .calltree import call_nodes
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def weights_frame(
     before the table is built (a thread touches few of a big profile's functions)."""
     keep = _weighed(self_w, total_w)
     cols = {
-        k: (v.gather(keep) if isinstance(v, pl.Series) else np.asarray(v)[keep])
+        k: (take(v, keep) if isinstance(v, pl.Series) else np.asarray(v)[keep])
         for k, v in key_cols.items()
     }
     return _weights_table(cols, self_w[keep], total_w[keep], denom, _interval(thread))
@@ -120,8 +121,8 @@ def functions(thread: Thread, *, by_name: bool = False) -> pl.DataFrame:
     df = weights_frame(
         thread,
         {
-            "function": thread.funcs["name"].gather(used),
-            "library": thread.funcs["library"].gather(used),
+            "function": take(thread.funcs["name"], used),
+            "library": take(thread.funcs["library"], used),
             "func": used.astype(np.int32),
         },
         self_f,
