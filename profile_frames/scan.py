@@ -113,35 +113,53 @@ _STRICT = json.JSONDecoder(parse_constant=_no_constant)  # json.loads(…, kw) b
 _BIG = 10**18  # integers of 19 digits or more are read as floats, as yajl (and JavaScript) do
 
 
+def _javascript_int(digits: str) -> int | float:
+    value = int(digits)
+    return value if -_BIG < value < _BIG else float(digits)
+
+
+# for arrays of objects with a long integer somewhere inside (a Python call per integer)
+_JAVASCRIPT_INTS = json.JSONDecoder(parse_constant=_no_constant, parse_int=_javascript_int)
+_CONTAINERS = {dict, list}
+
+
 def loads_flat(text: bytes, *, long_digits: bool = True) -> list:
-    """A flat JSON array (scalars only) decoded by the C parser, as strictly as ``JSON.parse``
-    (no ``NaN``/``Infinity``), long integers read as floats like the streaming path.
-    ``long_digits=False``: the caller knows the text has no 19 digits in a row outside strings
-    (:func:`profile_frames.native.flat_end`), so there is no long integer to look for.
+    """A JSON array decoded by the C parser, as strictly as ``JSON.parse`` (no
+    ``NaN``/``Infinity``), integers of 19 digits or more read as floats at any depth, like the
+    streaming path. ``long_digits=False``: the caller knows the text has no 19 digits in a row
+    outside strings (:func:`profile_frames.native.flat_end`), so there is none to look for.
 
     >>> loads_flat(b'["a", true, null, 12345678901234567890]')
     ['a', True, None, 1.2345678901234567e+19]
+    >>> loads_flat(b'[{"id": 12345678901234567890}]')
+    [{'id': 1.2345678901234567e+19}]
     """
     numbers = native.number_list(text) if isinstance(text, (bytes, bytearray)) else None
     if numbers is not None:
         return numbers
     raw = text.decode("utf-8", "surrogatepass") if isinstance(text, (bytes, bytearray)) else text
     value = _STRICT.decode(raw)
-    if long_digits and _may_hold_big_ints(value):
+    if not long_digits:
+        return value
+    types = set(map(type, value))  # gathered at C speed
+    if types & _CONTAINERS:  # marker payloads: a long integer may sit at any depth
+        long = _LONG_DIGITS.search(text if isinstance(text, (bytes, bytearray)) else raw.encode())
+        return _JAVASCRIPT_INTS.decode(raw) if long else value
+    if _may_hold_big_ints(value, types):
         for i in [i for i, v in enumerate(value) if type(v) is int and not -_BIG < v < _BIG]:
             value[i] = float(value[i])
     return value
 
 
-def _may_hold_big_ints(value: list) -> bool:
-    """False when no element can be an integer of 19 digits or more: the elements' types are
-    gathered at C speed (a string table has no integers at all), and only integers are
-    compared, with C-level ``min``/``max``.
+def _may_hold_big_ints(value: list, types: set) -> bool:
+    """False when no element of a list of scalars (whose ``types`` are given) can be an
+    integer of 19 digits or more; only integers are compared, with C-level ``min``/``max``.
 
-    >>> _may_hold_big_ints(["0x1234567890123456789", None]), _may_hold_big_ints([1, 10**19])
-    (False, True)
+    >>> _may_hold_big_ints(["0x1234567890123456789", None], {str, type(None)})
+    False
+    >>> _may_hold_big_ints([1, 10**19], {int})
+    True
     """
-    types = set(map(type, value))
     if int not in types:
         return False
     if types <= _INT_OR_NONE:
@@ -821,8 +839,9 @@ class Scanner:
         """Decode a whole flat array and put it where it was; ``long_digits``: whether 19
         digits in a row occur outside its strings (None: found out here, when the C parser
         is there to say)."""
-        if long_digits is None:
-            long_digits = (native.flat_end(text, 1) or (0, True))[1]
+        if long_digits is None:  # known from C only if the whole text is one flat array
+            found = native.flat_end(text, 1)
+            long_digits = found is None or found[0] != len(text) - 1 or found[1]
 
         def path() -> str:  # only for an error, before the builder moves on
             return format_path(self.builder.path(next_value=True))

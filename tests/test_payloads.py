@@ -189,3 +189,47 @@ def test_marker_arrays_carried_over_many_file_reads_keep_their_text(tmp_path, mo
     assert max(t.markers.height for t in whole.all_threads()) > 5000
     for a, b in zip(whole.all_threads(), cut.all_threads()):
         assert a.markers.equals(b.markers)
+
+
+def _with_markers(payloads: list) -> bytes:
+    from tests.builders import processed_profile, to_bytes
+
+    doc = processed_profile([(["main"], 1), (["main", "f"], 1)])
+    n = len(payloads)
+    doc["threads"][0]["markers"] = {
+        "length": n,
+        "name": [0] * n,
+        "startTime": [float(i) for i in range(n)],
+        "endTime": [None] * n,
+        "phase": [0] * n,
+        "category": [0] * n,
+        "data": payloads,
+    }
+    return to_bytes(doc)
+
+
+_STACK = {"samples": {"schema": {"stack": 0, "time": 1}, "data": [[2, 1.5], [3]]}}
+
+
+@pytest.mark.parametrize("size", [None, 509])
+def test_payloads_read_by_ijson_keep_the_arrays_the_scanner_read_in_bulk(size):
+    """A marker table not in the shape to cut (here a number first, as the fuzzer made it) is
+    read by ijson with its payloads; their own ``data`` rows (an embedded Gecko stack, as
+    Firefox's old cause stacks are) and long number arrays became Rows and Series, and
+    encoding the payloads failed with "Object of type Rows is not JSON serializable"
+    (tests/data/fuzz/campaign3-profiler-cli-limit-boundaries-v7-structure-18.gz)."""
+    payloads = [7, {"type": "Cause", "stack": _STACK}, {"values": list(range(3000))}, None]
+    raw = _with_markers(payloads)
+    p = profile_frames.load(raw if size is None else _SmallReads(raw, size))
+    assert _decoded(p.thread(0).markers["data"].to_list()) == payloads
+
+
+@pytest.mark.parametrize("size", [None, 509])
+def test_a_long_integer_inside_a_decoded_payload_is_read_as_javascript_does(size):
+    """An integer of 19 digits keeps a marker table from being cut; decoded, it is a float at
+    any depth (it was only at the top level of the array), as in every other path."""
+    payloads = [{"type": "Big", "id": 12345678901234567890}, {"type": "Cause", "stack": _STACK}]
+    raw = _with_markers(payloads)
+    p = profile_frames.load(raw if size is None else _SmallReads(raw, size))
+    got = _decoded(p.thread(0).markers["data"].to_list())
+    assert got == [{"type": "Big", "id": float(12345678901234567890)}, payloads[1]]

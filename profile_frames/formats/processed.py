@@ -28,6 +28,7 @@ import pyarrow as pa
 
 from .. import schema
 from ..errors import ProfileFormatError
+from ..rows import Rows
 from ..scan import SKIPPED, json_value_pattern
 from ..tree import nearest_marked
 from .columns import check_index, column, table_length
@@ -454,6 +455,27 @@ def _weights(t: dict, p: str, n: int) -> pl.Series:
 _PAYLOAD = json_value_pattern(8)
 
 
+def _as_json(value: Any) -> Any:
+    """An array the scanner read in bulk inside a payload that was decoded after all (a marker
+    table that was not in the shape to cut: its payloads' own ``data`` arrays became
+    :class:`Rows` or Series) as the JSON value it was; rows lose trailing nulls, as Gecko
+    writes them."""
+    if isinstance(value, pl.Series):
+        return value.to_list()
+    if isinstance(value, (pa.Array, pa.ChunkedArray)):
+        return value.to_pylist()
+    if isinstance(value, Rows):
+        cells = [c.to_list() for c in value.columns]
+        rows = [list(r) for r in zip(*cells)] if cells else [[] for _ in range(value.length)]
+        for r in rows:
+            while r and r[-1] is None:
+                r.pop()
+        return rows
+    if value is SKIPPED:
+        return None
+    raise TypeError(f"{type(value).__name__} in a marker payload")
+
+
 def payload_texts(data: list) -> pl.Series:
     """Marker payloads as compact JSON text (null stays null): the whole list is encoded in
     one call and cut into its values, since a call per payload costs more than the encoding.
@@ -461,10 +483,10 @@ def payload_texts(data: list) -> pl.Series:
     >>> payload_texts([{"type": "Text", "name": "a,b"}, None, {"t": [1, {"x": 2}]}]).to_list()
     ['{"type":"Text","name":"a,b"}', None, '{"t":[1,{"x":2}]}']
     """
-    encoded = json.dumps(data, separators=(",", ":"))
+    encoded = json.dumps(data, separators=(",", ":"), default=_as_json)
     parts = [m.group() for m in _PAYLOAD.finditer(encoded, 1, len(encoded) - 1)]
     if len(parts) != len(data):  # nested deeper than the pattern reaches: one by one
-        parts = [json.dumps(d, separators=(",", ":")) for d in data]
+        parts = [json.dumps(d, separators=(",", ":"), default=_as_json) for d in data]
     s = pl.Series("data", parts, dtype=pl.String)
     return pl.select(pl.when(s != "null").then(s)).to_series().alias("data")
 
