@@ -607,6 +607,9 @@ def _check_containers(tree: dict) -> None:
 def upgrade(tree: dict, version: int) -> None:
     """Upgrade ``tree`` (a processed profile of ``version``) in place to the v70 layout."""
     _check_containers(tree)
+    for key in TOP_LEVEL:  # null is absent, once for every step (``shared: null`` reached
+        if key in tree and tree[key] is None:  # steps as None, found by fuzzing)
+            del tree[key]
     _string_table_array(tree)
     for target, step in STEPS:
         if version < target:
