@@ -29,6 +29,8 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .texts import string_array
+
 try:
     from . import _json_numbers
 except ImportError:  # built without a C compiler: the numpy path is used
@@ -183,28 +185,15 @@ def rows(text: bytes) -> Cells | None:
 
 def _texts(texts: pa.Buffer, rows: np.ndarray, spans: np.ndarray, n_rows: int) -> pa.Array | None:
     """A string array of ``n_rows`` with the text spans (offset, length; one after another
-    in ``texts``) at ``rows`` and null elsewhere."""
+    in ``texts``) at ``rows`` and null elsewhere; None if one is not UTF-8."""
     lengths = np.zeros(n_rows, dtype=np.int64)
     lengths[rows] = spans[:, 1]
     offsets = np.concatenate(([spans[0, 0] if len(spans) else 0], lengths)).cumsum()
     present = np.zeros(n_rows, dtype=bool)
     present[rows] = True
-    return _string_array(texts, offsets, present)
-
-
-def _string_array(texts: pa.Buffer, offsets: np.ndarray, present: np.ndarray) -> pa.Array | None:
-    """The strings, or None if one is not UTF-8 (the JSON path words the error)."""
-    big = offsets[-1] >= 2**31
-    kind = pa.large_string() if big else pa.string()
-    nulls = len(present) - int(np.count_nonzero(present))
+    nulls = n_rows - len(rows)
     validity = pa.py_buffer(np.packbits(present, bitorder="little")) if nulls else None
-    bounds = pa.py_buffer(offsets if big else offsets.astype(np.int32))
-    strings = pa.Array.from_buffers(kind, len(present), [validity, bounds, texts], null_count=nulls)
-    try:
-        strings.validate(full=True)
-    except pa.ArrowInvalid:
-        return None
-    return strings
+    return string_array(texts, offsets, validity, nulls)
 
 
 def payloads(text: bytes) -> pa.Array | None:
@@ -219,5 +208,5 @@ def payloads(text: bytes) -> pa.Array | None:
     count, nulls, status, _, _ = _json_numbers.split_payloads(text, texts, offsets, validity)
     if status != _OK:
         return None
-    present = np.unpackbits(validity, count=count, bitorder="little").astype(bool)
-    return _string_array(texts, offsets[: count + 1].copy(), present)
+    bitmap = pa.py_buffer(validity[: (count + 7) // 8].copy()) if nulls else None
+    return string_array(texts, offsets[: count + 1].copy(), bitmap, nulls)

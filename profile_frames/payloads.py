@@ -37,6 +37,7 @@ import pyarrow.json as pa_json
 
 from . import native
 from .rows import Rows, parse_rows, rows_of_cells
+from .texts import string_array
 
 _QUOTE, _BACKSLASH, _COMMA = ord('"'), ord("\\"), ord(",")
 _OPENS = np.zeros(256, dtype=np.int8)
@@ -258,15 +259,8 @@ def _texts(arr: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> pl.Series |
     lengths = ends + 1 - starts
     data = arr[_covered(len(arr), starts, ends)]
     offsets = np.concatenate(([0], np.cumsum(lengths)))
-    kind, off_type = (
-        (pa.large_string(), np.int64) if offsets[-1] >= 2**31 else (pa.string(), np.int32)
-    )
-    texts = pa.Array.from_buffers(
-        kind, len(starts), [None, pa.py_buffer(offsets.astype(off_type)), pa.py_buffer(data)]
-    )
-    try:
-        texts.validate(full=True)  # UTF-8
-    except pa.ArrowInvalid:
+    texts = string_array(pa.py_buffer(data), offsets, None, 0)
+    if texts is None:  # not UTF-8
         return None
     raw = data.tobytes()
     if raw.find(b"NaN") >= 0 or raw.find(b"Infinity") >= 0:
