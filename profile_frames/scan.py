@@ -134,17 +134,16 @@ def loads_flat(text: bytes, *, long_digits: bool = True) -> list:
     >>> loads_flat(b'[{"id": 12345678901234567890}]')
     [{'id': 1.2345678901234567e+19}]
     """
-    numbers = native.number_list(text) if isinstance(text, (bytes, bytearray)) else None
+    numbers = native.number_list(text)
     if numbers is not None:
         return numbers
-    raw = text.decode("utf-8", "surrogatepass") if isinstance(text, (bytes, bytearray)) else text
+    raw = text.decode("utf-8", "surrogatepass")
     value = _STRICT.decode(raw)
     if not long_digits:
         return value
     types = set(map(type, value))  # gathered at C speed
     if types & _CONTAINERS:  # marker payloads: a long integer may sit at any depth
-        long = _LONG_DIGITS.search(text if isinstance(text, (bytes, bytearray)) else raw.encode())
-        return _JAVASCRIPT_INTS.decode(raw) if long else value
+        return _JAVASCRIPT_INTS.decode(raw) if _LONG_DIGITS.search(text) else value
     if _may_hold_big_ints(value, types):
         for i in [i for i, v in enumerate(value) if type(v) is int and not -_BIG < v < _BIG]:
             value[i] = float(value[i])
