@@ -707,6 +707,14 @@ static PyObject *split_payloads(PyObject *self, PyObject *args) {
     return result(count, nulls, status, where, 0);
 }
 
+/* p at '"': the position after the string's closing quote, or NULL if data ends first. Only
+ * the escapes' backslashes are read: the searches for an array's end check nothing else. */
+static inline const unsigned char *string_end(const unsigned char *p, const unsigned char *end) {
+    const unsigned char *q = p + 1;
+    while (q < end && *q != '"') q += *q == '\\' ? 2 : 1;
+    return q < end ? q + 1 : NULL;
+}
+
 /* flat_end(data, start) -> (end, long_digits): where the flat array body from data[start]
  * stops: the first bracket or brace outside strings, the opening quote of a string the data
  * ends in, or len(data). long_digits: 19 digits in a row outside strings (an integer the JSON
@@ -726,10 +734,9 @@ static PyObject *flat_end(PyObject *self, PyObject *args) {
         while (p < end) {
             unsigned char c = *p;
             if (c == '"') {
-                const unsigned char *q = p + 1;
-                while (q < end && *q != '"') q += *q == '\\' ? 2 : 1;
-                if (q >= end) break; /* the string goes on in the next chunk */
-                p = q + 1;
+                const unsigned char *after = string_end(p, end);
+                if (after == NULL) break; /* the string goes on in the next chunk */
+                p = after;
                 run = 0;
                 continue;
             }
@@ -764,10 +771,9 @@ static PyObject *array_end(PyObject *self, PyObject *args) {
         while (p < end) {
             unsigned char c = *p;
             if (c == '"') {
-                const unsigned char *q = p + 1;
-                while (q < end && *q != '"') q += *q == '\\' ? 2 : 1;
-                if (q >= end) break; /* inside a string at the end: read on from its quote */
-                p = q + 1;
+                const unsigned char *after = string_end(p, end);
+                if (after == NULL) break; /* inside a string at the end: read on from its quote */
+                p = after;
                 continue;
             }
             if (c == '[' || c == '{') {
