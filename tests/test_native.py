@@ -300,3 +300,20 @@ def test_number_lists_are_what_the_json_module_reads(seed):
 @pytest.mark.parametrize("text", [b"[1,true]", b'[1,"a"]', b"[1,]", b"[,1]", b"[1] x", b"[1", b"1"])
 def test_number_lists_decline_what_is_not_a_closed_array_of_numbers(text):
     assert native.number_list(text) is None
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_counted_bytes_are_what_bytes_count_counts(seed):
+    """Eight bytes at a time, summed in byte-wide counters: every length around the word and
+    the 255-word flush, bytes with the high bit set, runs of the byte itself."""
+    from profile_frames import _json_numbers
+
+    rng = random.Random(seed)
+    lengths = [*range(40), 2039, 2040, 2041, 2048, 4096 + 3, 70_001]
+    for alphabet in (b",1\x80\xac\x00", b",", b",,,,,,,9", b"\xff\x7f"):
+        for n in lengths:
+            data = bytes(rng.choice(alphabet) for _ in range(n))
+            assert _json_numbers.count_byte(data, 44) == data.count(b","), (alphabet, n)
+    data = rng.randbytes(1 << 17)
+    for byte in (0, 0x2C, 0x7F, 0x80, 0xFF):
+        assert _json_numbers.count_byte(data, byte) == data.count(bytes([byte]))
