@@ -104,6 +104,91 @@ static inline uint64_t digits_value8(const unsigned char *p, int k) {
     return ((v & 0x0000FFFF0000FFFFULL) * 42949672960001ULL) >> 32;
 }
 
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+#include <emmintrin.h>
+#define HAVE_BULK 1
+
+/* Bit i set where p[i] (i < 64) is a comma, a digit, a point. */
+static ALWAYS_INLINE void window_masks(const unsigned char *p, uint64_t *commas, uint64_t *digits, uint64_t *points) {
+    const __m128i comma = _mm_set1_epi8(','), zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
+    const __m128i point = _mm_set1_epi8('.');
+    uint64_t c = 0, d = 0, q = 0;
+    int i;
+    for (i = 0; i < 4; i++) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(p + 16 * i));
+        __m128i v = _mm_sub_epi8(x, zero);
+        c |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, comma)) << (16 * i);
+        d |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, nine), v)) << (16 * i);
+        q |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, point)) << (16 * i);
+    }
+    *commas = c;
+    *digits = d;
+    *points = q;
+}
+
+/* The compact elements from p on ("123," in the int kinds; "123," and "1.25," in float64)
+ * while 64-byte windows hold only digits, commas (and points): every comma's position comes
+ * from one mask, so no element waits for the end of the one before it, as the scan of one
+ * token after another does. Returns where the first element it did not take starts; the
+ * general parser reads that one (a null, a sign, blanks, a long or hard number, the end). */
+static const unsigned char *bulk_elements(const unsigned char *p, const unsigned char *end, int kind,
+                                          void *values, uint8_t *bits, Py_ssize_t *count,
+                                          Py_ssize_t capacity) {
+    const unsigned char *start = p; /* of the element whose comma comes next */
+    Py_ssize_t k = *count;
+    int32_t *out32 = (int32_t *)values;
+    int64_t *out64 = (int64_t *)values;
+    double *outf = (double *)values;
+    while (end - p >= 64 + 16) { /* digits_value8 reads 8 bytes from within the window */
+        uint64_t commas, digits, points, bad, cm;
+        window_masks(p, &commas, &digits, &points);
+        bad = ~(commas | digits | (kind == KIND_FLOAT64 ? points : 0));
+        cm = bad ? commas & ((bad & (0 - bad)) - 1) : commas; /* commas before the first bad byte */
+        while (cm) {
+            const unsigned char *comma = p + __builtin_ctzll(cm);
+            Py_ssize_t len = comma - start;
+            uint64_t v;
+            cm &= cm - 1;
+            if (len < 1 || k >= capacity) goto done;
+            if (kind == KIND_FLOAT64) {
+                int whole = leading_digits8(start), f;
+                if (whole > 1 && *start == '0') goto done; /* "01", "01.5": not JSON */
+                if (whole == len) {
+                    if (len > 8) goto done;
+                    outf[k] = (double)digits_value8(start, whole);
+                } else {
+                    f = (int)len - whole - 1;
+                    if (whole == 0 || start[whole] != '.' || f < 1 || f > 8 || whole + f > 15 ||
+                        leading_digits8(start + whole + 1) < f)
+                        goto done;
+                    v = digits_value8(start, whole) * POW10_INT[f] + digits_value8(start + whole + 1, f);
+                    outf[k] = (double)v / POW10[f];
+                }
+            } else {
+                if (len > 16 || (len > 1 && *start == '0')) goto done;
+                v = len <= 8 ? digits_value8(start, (int)len)
+                             : digits_value8(start, (int)len - 8) * 100000000u + digits_value8(start + len - 8, 8);
+                if (kind == KIND_INT32) {
+                    if (v > 2147483647u) goto done;
+                    out32[k] = (int32_t)v;
+                } else {
+                    out64[k] = (int64_t)v;
+                }
+            }
+            k++;
+            start = comma + 1;
+        }
+        if (bad) break;
+        p += 64;
+    }
+done:
+    *count = k;
+    return start;
+}
+#else
+#define HAVE_BULK 0
+#endif
+
 /* The number at p, or NULL if p does not start a JSON number. */
 static ALWAYS_INLINE const unsigned char *scan_number(const unsigned char *p, const unsigned char *end, Number *n) {
     uint64_t m = 0;
@@ -242,11 +327,11 @@ static PyObject *result(Py_ssize_t count, Py_ssize_t nulls, int status, Py_ssize
 
 /* parse_numbers(text, kind, values, validity, hard) -> (count, nulls, status, where, n_hard)
  *
- * values: room for the elements (4 or 8 bytes each, by kind); validity: a bit per element;
- * hard: int64 triples (element, offset, length) of the floats left to the caller. status
- * ST_WIDER: an integer does not fit the kind; ST_FRACTION: a fraction or exponent in an
- * integer kind; ST_SYNTAX: not JSON numbers and nulls (where: the byte offset); ST_FULL: more
- * elements or hard floats than there is room for. */
+ * values: room for the elements (4 or 8 bytes each, by kind); validity: a bit per element
+ * (bits past count are left set); hard: int64 triples (element, offset, length) of the floats
+ * left to the caller. status ST_WIDER: an integer does not fit the kind; ST_FRACTION: a
+ * fraction or exponent in an integer kind; ST_SYNTAX: not JSON numbers and nulls (where: the
+ * byte offset); ST_FULL: more elements or hard floats than there is room for. */
 static PyObject *parse_numbers(PyObject *self, PyObject *args) {
     Py_buffer text, values, validity, hard;
     int kind;
@@ -268,10 +353,13 @@ static PyObject *parse_numbers(PyObject *self, PyObject *args) {
         uint8_t *bits = (uint8_t *)validity.buf;
         Py_BEGIN_ALLOW_THREADS;
         if (validity.len < (capacity + 7) / 8) capacity = validity.len * 8;
-        memset(bits, 0, (size_t)((capacity + 7) / 8));
+        memset(bits, 0xff, (size_t)((capacity + 7) / 8)); /* valid; a null clears its bit */
         for (;;) {
             Number n;
             const unsigned char *token;
+#if HAVE_BULK
+            p = bulk_elements(p, end, kind, values.buf, bits, &count, capacity);
+#endif
             if (count >= capacity) {
                 status = ST_FULL;
                 break;
@@ -285,7 +373,6 @@ static PyObject *parse_numbers(PyObject *self, PyObject *args) {
                         uint64_t v = digits_value8(p, k);
                         if (kind == KIND_INT32) out32[count] = (int32_t)v;
                         else out64[count] = (int64_t)v;
-                        bits[count >> 3] |= (uint8_t)(1u << (count & 7));
                         count++;
                         p += k + 1;
                         continue;
@@ -295,7 +382,6 @@ static PyObject *parse_numbers(PyObject *self, PyObject *args) {
                         if (f > 0 && k + f <= 15 && p[k + 1 + f] == ',') {
                             uint64_t v = digits_value8(p, k) * POW10_INT[f] + digits_value8(p + k + 1, f);
                             outf[count] = (double)v / POW10[f];
-                            bits[count >> 3] |= (uint8_t)(1u << (count & 7));
                             count++;
                             p += k + f + 2;
                             continue;
@@ -310,6 +396,7 @@ static PyObject *parse_numbers(PyObject *self, PyObject *args) {
                 if (kind == KIND_INT32) out32[count] = 0;
                 else if (kind == KIND_INT64) out64[count] = 0;
                 else outf[count] = 0.0;
+                bits[count >> 3] &= (uint8_t)~(1u << (count & 7));
                 nulls++;
             } else {
                 p = scan_number(p, end, &n);
@@ -318,7 +405,6 @@ static PyObject *parse_numbers(PyObject *self, PyObject *args) {
                     where = token - start;
                     break;
                 }
-                bits[count >> 3] |= (uint8_t)(1u << (count & 7));
                 if (kind == KIND_FLOAT64) {
                     int is_hard;
                     outf[count] = exact_double(&n, &is_hard);

@@ -317,3 +317,42 @@ def test_counted_bytes_are_what_bytes_count_counts(seed):
     data = rng.randbytes(1 << 17)
     for byte in (0, 0x2C, 0x7F, 0x80, 0xFF):
         assert _json_numbers.count_byte(data, byte) == data.count(bytes([byte]))
+
+
+# tokens the 64-byte window path must take, or leave to the token-by-token parser unchanged
+WINDOW_TOKENS = ["0", "7", "12345678", "123456789", "9999999999999999", "12345678901234567",
+                 "2147483647", "2147483648", "0.5", "0.000", "10.25", "12345678.1234567",
+                 "1234567.12345678", "123.123456789", "null", "-3", "1e5", " 4"]  # fmt: skip
+WINDOW_REFUSED = ["01", "00.5", "1.2.3", ".5", "5.", "", "1..2", "1.,2"]
+
+
+@pytest.mark.parametrize("fraction", [False, True])
+def test_elements_read_by_window_equal_those_read_one_by_one(fraction):
+    """Long compact blocks (where whole 64-byte windows of digits, commas and points are read
+    from their comma masks) with each special token at every offset across two windows:
+    values and dtype as Python reads them, and what JSON refuses is refused."""
+    rng = random.Random(5)
+    filler = [
+        f"{rng.randint(0, 999)}.{rng.randint(0, 99)}" if fraction else str(rng.randint(0, 10**7))
+        for _ in range(120)
+    ]
+    for token in WINDOW_TOKENS + WINDOW_REFUSED:
+        for at in range(0, 40):
+            tokens = filler[:at] + [token] + filler[at:]
+            block = ",".join(tokens).encode()
+            got = native.numbers(block, TYPES)
+            if token in WINDOW_REFUSED:
+                assert got is None, (token, at)
+                continue
+            dtype, want = _python_reading([t.strip() for t in tokens])
+            assert got is not None, (token, at)
+            assert pl.Series(got).dtype == dtype, (token, at)
+            values = got.to_pylist()
+            assert (_bits(values) == _bits(want)) if dtype == pl.Float64 else values == want
+
+
+def test_nulls_clear_their_validity_bit_only():
+    tokens = [str(i) if i % 37 else "null" for i in range(1000)]
+    got = native.numbers(",".join(tokens).encode(), TYPES)
+    assert got.null_count == len([t for t in tokens if t == "null"])
+    assert got.to_pylist() == [None if t == "null" else int(t) for t in tokens]
