@@ -7,6 +7,7 @@
  *   cells, a state per cell and the objects' JSON text.
  * split_payloads: a processed marker data array (objects and nulls) into the objects' text.
  * count_byte: how many bytes equal one byte (the commas that size a parse).
+ * string_array: an array of strings (string tables) as Arrow string parts, unescaped.
  *
  * The grammar is JSON's: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, blanks between
  * tokens. A float is computed exactly when its significant digits and its power of ten are
@@ -132,7 +133,7 @@ static ALWAYS_INLINE void window_masks(const unsigned char *p, uint64_t *commas,
  * token after another does. Returns where the first element it did not take starts; the
  * general parser reads that one (a null, a sign, blanks, a long or hard number, the end). */
 static const unsigned char *bulk_elements(const unsigned char *p, const unsigned char *end, int kind,
-                                          void *values, uint8_t *bits, Py_ssize_t *count,
+                                          void *values, Py_ssize_t *count,
                                           Py_ssize_t capacity) {
     const unsigned char *start = p; /* of the element whose comma comes next */
     Py_ssize_t k = *count;
@@ -358,7 +359,7 @@ static PyObject *parse_numbers(PyObject *self, PyObject *args) {
             Number n;
             const unsigned char *token;
 #if HAVE_BULK
-            p = bulk_elements(p, end, kind, values.buf, bits, &count, capacity);
+            p = bulk_elements(p, end, kind, values.buf, &count, capacity);
 #endif
             if (count >= capacity) {
                 status = ST_FULL;
@@ -957,6 +958,165 @@ done:
     return out;
 }
 
+/* The code point of the 4 hex digits at p, or -1. */
+static inline long hex4(const unsigned char *p) {
+    long v = 0;
+    int i;
+    for (i = 0; i < 4; i++) {
+        unsigned char c = p[i];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0) return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* string_array(text, data, offsets, validity) -> (count, nulls, used), or None
+ *
+ * A JSON array of strings and nulls (brackets included, nothing after but blanks) as Arrow
+ * string parts: the unescaped UTF-8 bytes in data (room: len(text)), int64 offsets (room:
+ * elements + 1), a validity bit per element. None where the JSON decoder must decide: any
+ * other value, a control character or bad escape, a lone surrogate, not JSON. The bytes are
+ * not checked as UTF-8 here (the caller's Arrow validation does that). */
+static PyObject *string_array(PyObject *self, PyObject *args) {
+    Py_buffer text, data, offsets, validity;
+    Py_ssize_t count = 0, nulls = 0, used = 0;
+    int ok = 1;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y*w*w*w*", &text, &data, &offsets, &validity)) return NULL;
+    {
+        const unsigned char *p = (const unsigned char *)text.buf;
+        const unsigned char *end = p + text.len;
+        unsigned char *out = (unsigned char *)data.buf;
+        int64_t *bounds = (int64_t *)offsets.buf;
+        uint8_t *bits = (uint8_t *)validity.buf;
+        Py_ssize_t capacity = offsets.len / 8 - 1;
+        Py_BEGIN_ALLOW_THREADS;
+        if (capacity > validity.len * 8) capacity = validity.len * 8;
+        if (data.len < text.len || capacity < 0) ok = 0;
+        p = skip_blanks(p, end);
+        if (ok && (p >= end || *p != '[')) ok = 0;
+        if (ok) p = skip_blanks(p + 1, end);
+        if (ok) bounds[0] = 0;
+        if (ok && p < end && *p == ']') {
+            p++;
+        } else {
+            while (ok) {
+                if (count >= capacity || p >= end) {
+                    ok = 0;
+                    break;
+                }
+                if (*p == '"') {
+                    p++;
+                    for (;;) {
+                        unsigned char c;
+                        if (p >= end) {
+                            ok = 0;
+                            break;
+                        }
+                        c = *p;
+                        if (c == '"') break;
+                        if (c < 0x20) {
+                            ok = 0;
+                            break;
+                        }
+                        if (c != '\\') {
+                            out[used++] = c;
+                            p++;
+                            continue;
+                        }
+                        if (end - p < 2) {
+                            ok = 0;
+                            break;
+                        }
+                        c = p[1];
+                        if (c == 'u') {
+                            long cp;
+                            if (end - p < 6 || (cp = hex4(p + 2)) < 0) {
+                                ok = 0;
+                                break;
+                            }
+                            p += 6;
+                            if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                                ok = 0; /* a lone low surrogate */
+                                break;
+                            }
+                            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                                long low;
+                                if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || (low = hex4(p + 2)) < 0xDC00 ||
+                                    low > 0xDFFF) {
+                                    ok = 0; /* a lone high surrogate */
+                                    break;
+                                }
+                                p += 6;
+                                cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+                            }
+                            if (cp < 0x80) {
+                                out[used++] = (unsigned char)cp;
+                            } else if (cp < 0x800) {
+                                out[used++] = (unsigned char)(0xC0 | (cp >> 6));
+                                out[used++] = (unsigned char)(0x80 | (cp & 0x3F));
+                            } else if (cp < 0x10000) {
+                                out[used++] = (unsigned char)(0xE0 | (cp >> 12));
+                                out[used++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+                                out[used++] = (unsigned char)(0x80 | (cp & 0x3F));
+                            } else {
+                                out[used++] = (unsigned char)(0xF0 | (cp >> 18));
+                                out[used++] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+                                out[used++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+                                out[used++] = (unsigned char)(0x80 | (cp & 0x3F));
+                            }
+                            continue;
+                        }
+                        switch (c) {
+                        case '"': out[used++] = '"'; break;
+                        case '\\': out[used++] = '\\'; break;
+                        case '/': out[used++] = '/'; break;
+                        case 'b': out[used++] = '\b'; break;
+                        case 'f': out[used++] = '\f'; break;
+                        case 'n': out[used++] = '\n'; break;
+                        case 'r': out[used++] = '\r'; break;
+                        case 't': out[used++] = '\t'; break;
+                        default: ok = 0;
+                        }
+                        if (!ok) break;
+                        p += 2;
+                    }
+                    if (!ok) break;
+                    p++; /* the closing quote */
+                    bits[count >> 3] |= (uint8_t)(1u << (count & 7));
+                } else if (end - p >= 4 && memcmp(p, "null", 4) == 0) {
+                    p += 4;
+                    bits[count >> 3] &= (uint8_t)~(1u << (count & 7));
+                    nulls++;
+                } else {
+                    ok = 0;
+                    break;
+                }
+                bounds[++count] = used;
+                p = skip_blanks(p, end);
+                if (p < end && *p == ',') {
+                    p = skip_blanks(p + 1, end);
+                    continue;
+                }
+                if (p < end && *p == ']') {
+                    p++;
+                    break;
+                }
+                ok = 0;
+            }
+        }
+        if (ok && skip_blanks(p, end) != end) ok = 0;
+        Py_END_ALLOW_THREADS;
+    }
+    PyBuffer_Release(&text);
+    PyBuffer_Release(&data);
+    PyBuffer_Release(&offsets);
+    PyBuffer_Release(&validity);
+    if (!ok) Py_RETURN_NONE;
+    return Py_BuildValue("(nnn)", count, nulls, used);
+}
+
 /* count_byte(data, byte) -> how many bytes of data equal byte: eight at a time (a zero
  * byte of data ^ byte, found without carries between bytes), without the GIL for long data.
  * bytes.count is a byte at a time, as slow as parsing the numbers it is asked to size. */
@@ -995,6 +1155,7 @@ static PyObject *count_byte(PyObject *self, PyObject *args) {
 
 static PyMethodDef methods[] = {
     {"count_byte", count_byte, METH_VARARGS, "How many bytes of data equal byte."},
+    {"string_array", string_array, METH_VARARGS, "An array of strings and nulls as Arrow string parts, or None."},
     {"number_list", number_list, METH_VARARGS, "A short array of numbers and nulls as a Python list, or None."},
     {"array_end", array_end, METH_VARARGS, "Where an array closes, or where to read on from."},
     {"flat_end", flat_end, METH_VARARGS, "Where a flat array body stops, and whether it has 19-digit runs."},

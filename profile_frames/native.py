@@ -69,6 +69,28 @@ def number_list(text: bytes) -> list | None:
     return _json_numbers.number_list(text)
 
 
+def json_strings(text: bytes) -> pa.Array | None:
+    """A JSON array of strings and nulls (brackets included) as an Arrow string array,
+    unescaped as the json module reads it; None for anything else (another value, a lone
+    surrogate, bytes that are not UTF-8, not JSON) or without the C parser.
+
+    >>> json_strings(b'["a\\u00e9", null, "\\ud83d\\ude00"]').to_pylist() if available() else 0
+    ['aé', None, '😀']
+    """
+    if _json_numbers is None:
+        return None
+    n_max = _json_numbers.count_byte(text, 44) + 1  # 44: ","
+    data = pa.allocate_buffer(len(text), memory_pool=_MEMORY)
+    offsets = pa.allocate_buffer(8 * (n_max + 1), memory_pool=_MEMORY)
+    validity = pa.allocate_buffer((n_max + 7) // 8, memory_pool=_MEMORY)
+    found = _json_numbers.string_array(text, data, offsets, validity)
+    if found is None:
+        return None
+    count, nulls, used = found
+    bounds = np.frombuffer(offsets, dtype=np.int64, count=count + 1)
+    return string_array(data[:used], bounds, validity if nulls else None, nulls)
+
+
 def flat_end(data: bytes, start: int) -> tuple[int, bool] | None:
     """Where the body of a flat JSON array that starts at ``data[start]`` stops (the first
     bracket or brace outside strings, the quote of a string ``data`` ends in, or its end), and

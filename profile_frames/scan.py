@@ -838,6 +838,12 @@ class Scanner:
         """Decode a whole flat array and put it where it was; ``long_digits``: whether 19
         digits in a row occur outside its strings (None: found out here, when the C parser
         is there to say)."""
+        b = self.builder
+        if b.keys and b.keys[-1] == "stringArray" and type(b.containers[-1]) is dict:
+            strings = native.json_strings(text)  # a string table: straight into Arrow
+            if strings is not None:
+                self._place(pl.Series("", strings), at + len(text))
+                return
         if long_digits is None:  # known from C only if the whole text is one flat array
             found = native.flat_end(text, 1)
             long_digits = found is None or found[0] != len(text) - 1 or found[1]

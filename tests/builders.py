@@ -130,6 +130,18 @@ def processed_profile(
     return profile
 
 
+def v55_profile(samples: Sequence[tuple[Sequence[str] | None, int]], **options) -> dict:
+    """:func:`processed_profile` in the v55 layout samply writes: per-thread stack, frame,
+    func and resource tables and ``stringArray``, no ``frameTable.lib``."""
+    old = processed_profile(samples, version=55, **options)
+    shared = old.pop("shared")
+    thread = old["threads"][0]
+    for k in ("stackTable", "frameTable", "funcTable", "resourceTable", "stringArray"):
+        thread[k] = shared[k]
+    del thread["frameTable"]["lib"]
+    return old
+
+
 def empty_markers() -> dict:
     """A processed thread's markers table with no rows."""
     return {

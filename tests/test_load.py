@@ -15,7 +15,7 @@ import profile_frames
 from profile_frames import schema
 from profile_frames.progress import ProgressBar
 
-from .builders import processed_profile, to_bytes
+from .builders import processed_profile, to_bytes, v55_profile
 from .conftest import PROFILES, needs_shared
 
 EXAMPLE = profile_frames.example_path()
@@ -120,14 +120,8 @@ def test_versions_and_layouts_agree():
     """The same samples written as v41-style per-thread tables and as v70 shared tables."""
     samples = [(["A", "B"], 1), (["A", "C"], 2), (["A"], 1)]
     v70 = profile_frames.load(to_bytes(processed_profile(samples)))
-    old = processed_profile(samples, version=55)
-    shared = old.pop("shared")
-    thread = old["threads"][0]
-    for k in ("stackTable", "frameTable", "funcTable", "resourceTable"):
-        thread[k] = shared[k]
-    thread["stringArray"] = shared["stringArray"]
-    del thread["frameTable"]["lib"]
-    st = thread["stackTable"]
+    old = v55_profile(samples)
+    st = old["threads"][0]["stackTable"]
     st["prefixOffset"] = [0 if p is None else i - p for i, p in enumerate(st.pop("prefix"))]
     # v55 reads prefix; also check prefixOffset decoding through the v70 file
     v70_offsets = processed_profile(samples)
@@ -356,3 +350,25 @@ def test_samples_counted_per_stack_while_reading(read_size, monkeypatch):
             want[s] += w
     assert np.array_equal(t.__dict__["_stack_weights"], want)
     assert p.threads["weight"][0] == want.sum()
+
+
+def test_string_tables_read_into_arrow_and_as_lists_join_in_thread_order():
+    """v56 joins per-thread string tables: Series (the scanner's Arrow reading) and lists (a
+    table it left to the json module) keep their order, and each thread's indexes follow."""
+    from profile_frames.formats.upgrade import _v56_shared_strings
+
+    def thread(strings, names):
+        return {"stringArray": strings, "funcTable": {"length": len(names), "name": names}}
+
+    tree = {
+        "threads": [
+            thread(pl.Series(["a", "b"]), [1, 0]),
+            thread(["c"], [0]),
+            thread(["d", "e"], [1]),
+            thread(pl.Series(["f"]), [0]),
+        ]
+    }
+    _v56_shared_strings(tree)
+    assert tree["shared"]["stringArray"].to_list() == ["a", "b", "c", "d", "e", "f"]
+    names = [t["funcTable"]["name"] for t in tree["threads"]]
+    assert [list(n) for n in names] == [[1, 0], [2], [4], [5]]

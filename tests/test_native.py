@@ -356,3 +356,52 @@ def test_nulls_clear_their_validity_bit_only():
     got = native.numbers(",".join(tokens).encode(), TYPES)
     assert got.null_count == len([t for t in tokens if t == "null"])
     assert got.to_pylist() == [None if t == "null" else int(t) for t in tokens]
+
+
+def _json_string(rng: random.Random) -> str:
+    pieces = ["a", "é", "😀", "\u2028", '"', "\\", "/", "\b", "\f", "\n", "\r", "\t", "\x01",
+              "0x7f3a", "::", " ", "ÿ", "\ud7ff", "\ue000", "\uffff"]  # fmt: skip
+    return "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_string_tables_are_what_the_json_module_reads(seed):
+    """Strings escaped as json.dumps escapes them (ASCII-only, with \\uXXXX and surrogate
+    pairs) and as they are written raw, with nulls and blanks between tokens."""
+    rng = random.Random(seed)
+    values = [None if rng.random() < 0.05 else _json_string(rng) for _ in range(500)]
+    for ensure_ascii in (True, False):
+        for separators in ((",", ":"), (" ,\n ", ":")):
+            text = json.dumps(values, ensure_ascii=ensure_ascii, separators=separators).encode()
+            got = native.json_strings(text)
+            assert got is not None
+            assert got.to_pylist() == json.loads(text)
+    assert native.json_strings(b"[]").to_pylist() == []
+    assert native.json_strings(b' [ "a" , null ] ').to_pylist() == ["a", None]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [b'["a", 1]', b'["a", true]', b'["a", ["b"]]', b'["\\ud800"]', b'["\\ud800\\u0041"]',
+     b'["\\udc00"]', b'["a\x01"]', b'["a"] x', b'["a",]', b"[,]", b'["\xff"]', b'["\xc3"]',
+     b'["a\\x"]', b'["\\u12g4"]', b'["a', b'"a"', b"", b'["a" "b"]', b"[nul]"],
+)  # fmt: skip
+def test_string_tables_json_refuses_or_python_cannot_hold_are_left_to_the_json_path(text):
+    assert native.json_strings(text) is None
+
+
+def test_a_string_table_read_into_arrow_names_the_same_functions(tmp_path, monkeypatch):
+    """A v55 profile whose per-thread string tables hold escapes and non-ASCII names: the
+    function table equals the one read with the C parser off."""
+    import profile_frames
+
+    from .builders import v55_profile
+
+    names = ["caf\u00e9::drop", 'say "hi"', "tab\there", "😀 emoji", "back\\slash", "0x1f2e"]
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(v55_profile([(names, 1), (names[:2], 3)])))
+    got = profile_frames.load(path, progress=False).thread(0).functions()
+    monkeypatch.setattr(native, "json_strings", lambda text: None)  # the json module's reading
+    want = profile_frames.load(path, progress=False).thread(0).functions()
+    assert sorted(got["function"].to_list()) == sorted(names)
+    assert got.equals(want)

@@ -122,6 +122,8 @@ def read_v70(tree: dict, *, keep: set[int] | None = None, counted: Any = None) -
 
 
 def _strings(value: Any) -> pl.Series:
+    if isinstance(value, pl.Series) and value.dtype == pl.String:  # read into Arrow by the scanner
+        return value.alias("strings")
     if value is SKIPPED or not isinstance(value, list):
         raise ProfileFormatError("expected an array of strings", path="shared.stringArray")
     try:

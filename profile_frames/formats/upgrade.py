@@ -147,6 +147,14 @@ def _string_table_array(tree: dict) -> None:
             del t["stringTable"]
 
 
+def _string_lists(tree: dict) -> None:
+    """String tables the scanner read into Arrow (Series) as lists again, for the steps that
+    edit them (files from before v17, which are small)."""
+    for t in _threads(tree):
+        if isinstance(t.get("stringArray"), pl.Series):
+            t["stringArray"] = t["stringArray"].to_list()
+
+
 # Before v12, frame categories were Gecko bit flags (js::ProfilingStackFrame::Category).
 V12_CATEGORIES = [
     {"name": "Idle", "color": "transparent"},
@@ -310,20 +318,24 @@ def _v41_profile_libs(tree: dict) -> None:
 
 
 def _v56_shared_strings(tree: dict) -> None:
-    """v56 moved the per-thread ``stringArray`` into ``profile.shared.stringArray``."""
+    """v56 moved the per-thread ``stringArray`` into ``profile.shared.stringArray``. String
+    tables the scanner read into Arrow (Series) are joined as Series, lists as one list."""
     shared = tree.setdefault("shared", {})
-    strings: list = shared.setdefault("stringArray", [])
+    first = shared.get("stringArray")
+    strings: list = first if isinstance(first, list) else []
+    parts: list = [first] if isinstance(first, pl.Series) else []  # Series and lists, in order
+    total = len(first) if isinstance(first, pl.Series) else 0  # rows in parts before strings
     for i, t in enumerate(tree.get("threads", [])):
         if not isinstance(t, dict):
             continue
         local = t.pop("stringArray", None)
         if local is None:  # a thread without strings: any string index it holds is wrong
             local = []
-        if not isinstance(local, list):
+        if not isinstance(local, (list, pl.Series)):
             raise ProfileFormatError(
                 "expected an array of strings", path=f"threads[{i}].stringArray"
             )
-        off = len(strings)
+        off = total + len(strings)
         for table, col in STRING_COLUMNS:
             tab = t.get(table)
             if isinstance(tab, dict) and tab.get(col) is not None:
@@ -334,7 +346,29 @@ def _v56_shared_strings(tree: dict) -> None:
                     limit=len(local),
                     what="string index",
                 )
-        strings.extend(local)
+        if isinstance(local, pl.Series):
+            if strings:
+                parts.append(strings)
+                total += len(strings)
+                strings = []
+            parts.append(local)
+            total += len(local)
+        else:
+            strings.extend(local)
+    if not parts:
+        shared["stringArray"] = strings
+        return
+    if strings:
+        parts.append(strings)
+    try:
+        shared["stringArray"] = pl.concat(
+            [p if isinstance(p, pl.Series) else pl.Series("", p, dtype=pl.String) for p in parts],
+            rechunk=True,
+        )
+    except Exception:  # a list of something else than strings
+        raise ProfileFormatError(
+            "expected an array of strings", path="shared.stringArray"
+        ) from None
 
 
 def _v60_shared_tables(tree: dict) -> None:
@@ -583,7 +617,7 @@ def _check_containers(tree: dict) -> None:
     """Objects where objects belong and arrays where arrays belong, checked once before any
     upgrade step reads them (a step must not be where a wrong type first surfaces)."""
 
-    def check(v: Any, kind: type, path: str, what: str) -> None:
+    def check(v: Any, kind: type | tuple[type, ...], path: str, what: str) -> None:
         if v is not None and v is not SKIPPED and not isinstance(v, kind):
             raise ProfileFormatError(f"expected {what}", path=path)
 
@@ -598,8 +632,8 @@ def _check_containers(tree: dict) -> None:
         if not isinstance(holder, dict):
             raise ProfileFormatError("expected a thread object", path=where_)
         for key in THREAD_LEVEL:
-            if key == "stringArray":
-                check(holder.get(key), list, f"{where_}.{key}", "an array of strings")
+            if key == "stringArray":  # a Series: the scanner read a string table into Arrow
+                check(holder.get(key), (list, pl.Series), f"{where_}.{key}", "an array of strings")
             else:
                 check(holder.get(key), dict, f"{where_}.{key}", f"a {key} object")
 
@@ -611,6 +645,8 @@ def upgrade(tree: dict, version: int) -> None:
         if key in tree and tree[key] is None:  # steps as None, found by fuzzing)
             del tree[key]
     _string_table_array(tree)
+    if version < 17:  # the v4 and v17 steps edit string tables as lists
+        _string_lists(tree)
     for target, step in STEPS:
         if version < target:
             step(tree)
