@@ -281,7 +281,9 @@ class NumericCollector:
                 )
                 self.raw[i] = b""
 
-    def finish(self) -> pl.Series:
+    def finish(self, *, defer: bool = False) -> Any:
+        """The array's value, once the last element is in; with ``defer``, a
+        :class:`Deferred` if blocks are still being parsed (the scanner reads on meanwhile)."""
         tail = self.carry
         if tail.strip(b" \t\r\n"):
             self.carry = b""
@@ -291,6 +293,13 @@ class NumericCollector:
             raise ProfileFormatError(
                 "bad numeric array: trailing comma", path=self.path, offset=self.offset
             )
+        if defer and any(isinstance(b, Future) and not b.done() for b in self.blocks):
+            return Deferred(self)
+        return self.value()
+
+    def value(self) -> Any:
+        """The parsed array (converted, if there is a converter), waiting for its blocks;
+        raises NotNumeric if one of them is not numbers."""
         self._collect(wait=True)
         if not self.blocks:
             series = pl.Series("v", [], dtype=pl.Int32)
@@ -321,6 +330,38 @@ class NumericCollector:
         return text
 
 
+class Deferred:
+    """Stands in the tree for a numeric array whose last blocks the parser threads still
+    hold, so scanning goes on without waiting at the array's end; the scanner puts the value
+    in its place when the document is read (or sooner, to bound the blocks in flight)."""
+
+    __slots__ = ("collector", "_value")
+
+    def __init__(self, collector: NumericCollector) -> None:
+        self.collector: NumericCollector | None = collector
+        self._value: Any = None
+
+    def resolve(self) -> Any:
+        """The array's value: its numbers, or (a block was not numbers) its JSON decoding."""
+        c = self.collector
+        if c is None:
+            return self._value
+        try:
+            value = c.value()
+        except NotNumeric:  # e.g. booleans late in a long array: what ijson would have read
+            if c.convert is not None:
+                raise ProfileFormatError(
+                    "expected an array of numbers (or null)", path=c.path, offset=c.offset
+                ) from None
+            text = b"".join((b"[", c.as_json_text(), b"]"))
+            value = _decoded(text, path=lambda: c.path, offset=c.offset)
+        self.collector, self._value = None, value
+        return value
+
+
+MAX_DEFERRED = 2  # arrays whose blocks may still be in flight when scanning goes on
+
+
 class TreeBuilder:
     """Builds Python objects from ijson basic events; numeric columns arrive as Arrow arrays.
 
@@ -349,6 +390,7 @@ class TreeBuilder:
         self.convert = convert
         self.max_depth = max_depth
         self.pending: list[Any] = []
+        self.deferred: list[tuple[Any, Any, Deferred]] = []  # (container, key, placeholder)
         self.scratch = ScratchPool()  # the parsers' work buffers, freed with the builder
 
     # -- position -------------------------------------------------------------------------
@@ -418,7 +460,27 @@ class TreeBuilder:
             else:
                 if self.pending and ev == "number":
                     val = self.pending.pop(0)
+                    if type(val) is Deferred:
+                        self._note_deferred(val)
+                        continue
                 add(val)
+
+    def _note_deferred(self, value: Deferred) -> None:
+        self._add(value)
+        if not self.containers:
+            self.deferred.append((None, None, value))
+            return
+        top = self.containers[-1]
+        self.deferred.append((top, len(top) - 1 if type(top) is list else self.keys[-1], value))
+
+    def resolve_deferred(self) -> None:
+        """Put every deferred array's value in its place."""
+        for container, key, value in self.deferred:
+            if container is None:
+                self.root = value.resolve()
+            else:
+                container[key] = value.resolve()
+        self.deferred.clear()
 
     def _replace_last(self, value: Any) -> None:
         if not self.containers:
@@ -523,6 +585,7 @@ class Scanner:
         self.no_rows_at = -1  # document offset of an array that is not rows of numbers after all
         self.row_batches: dict[Any, RowBatch] = {}  # small rows arrays waiting, per table kind
         self.markers: _MarkersCarry | None = None  # a marker data array cut by chunk ends
+        self.in_flight: list[Deferred] = []  # deferred arrays, oldest first
 
     # -- ijson ----------------------------------------------------------------------------
     def _send(self, data: bytes | bytearray, end_offset: int) -> None:
@@ -559,7 +622,15 @@ class Scanner:
         self.skipping = self.collector is None
 
     def _end(self, close_offset: int) -> None:
-        value = SKIPPED if self.skipping else self.collector.finish()  # type: ignore[union-attr]
+        if self.skipping:
+            value: Any = SKIPPED
+        else:
+            value = self.collector.finish(defer=True)  # type: ignore[union-attr]
+            if type(value) is Deferred:
+                self.in_flight = [d for d in self.in_flight if d.collector is not None]
+                while len(self.in_flight) >= MAX_DEFERRED:  # memory stays bounded
+                    self.in_flight.pop(0).resolve()
+                self.in_flight.append(value)
         self.collector = None
         self.skipping = False
         self._place(value, close_offset + 1)
@@ -999,6 +1070,8 @@ class Scanner:
         for batch in self.row_batches.values():
             batch.resolve(self.builder.scratch)
         self.row_batches.clear()
+        self.builder.resolve_deferred()
+        self.in_flight.clear()
         if not self.builder.has_root:
             raise ProfileFormatError("empty document", offset=self.offset)
 

@@ -5,6 +5,7 @@ non-negative numbers and literal nulls."""
 from __future__ import annotations
 
 import io
+import json
 import time
 
 import numpy as np
@@ -178,6 +179,97 @@ def test_parsing_waits_when_the_reader_is_ahead(monkeypatch):
     assert len(seen) > 3 * scan.MAX_IN_FLIGHT
     assert max(seen) <= scan.MAX_IN_FLIGHT
     assert p.thread(0).samples.height == 40_000
+
+
+class _HeldPool:
+    """A parser pool whose blocks are parsed only when their result is asked for: every
+    array parsed off the reading thread is still in flight at its end, so it is deferred."""
+
+    def submit(self, fn, *args, **kwargs):
+        return _HeldFuture(lambda: fn(*args, **kwargs))
+
+
+class _HeldFuture(scan.Future):
+    def __init__(self, work) -> None:
+        super().__init__()
+        self._work = work
+
+    def result(self, timeout=None):
+        if not super().done():
+            try:
+                self.set_result(self._work())
+            except Exception as e:
+                self.set_exception(e)
+        return super().result(timeout)
+
+
+@pytest.fixture
+def held_blocks(monkeypatch):
+    """Blocks of 64 bytes and up go to the (held) pool; the file is read 4 KiB at a time."""
+    monkeypatch.setattr(scan, "PARSE_POOL", _HeldPool())
+    monkeypatch.setattr(scan, "wait_for", lambda futures: [f.result() for f in futures])
+    monkeypatch.setattr(scan, "INLINE_BLOCK", 64)
+    monkeypatch.setattr(source, "READ_SIZE", 4096)
+    deferred = []
+    real = scan.Deferred.__init__
+
+    def note(self, collector):
+        real(self, collector)
+        deferred.append(self)
+
+    monkeypatch.setattr(scan.Deferred, "__init__", note)
+    return deferred
+
+
+def test_arrays_still_being_parsed_at_their_end_are_placed_when_read(held_blocks):
+    """Scanning goes on past an array whose blocks are in flight; its value lands where the
+    array was, converted (times, stacks counted) as if it had been waited for."""
+    samples = [(["A"], 1), (["A", "B"], 2), (["C"], 3)] * 3000
+    doc = to_bytes(processed_profile(samples))
+    p = profile_frames.load(io.BytesIO(doc))
+    assert len(held_blocks) >= 3  # stack, time, weight at least
+    want = profile_frames.load(to_bytes(processed_profile(samples[:3]))).thread(0).functions()
+    got = p.thread(0).functions()
+    assert got.select("function", "self", "total").equals(
+        want.select("function", pl.col("self") * 3000, pl.col("total") * 3000)
+    )
+    assert p.thread(0).samples["time"].to_list() == [float(i) for i in range(len(samples))]
+    assert all(d.collector is None for d in held_blocks)  # every one resolved
+
+
+def test_a_deferred_array_that_is_not_numbers_after_all_is_what_json_reads(held_blocks):
+    """A value no number parser reads (``true``) late in a long array, found only when the
+    deferred array is resolved: the array is decoded as JSON, as ijson would have read it."""
+    values = list(range(5000)) + [True, None, 2.5] + list(range(100))
+    doc = json.dumps({"meta": {"x": 1}, "a": {"b": values}, "after": [1, 2]}).encode()
+    tree = scan.parse_json_chunks([doc[i : i + 4096] for i in range(0, len(doc), 4096)], name="x")
+    assert held_blocks
+    assert tree == {"meta": {"x": 1}, "a": {"b": values}, "after": [1, 2]}
+
+
+def test_a_deferred_array_with_bad_json_late_in_it_is_a_located_error(held_blocks):
+    doc = ('{"threads": [{"samples": {"x": [' + ",".join(["1"] * 5000) + ",1 2]}}]}").encode()
+    with pytest.raises(profile_frames.ProfileFormatError) as e:
+        scan.parse_json_chunks([doc[i : i + 4096] for i in range(0, len(doc), 4096)], name="f")
+    assert held_blocks
+    assert "threads[0].samples.x" in str(e.value) and "f" in str(e.value)
+
+
+def test_deferred_arrays_in_flight_stay_bounded(held_blocks, monkeypatch):
+    """At most MAX_DEFERRED arrays wait with blocks in flight: older ones are resolved first."""
+    in_flight = []
+    real = scan.Scanner._end
+
+    def end(self, close_offset):
+        real(self, close_offset)
+        in_flight.append(sum(1 for d in self.in_flight if d.collector is not None))
+
+    monkeypatch.setattr(scan.Scanner, "_end", end)
+    columns = {f"c{i}": list(range(3000)) for i in range(8)}
+    doc = json.dumps(columns).encode()
+    tree = scan.parse_json_chunks([doc[i : i + 4096] for i in range(0, len(doc), 4096)], name="x")
+    assert len(held_blocks) == 8 and max(in_flight) <= scan.MAX_DEFERRED
+    assert {k: pl.Series(v).to_list() for k, v in tree.items()} == columns
 
 
 class _ReadOnly:
