@@ -17,7 +17,8 @@ def _tables(doc: dict, thread: dict) -> tuple[dict, dict, dict, list]:
     shared = doc.get("shared") or {}
     pick = lambda key: thread.get(key) if key in thread else shared.get(key)  # noqa: E731
     strings = pick("stringArray") if "stringArray" in thread or "stringArray" in shared else None
-    return pick("stackTable"), pick("frameTable"), pick("funcTable"), strings or pick("stringTable")
+    tables = [pick(k) or {"length": 0} for k in ("stackTable", "frameTable", "funcTable")]
+    return *tables, strings or pick("stringTable")  # an absent table is an empty one
 
 
 def _at(values: list, i) -> object:
