@@ -74,11 +74,8 @@ def _processed_version(tree: Any) -> int | None:
     threads = tree.get("threads") if isinstance(tree, dict) else None
     if isinstance(threads, list) and threads and isinstance(threads[0], dict):
         t0 = threads[0]
-        if (
-            "stringArray" in t0
-            or isinstance((t0.get("stringTable") or {}), dict)
-            and "_array" in (t0.get("stringTable") or {})
-        ):
+        table = t0.get("stringTable")
+        if "stringArray" in t0 or isinstance(table, dict) and "_array" in table:
             return 0
     return None
 

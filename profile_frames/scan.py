@@ -542,12 +542,12 @@ class _MarkersCarry:
 def _flat_rows(text: bytes) -> int:
     """How many rows ``text`` holds if it is flat rows ``[…],[…]`` (no array inside a row:
     then the first ``]]`` after it did end the array, and parsing it can wait), else 0."""
-    k = text.count(b"[")
+    k = native.count_byte(text, b"[")
     flat = (
         k > 0
         and text[:1] == b"["
         and text[-1:] == b"]"
-        and text.count(b"]") == k
+        and native.count_byte(text, b"]") == k
         and text.count(b"],[") == k - 1
     )
     return k if flat else 0
@@ -562,6 +562,9 @@ def _decoded(text: bytes, *, path: Callable[[], str], offset: int, long_digits: 
         raise ProfileFormatError(
             f"not valid JSON ({str(e).splitlines()[0][:120]})", path=path(), offset=offset
         ) from None
+
+
+_STRING_TABLES = frozenset(("stringArray", "stringTable"))  # processed, Gecko
 
 
 class Scanner:
@@ -910,7 +913,7 @@ class Scanner:
         digits in a row occur outside its strings (None: found out here, when the C parser
         is there to say)."""
         b = self.builder
-        if b.keys and b.keys[-1] == "stringArray" and type(b.containers[-1]) is dict:
+        if b.keys and b.keys[-1] in _STRING_TABLES and type(b.containers[-1]) is dict:
             strings = native.json_strings(text)  # a string table: straight into Arrow
             if strings is not None:
                 self._place(pl.Series("", strings), at + len(text))

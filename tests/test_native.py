@@ -405,3 +405,26 @@ def test_a_string_table_read_into_arrow_names_the_same_functions(tmp_path, monke
     want = profile_frames.load(path, progress=False).thread(0).functions()
     assert sorted(got["function"].to_list()) == sorted(names)
     assert got.equals(want)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["firefox/firefox-esr-153-linux.gecko.json.gz", "gecko/profiler-test-gecko-12-v12.json",
+     "other-producers/linux-perf-6.12-gecko-python.json"],
+)  # fmt: skip
+def test_gecko_string_tables_read_into_arrow_give_the_same_profile(name, monkeypatch):
+    """Gecko threads' ``stringTable`` (frame locations, marker names) read by C into Arrow:
+    every thread's functions and markers equal those read by the json module."""
+    import profile_frames
+
+    from .conftest import PROFILES, needs_shared
+
+    if not PROFILES.is_dir():
+        pytest.skip(needs_shared.kwargs["reason"])
+    got = profile_frames.load(PROFILES / name, progress=False)
+    monkeypatch.setattr(native, "json_strings", lambda text: None)
+    want = profile_frames.load(PROFILES / name, progress=False)
+    assert len(got.threads) == len(want.threads) > 0
+    for i in range(len(want.threads)):
+        assert got.thread(i).functions().equals(want.thread(i).functions())
+        assert got.thread(i).markers.equals(want.thread(i).markers)

@@ -428,8 +428,10 @@ def read_gecko(tree: dict, *, select: Callable[[list[str]], set[int] | None]) ->
 
 
 def _thread(t: dict, process: int, shift: float, path: str, col: _Collector) -> dict:
-    strings = t.get("stringTable")
-    if not isinstance(strings, list):
+    strings = t.get("stringTable")  # a list, or a Series the scanner read into Arrow
+    if isinstance(strings, pl.Series) and strings.dtype != pl.String:
+        strings = strings.to_list()
+    if not isinstance(strings, (list, pl.Series)):
         raise ProfileFormatError("expected an array of strings", path=f"{path}.stringTable")
     frames = _table(t.get("frameTable"), path=f"{path}.frameTable")
     stacks = _table(t.get("stackTable"), path=f"{path}.stackTable")
@@ -563,7 +565,9 @@ def _flags(values: Any, n: int) -> np.ndarray:
     return out
 
 
-def _frames(frames: dict, strings: list, col: _Collector, process: int, *, path: str) -> int:
+def _frames(
+    frames: dict, strings: list | pl.Series, col: _Collector, process: int, *, path: str
+) -> int:
     """Add one thread's frames (their location strings and columns) to the shared frame
     table; funcs are derived once for all threads (:func:`_derive_frames`). Returns how many
     frames the thread has."""
@@ -576,9 +580,11 @@ def _frames(frames: dict, strings: list, col: _Collector, process: int, *, path:
         path=path,
     )
     table = (
-        pl.Series([v if type(v) is str else None for v in strings], dtype=pl.String)
-        if not all(type(v) is str for v in strings)
+        strings
+        if isinstance(strings, pl.Series)
         else pl.Series(strings, dtype=pl.String)
+        if set(map(type, strings)) <= {str}
+        else pl.Series([v if type(v) is str else None for v in strings], dtype=pl.String)
     )
     text = table.gather(locs)
     if text.null_count():
@@ -602,7 +608,9 @@ def _frames(frames: dict, strings: list, col: _Collector, process: int, *, path:
     return n
 
 
-def _marker_names(markers: dict, strings: list, col: _Collector, *, path: str) -> pl.Series:
+def _marker_names(
+    markers: dict, strings: list | pl.Series, col: _Collector, *, path: str
+) -> pl.Series:
     """Each marker's name as an index into the shared string table."""
     names = markers.get("name")
     if names is None:
@@ -611,7 +619,12 @@ def _marker_names(markers: dict, strings: list, col: _Collector, *, path: str) -
         names, len(strings), what="marker name {!r} is not a string index", path=path
     )
     distinct, inverse = np.unique(ids.to_numpy(), return_inverse=True)
-    shared = np.array([col.string(str(strings[i])) for i in distinct.tolist()], dtype=np.int64)
+    used = (
+        strings.gather(distinct).to_list()
+        if isinstance(strings, pl.Series)
+        else [strings[i] for i in distinct.tolist()]
+    )
+    shared = np.array([col.string(str(s)) for s in used], dtype=np.int64)
     return pl.Series("name", shared[inverse], dtype=pl.Int64)
 
 
