@@ -306,6 +306,22 @@ static inline double exact_double(const Number *n, int *hard) {
     return n->negative ? -v : v;
 }
 
+/* After an element of a JSON array: 1 with *p past the comma (and blanks) that follows, 0
+ * with *p past the closing bracket, -1 if anything else follows. */
+static inline int array_next(const unsigned char **p, const unsigned char *end) {
+    const unsigned char *q = skip_blanks(*p, end);
+    if (q < end && *q == ',') {
+        *p = skip_blanks(q + 1, end);
+        return 1;
+    }
+    if (q < end && *q == ']') {
+        *p = q + 1;
+        return 0;
+    }
+    *p = q;
+    return -1;
+}
+
 /* After an element of a comma-separated list: 1 with *p past the comma that follows, 0 at
  * the end of the text, or 0 with ST_SYNTAX (and where) if anything else follows. */
 static inline int next_element(const unsigned char **p, const unsigned char *start, const unsigned char *end,
@@ -894,7 +910,7 @@ static PyObject *number_list(PyObject *self, PyObject *args) {
     {
         const unsigned char *p = (const unsigned char *)text.buf;
         const unsigned char *end = p + text.len;
-        int ok = 1;
+        int ok = 1, next;
         p = skip_blanks(p, end);
         if (p >= end || *p != '[') goto decline;
         out = PyList_New(0);
@@ -930,15 +946,9 @@ static PyObject *number_list(PyObject *self, PyObject *args) {
                 if (PyList_Append(out, item) < 0) ok = 0;
                 Py_DECREF(item);
                 if (!ok) break;
-                p = skip_blanks(p, end);
-                if (p < end && *p == ',') {
-                    p = skip_blanks(p + 1, end);
-                    continue;
-                }
-                if (p < end && *p == ']') {
-                    p++;
-                    break;
-                }
+                next = array_next(&p, end);
+                if (next > 0) continue;
+                if (next == 0) break;
                 goto decline;
             }
         }
@@ -981,6 +991,7 @@ static inline long hex4(const unsigned char *p) {
 static PyObject *string_array(PyObject *self, PyObject *args) {
     Py_buffer text, data, offsets, validity;
     Py_ssize_t count = 0, nulls = 0, used = 0;
+    int next;
     int ok = 1;
     (void)self;
     if (!PyArg_ParseTuple(args, "y*w*w*w*", &text, &data, &offsets, &validity)) return NULL;
@@ -1094,15 +1105,9 @@ static PyObject *string_array(PyObject *self, PyObject *args) {
                     break;
                 }
                 bounds[++count] = used;
-                p = skip_blanks(p, end);
-                if (p < end && *p == ',') {
-                    p = skip_blanks(p + 1, end);
-                    continue;
-                }
-                if (p < end && *p == ']') {
-                    p++;
-                    break;
-                }
+                next = array_next(&p, end);
+                if (next > 0) continue;
+                if (next == 0) break;
                 ok = 0;
             }
         }
