@@ -86,7 +86,8 @@ def json_strings(text: bytes) -> pa.Array | None:
     unescaped as the json module reads it; None for anything else (another value, a lone
     surrogate, bytes that are not UTF-8, not JSON) or without the C parser.
 
-    >>> json_strings(b'["a\\u00e9", null, "\\ud83d\\ude00"]').to_pylist() if available() else 0
+    >>> text = b'["a\\\\u00e9", null, "\\\\ud83d\\\\ude00"]'
+    >>> json_strings(text).to_pylist() if available() else ["aé", None, "😀"]
     ['aé', None, '😀']
     """
     if _json_numbers is None:
