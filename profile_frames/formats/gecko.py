@@ -186,6 +186,13 @@ class _Collector:
         self.n_frames = 0
         self.stack_parts: list[tuple[pl.Series, pl.Series]] = []  # (prefix, frame) per thread
         self.n_stacks = 0
+        self.func_names: pl.Series | None = None  # appended to the strings, not interned
+
+    def string_table(self) -> list[str] | pl.Series:
+        """The shared string table: the interned strings, then the func names (one each)."""
+        if self.func_names is None:
+            return self.strings
+        return pl.concat([pl.Series(self.strings, dtype=pl.String), self.func_names])
 
     def stack_table(self) -> dict[str, pl.Series]:
         """The stacks of every thread read so far, one shared table."""
@@ -351,7 +358,8 @@ def _derive_frames(frames: pl.DataFrame, col: _Collector) -> tuple[dict, dict]:
         how="left",
         maintain_order="left",
     )
-    string = col.string
+    first_name = len(col.strings)  # func names follow the interned strings, one per func
+    col.func_names = funcs["name"].cast(pl.String)
     frame_table = {
         "length": frames.height,
         "inlineDepth": pl.repeat(0, frames.height, dtype=pl.Int64, eager=True),
@@ -365,7 +373,7 @@ def _derive_frames(frames: pl.DataFrame, col: _Collector) -> tuple[dict, dict]:
     }
     func_table = {
         "length": funcs.height,
-        "name": [string(s) for s in funcs["name"].to_list()],
+        "name": pl.Series(np.arange(first_name, first_name + funcs.height, dtype=np.int64)),
         "isJS": funcs["is_js"],
         "relevantForJS": funcs["func_rel"],
         "resource": funcs["resource"],
@@ -415,7 +423,7 @@ def read_gecko(tree: dict, *, select: Callable[[list[str]], set[int] | None]) ->
         "meta": meta,
         "libs": col.libs,
         "shared": {
-            "stringArray": col.strings,
+            "stringArray": col.string_table(),
             "stackTable": {"length": col.n_stacks, **col.stack_table()},
             "frameTable": frame_table,
             "funcTable": func_table,
