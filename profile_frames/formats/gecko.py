@@ -524,8 +524,10 @@ def _ints(values: Any) -> pl.Series | None:
             return values.cast(pl.Int64)
         if values.dtype != pl.Float64:
             return None
-        v = values.drop_nulls()
-        if len(v) and not ((v == v.floor()).all() and v.abs().max() < 2**63):
+        a = values.to_numpy()  # nulls are NaN here; numpy's passes cost no call per kernel
+        with np.errstate(invalid="ignore"):
+            whole = (a == np.floor(a)) & (np.abs(a) < 2.0**63)
+        if not np.all(whole | np.isnan(a)):
             return None
         return values.cast(pl.Int64)
     return _indexes(_integral(values))
@@ -566,7 +568,8 @@ def _flags(values: Any, n: int) -> np.ndarray:
         if values.dtype == pl.Boolean:
             return values.fill_null(False).to_numpy()
         if values.dtype.is_numeric():
-            return (values.fill_null(0) != 0).to_numpy()
+            a = values.to_numpy()  # nulls (NaN here) are false
+            return (a != 0) & ~np.isnan(a) if a.dtype.kind == "f" else a != 0
         values = values.to_list()
     out = np.zeros(n, dtype=bool)
     out[: len(values)] = [bool(v) if v is not None else False for v in values]
