@@ -6,7 +6,9 @@ content is only numbers and ``null`` and is longer than ``min_capture`` bytes, h
 :class:`NumericCollector` (parsed in bulk by :mod:`profile_frames.numbers` on two worker
 threads, block by block, at most ``MAX_IN_FLIGHT`` blocks at a time, so memory stays bounded),
 and feeds ijson a placeholder ``0`` in its place. :class:`TreeBuilder` turns ijson's
-events into Python objects and puts the parsed polars Series where the placeholder lands.
+events into Python objects and puts the parsed polars Series where the placeholder lands (an
+array whose last blocks are still being parsed gets a :class:`Deferred` there, filled once
+the document is read). String tables go to Arrow whole (:func:`native.json_strings`).
 
 Example
 -------
