@@ -428,3 +428,50 @@ def test_gecko_string_tables_read_into_arrow_give_the_same_profile(name, monkeyp
     for i in range(len(want.threads)):
         assert got.thread(i).functions().equals(want.thread(i).functions())
         assert got.thread(i).markers.equals(want.thread(i).markers)
+
+
+def _json_or_none(text: bytes):
+    try:
+        return json.loads(text)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_random_string_tables_are_read_as_json_reads_them_or_left_to_it(seed):
+    """Random bytes between quotes (escapes, quotes, control and high bytes): whatever C reads
+    equals the json module's reading, and it leaves nothing the json module reads as strings
+    unless a string holds a lone surrogate."""
+    rng = random.Random(seed)
+    alphabet = [b"a", b"\\", b'"', b"u", b"d8", b"dc", b"00", b"n", b"\x01", b"\xc3", b"\xa9",
+                b"\xff", b",", b" ", b"/", b"t", b"e9"]  # fmt: skip
+    for _ in range(1500):
+        cells = [b"".join(rng.choices(alphabet, k=rng.randint(0, 8))) for _ in range(3)]
+        text = b"[" + b",".join(b'"' + c + b'"' for c in cells) + b"]"
+        want, got = _json_or_none(text), native.json_strings(text)
+        if got is not None:
+            assert got.to_pylist() == want, text
+        elif isinstance(want, list) and all(isinstance(v, str) for v in want):
+            assert any(any(0xD800 <= ord(ch) <= 0xDFFF for ch in v) for v in want), text
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_random_number_blocks_are_read_as_json_reads_them_or_left_alone(seed):
+    """Random text over the characters of numbers, long enough for the 64-byte windows: what
+    C reads equals Python's reading of the JSON array, and it reads every array of plain
+    integers that fit int64 (the common case must not fall through)."""
+    rng = random.Random(seed)
+    alphabets = ["0123456789" * 6 + ",,,,,,.-e nul", "123456789" * 3 + ",", "12345678" * 4 + ",."]
+    for _ in range(3000):
+        body = "".join(rng.choices(rng.choice(alphabets), k=rng.randint(1, 300)))
+        body = body.replace(",,", ",")  # fewer empty elements: more blocks C reads whole
+        want = _json_or_none(f"[{body}]".encode())
+        got = native.numbers(body.encode(), TYPES)
+        if got is not None:
+            assert want is not None, body
+            values = got.to_pylist()
+            assert _bits([None if v is None else float(v) for v in values]) == _bits(
+                [None if v is None else float(v) for v in want]
+            ), body
+        elif want and all(type(v) is int and -(2**63) <= v < 2**63 for v in want):
+            pytest.fail(f"integers left to the numpy path: {body!r}")
