@@ -472,6 +472,9 @@ static PyObject *parse_numbers(PyObject *self, PyObject *args) {
 
 #define MAX_VALUE_DEPTH 64 /* deeper payloads go to the JSON path */
 
+/* the one-letter escapes after a backslash, and what each stands for */
+static const char JSON_ESCAPES[] = "\"\\/bfnrt", JSON_UNESCAPED[] = "\"\\/\b\f\n\r\t";
+
 static inline int is_hex(unsigned char c) {
     return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
@@ -493,7 +496,7 @@ static const unsigned char *scan_string(const unsigned char *p, const unsigned c
                 p += 6;
                 continue;
             }
-            if (!strchr("\"\\/bfnrt", c) || c == 0) return NULL;
+            if (!strchr(JSON_ESCAPES, c) || c == 0) return NULL;
             p += 2;
             continue;
         }
@@ -968,17 +971,86 @@ done:
     return out;
 }
 
+static inline int hex_value(unsigned char c) {
+    return is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10; /* c is_hex */
+}
+
 /* The code point of the 4 hex digits at p, or -1. */
 static inline long hex4(const unsigned char *p) {
     long v = 0;
     int i;
     for (i = 0; i < 4; i++) {
-        unsigned char c = p[i];
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-        if (d < 0) return -1;
-        v = v * 16 + d;
+        if (!is_hex(p[i])) return -1;
+        v = v * 16 + hex_value(p[i]);
     }
     return v;
+}
+
+/* Code point cp as UTF-8 at out; the number of bytes written. */
+static inline int put_utf8(unsigned char *out, long cp) {
+    if (cp < 0x80) {
+        out[0] = (unsigned char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (unsigned char)(0xC0 | (cp >> 6));
+        out[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (unsigned char)(0xE0 | (cp >> 12));
+        out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (unsigned char)(0xF0 | (cp >> 18));
+    out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* p at '"': the string unescaped at out + *used (never more bytes than it takes in the text),
+ * and the position after its closing quote; NULL where scan_string refuses it, or for a lone
+ * surrogate (which the json module reads and Arrow cannot hold). */
+static const unsigned char *unescape_string(const unsigned char *p, const unsigned char *end, unsigned char *out,
+                                            Py_ssize_t *used) {
+    Py_ssize_t n = *used;
+    p++;
+    while (p < end) {
+        unsigned char c = *p;
+        long cp, low;
+        if (c == '"') {
+            *used = n;
+            return p + 1;
+        }
+        if (c < 0x20) return NULL;
+        if (c != '\\') {
+            out[n++] = c;
+            p++;
+            continue;
+        }
+        if (end - p < 2) return NULL;
+        c = p[1];
+        if (c != 'u') {
+            const char *at = strchr(JSON_ESCAPES, c);
+            if (at == NULL || c == 0) return NULL;
+            out[n++] = (unsigned char)JSON_UNESCAPED[at - JSON_ESCAPES];
+            p += 2;
+            continue;
+        }
+        if (end - p < 6 || (cp = hex4(p + 2)) < 0) return NULL;
+        p += 6;
+        if (cp >= 0xDC00 && cp <= 0xDFFF) return NULL; /* a lone low surrogate */
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || (low = hex4(p + 2)) < 0xDC00 || low > 0xDFFF)
+                return NULL; /* a lone high surrogate */
+            p += 6;
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+        }
+        n += put_utf8(out + n, cp);
+    }
+    return NULL;
 }
 
 /* string_array(text, data, offsets, validity) -> (count, nulls, used), or None
@@ -1018,83 +1090,11 @@ static PyObject *string_array(PyObject *self, PyObject *args) {
                     break;
                 }
                 if (*p == '"') {
-                    p++;
-                    for (;;) {
-                        unsigned char c;
-                        if (p >= end) {
-                            ok = 0;
-                            break;
-                        }
-                        c = *p;
-                        if (c == '"') break;
-                        if (c < 0x20) {
-                            ok = 0;
-                            break;
-                        }
-                        if (c != '\\') {
-                            out[used++] = c;
-                            p++;
-                            continue;
-                        }
-                        if (end - p < 2) {
-                            ok = 0;
-                            break;
-                        }
-                        c = p[1];
-                        if (c == 'u') {
-                            long cp;
-                            if (end - p < 6 || (cp = hex4(p + 2)) < 0) {
-                                ok = 0;
-                                break;
-                            }
-                            p += 6;
-                            if (cp >= 0xDC00 && cp <= 0xDFFF) {
-                                ok = 0; /* a lone low surrogate */
-                                break;
-                            }
-                            if (cp >= 0xD800 && cp <= 0xDBFF) {
-                                long low;
-                                if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || (low = hex4(p + 2)) < 0xDC00 ||
-                                    low > 0xDFFF) {
-                                    ok = 0; /* a lone high surrogate */
-                                    break;
-                                }
-                                p += 6;
-                                cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-                            }
-                            if (cp < 0x80) {
-                                out[used++] = (unsigned char)cp;
-                            } else if (cp < 0x800) {
-                                out[used++] = (unsigned char)(0xC0 | (cp >> 6));
-                                out[used++] = (unsigned char)(0x80 | (cp & 0x3F));
-                            } else if (cp < 0x10000) {
-                                out[used++] = (unsigned char)(0xE0 | (cp >> 12));
-                                out[used++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-                                out[used++] = (unsigned char)(0x80 | (cp & 0x3F));
-                            } else {
-                                out[used++] = (unsigned char)(0xF0 | (cp >> 18));
-                                out[used++] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-                                out[used++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-                                out[used++] = (unsigned char)(0x80 | (cp & 0x3F));
-                            }
-                            continue;
-                        }
-                        switch (c) {
-                        case '"': out[used++] = '"'; break;
-                        case '\\': out[used++] = '\\'; break;
-                        case '/': out[used++] = '/'; break;
-                        case 'b': out[used++] = '\b'; break;
-                        case 'f': out[used++] = '\f'; break;
-                        case 'n': out[used++] = '\n'; break;
-                        case 'r': out[used++] = '\r'; break;
-                        case 't': out[used++] = '\t'; break;
-                        default: ok = 0;
-                        }
-                        if (!ok) break;
-                        p += 2;
+                    p = unescape_string(p, end, out, &used);
+                    if (p == NULL) {
+                        ok = 0;
+                        break;
                     }
-                    if (!ok) break;
-                    p++; /* the closing quote */
                     bits[count >> 3] |= (uint8_t)(1u << (count & 7));
                 } else if (end - p >= 4 && memcmp(p, "null", 4) == 0) {
                     p += 4;
