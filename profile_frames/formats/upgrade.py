@@ -16,6 +16,7 @@ Example
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -318,13 +319,13 @@ def _v41_profile_libs(tree: dict) -> None:
 
 
 def _v56_shared_strings(tree: dict) -> None:
-    """v56 moved the per-thread ``stringArray`` into ``profile.shared.stringArray``. String
-    tables the scanner read into Arrow (Series) are joined as Series, lists as one list."""
+    """v56 moved the per-thread ``stringArray`` into ``profile.shared.stringArray``. Lists are
+    chained into one list; string tables the scanner read into Arrow (Series) make the joined
+    table a Series."""
     shared = tree.setdefault("shared", {})
     first = shared.get("stringArray")
-    strings: list = first if isinstance(first, list) else []
-    parts: list = [first] if isinstance(first, pl.Series) else []  # Series and lists, in order
-    total = len(first) if isinstance(first, pl.Series) else 0  # rows in parts before strings
+    parts: list = [first] if first is not None else []  # lists and Series, in thread order
+    total = len(first) if first is not None else 0
     for i, t in enumerate(tree.get("threads", [])):
         if not isinstance(t, dict):
             continue
@@ -335,31 +336,21 @@ def _v56_shared_strings(tree: dict) -> None:
             raise ProfileFormatError(
                 "expected an array of strings", path=f"threads[{i}].stringArray"
             )
-        off = total + len(strings)
         for table, col in STRING_COLUMNS:
             tab = t.get(table)
             if isinstance(tab, dict) and tab.get(col) is not None:
                 tab[col] = _offset(
                     tab[col],
-                    off,
+                    total,
                     path=f"threads[{i}].{table}.{col}",
                     limit=len(local),
                     what="string index",
                 )
-        if isinstance(local, pl.Series):
-            if strings:
-                parts.append(strings)
-                total += len(strings)
-                strings = []
-            parts.append(local)
-            total += len(local)
-        else:
-            strings.extend(local)
-    if not parts:
-        shared["stringArray"] = strings
+        parts.append(local)
+        total += len(local)
+    if all(isinstance(p, list) for p in parts):
+        shared["stringArray"] = list(itertools.chain.from_iterable(parts))
         return
-    if strings:
-        parts.append(strings)
     try:
         shared["stringArray"] = pl.concat(
             [p if isinstance(p, pl.Series) else pl.Series("", p, dtype=pl.String) for p in parts],
