@@ -283,9 +283,9 @@ class NumericCollector:
                 )
                 self.raw[i] = b""
 
-    def finish(self, *, defer: bool = False) -> Any:
-        """The array's value, once the last element is in; with ``defer``, a
-        :class:`Deferred` if blocks are still being parsed (the scanner reads on meanwhile)."""
+    def finish(self) -> Any:
+        """The array's value, once the last element is in; a :class:`Deferred` if blocks are
+        still being parsed (the scanner reads on meanwhile)."""
         tail = self.carry
         if tail.strip(b" \t\r\n"):
             self.carry = b""
@@ -295,7 +295,7 @@ class NumericCollector:
             raise ProfileFormatError(
                 "bad numeric array: trailing comma", path=self.path, offset=self.offset
             )
-        if defer and any(isinstance(b, Future) and not b.done() for b in self.blocks):
+        if any(isinstance(b, Future) and not b.done() for b in self.blocks):
             return Deferred(self)
         return self.value()
 
@@ -630,7 +630,7 @@ class Scanner:
         if self.skipping:
             value: Any = SKIPPED
         else:
-            value = self.collector.finish(defer=True)  # type: ignore[union-attr]
+            value = self.collector.finish()  # type: ignore[union-attr]
             if type(value) is Deferred:
                 self.in_flight = [d for d in self.in_flight if d.collector is not None]
                 while len(self.in_flight) >= MAX_DEFERRED:  # memory stays bounded
