@@ -1,5 +1,6 @@
 """Arrow string arrays over a buffer of bytes and their offsets, checked as UTF-8: how both
-marker payload cutters (the C parser's and the numpy one) hand their texts over.
+marker payload cutters (the C parser's and the numpy one) hand their texts over, and how the
+C string-table reader (:func:`profile_frames.native.json_strings`) hands over its strings.
 
 Example
 -------
