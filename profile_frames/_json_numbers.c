@@ -7,6 +7,7 @@
  *   cells, a state per cell and the objects' JSON text.
  * split_payloads: a processed marker data array (objects and nulls) into the objects' text.
  * count_byte: how many bytes equal one byte (the commas that size a parse).
+ * count_indexes: samples per stack, counted from an Arrow integer column's buffers.
  * string_array: an array of strings (string tables) as Arrow string parts, unescaped.
  *
  * The grammar is JSON's: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, blanks between
@@ -1158,8 +1159,63 @@ static PyObject *count_byte(PyObject *self, PyObject *args) {
     return PyLong_FromSsize_t(total);
 }
 
+/* count_indexes(values, item_size, validity, first_bit, counts) -> (counted, nulls, bad)
+ *
+ * counts[v] += 1 for every valid value v of an Arrow integer array's values (int32 or int64:
+ * item_size 4 or 8), validity its bitmap (None: no nulls) from bit first_bit, without the GIL.
+ * bad: the row of the first value outside [0, len(counts)), where the counting stopped (-1
+ * when none). One pass, no index copy: numpy's bincount wants intp indexes, which for int32
+ * columns is a copy as long as the column before the count. */
+static PyObject *count_indexes(PyObject *self, PyObject *args) {
+    Py_buffer values, counts, validity = {0};
+    PyObject *validity_obj;
+    Py_ssize_t item_size, first_bit, n, i, nulls = 0, bad = -1;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y*nOnw*", &values, &item_size, &validity_obj, &first_bit, &counts)) return NULL;
+    if (validity_obj != Py_None && PyObject_GetBuffer(validity_obj, &validity, PyBUF_SIMPLE) < 0) {
+        PyBuffer_Release(&values);
+        PyBuffer_Release(&counts);
+        return NULL;
+    }
+    n = (item_size == 4 || item_size == 8) ? values.len / item_size : -1;
+    if (n < 0 || first_bit < 0 || (validity.buf != NULL && (first_bit + n + 7) / 8 > validity.len)) {
+        PyBuffer_Release(&values);
+        PyBuffer_Release(&counts);
+        if (validity.buf != NULL) PyBuffer_Release(&validity);
+        PyErr_SetString(PyExc_ValueError, "count_indexes: bad item size or a short validity bitmap");
+        return NULL;
+    }
+    {
+        int64_t *out = (int64_t *)counts.buf;
+        const int64_t bins = counts.len / (Py_ssize_t)sizeof(int64_t);
+        const uint8_t *bits = (const uint8_t *)validity.buf;
+        const int32_t *v32 = (const int32_t *)values.buf;
+        const int64_t *v64 = (const int64_t *)values.buf;
+        Py_BEGIN_ALLOW_THREADS;
+        for (i = 0; i < n; i++) {
+            int64_t v;
+            if (bits != NULL && !((bits[(first_bit + i) >> 3] >> ((first_bit + i) & 7)) & 1)) {
+                nulls++;
+                continue;
+            }
+            v = item_size == 4 ? (int64_t)v32[i] : v64[i];
+            if (v < 0 || v >= bins) {
+                bad = i;
+                break;
+            }
+            out[v]++;
+        }
+        Py_END_ALLOW_THREADS;
+    }
+    PyBuffer_Release(&values);
+    PyBuffer_Release(&counts);
+    if (validity.buf != NULL) PyBuffer_Release(&validity);
+    return Py_BuildValue("(nnn)", (bad < 0 ? n : bad) - nulls, nulls, bad);
+}
+
 static PyMethodDef methods[] = {
     {"count_byte", count_byte, METH_VARARGS, "How many bytes of data equal byte."},
+    {"count_indexes", count_indexes, METH_VARARGS, "Add 1 per valid integer value to its bin of counts."},
     {"string_array", string_array, METH_VARARGS, "An array of strings and nulls as Arrow string parts, or None."},
     {"number_list", number_list, METH_VARARGS, "A short array of numbers and nulls as a Python list, or None."},
     {"array_end", array_end, METH_VARARGS, "Where an array closes, or where to read on from."},

@@ -1,4 +1,4 @@
-"""The C parsers of JSON numbers, string tables and marker payloads
+"""The C parsers of JSON numbers, string tables and marker payloads, and the sample counter
 (``profile_frames/_json_numbers.c``), when they were built.
 
 They read a numeric array's content, Gecko's rows of numbers (marker rows with their payload
@@ -80,6 +80,32 @@ def count_byte(data: bytes | bytearray, byte: bytes) -> int:
     if _json_numbers is None:
         return data.count(byte)
     return _json_numbers.count_byte(data, byte[0])
+
+
+def count_indexes(array: pa.Array, counts: np.ndarray) -> bool | None:
+    """Add 1 to ``counts[v]`` (int64) for every non-null value ``v`` of an Arrow int32 or
+    int64 array, in one pass in C; False if a value is outside ``counts`` (which are then
+    partly counted), None without the C parser or for another type.
+
+    >>> counts = np.zeros(4, dtype=np.int64)
+    >>> ok = count_indexes(pa.array([3, None, 3, 0], pa.int32()), counts)
+    >>> (ok, counts.tolist()) if available() else (True, [1, 0, 0, 2])
+    (True, [1, 0, 0, 2])
+    """
+    if _json_numbers is None or not (
+        pa.types.is_int32(array.type) or pa.types.is_int64(array.type)
+    ):
+        return None
+    size = array.type.bit_width // 8
+    validity, values = array.buffers()[:2]
+    n, first = len(array), array.offset
+    if not n:
+        return True
+    view = memoryview(values)[first * size : (first + n) * size]
+    _, _, bad = _json_numbers.count_indexes(
+        view, size, validity if array.null_count else None, first, counts
+    )
+    return bad < 0
 
 
 def json_strings(text: bytes) -> pa.Array | None:

@@ -319,6 +319,31 @@ def test_counted_bytes_are_what_bytes_count_counts(seed):
         assert _json_numbers.count_byte(data, byte) == data.count(bytes([byte]))
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_counted_indexes_are_numpys_bincount(seed):
+    """Sample stacks counted from Arrow buffers: int32 and int64, nulls, sliced arrays (a
+    validity bitmap read from a bit offset), and a value out of range stops the count."""
+    import numpy as np
+    import pyarrow as pa
+
+    rng = np.random.default_rng(seed)
+    for dtype in (pa.int32(), pa.int64()):
+        for n in (0, 1, 7, 8, 9, 1000, 70_001):
+            values = rng.integers(0, 50, n)
+            valid = rng.random(n) > 0.2
+            array = pa.array(values, dtype, mask=~valid)
+            for start in (0, min(3, n)):
+                part = array.slice(start)
+                counts = np.zeros(50, dtype=np.int64)
+                assert native.count_indexes(part, counts) is True
+                want = np.bincount(values[start:][valid[start:]], minlength=50)
+                assert counts.tolist() == want.tolist(), (dtype, n, start)
+    counts = np.zeros(3, dtype=np.int64)
+    assert native.count_indexes(pa.array([0, 2, 3, 1], pa.int32()), counts) is False
+    assert native.count_indexes(pa.array([-1], pa.int64()), counts) is False
+    assert native.count_indexes(pa.array([1.0]), counts) is None
+
+
 # tokens the 64-byte window path must take, or leave to the token-by-token parser unchanged
 WINDOW_TOKENS = ["0", "7", "12345678", "123456789", "9999999999999999", "12345678901234567",
                  "2147483647", "2147483648", "0.5", "0.000", "10.25", "12345678.1234567",

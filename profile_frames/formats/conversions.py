@@ -27,6 +27,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from .. import native
 from ..errors import ProfileFormatError
 from ..indexes import copy_indexes, valid_rows
 from .columns import column
@@ -150,6 +151,7 @@ class StackCounter:
         self._filled = 0
         self._nulls = 0
         self._seen = 0
+        self._top = 0  # the highest stack counted natively, plus 1
         self.abandoned = False
 
     def __call__(self, block: pl.Series | pa.Array) -> pl.Series:
@@ -163,6 +165,9 @@ class StackCounter:
             self.abandoned = True
             self._buf = np.empty(0, dtype=np.intp)
             return block
+        if native.available() and block.dtype in (pl.Int32, pl.Int64):
+            self._count_natively(block, 0 if hi is None else int(hi) + 1)
+            return block
         pos = 0
         while pos < len(block):
             if self._filled == len(self._buf):
@@ -174,6 +179,17 @@ class StackCounter:
             self._nulls += part.null_count()
             pos += len(part)
         return block
+
+    def _count_natively(self, block: pl.Series, top: int) -> None:
+        """Count in one C pass over each chunk's Arrow buffers (no index copy); the counts
+        grow by doubling, and are cut to the highest stack seen at the end."""
+        if top > len(self.counts):
+            grown = np.zeros(max(top, 2 * len(self.counts)), dtype=np.int64)
+            grown[: len(self.counts)] = self.counts
+            self.counts = grown
+        self._top = max(self._top, top)
+        for chunk in block.get_chunks():
+            native.count_indexes(chunk.to_arrow(), self.counts)  # in range: checked above
 
     def _flush(self) -> None:
         if not self._filled:
@@ -190,6 +206,8 @@ class StackCounter:
     def finish(self, series: pl.Series) -> pl.Series:
         if not self.abandoned:
             self._flush()
+            if self._top:  # counted natively
+                self.counts = self.counts[: self._top]
             self.series = series
         self._buf = np.empty(0, dtype=np.intp)
         return series
