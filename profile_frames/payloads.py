@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.json as pa_json
 
 from . import native
+from .indexes import constant
 from .rows import Rows, parse_rows, rows_of_cells
 from .texts import string_array
 
@@ -208,7 +209,7 @@ def split_marker_rows(text: bytes) -> Rows | None:
             rows = rows_of_cells(cells)
             if rows is None:
                 return None
-            none = pl.repeat(None, rows.length, dtype=pl.String, eager=True)
+            none = constant(None, rows.length, pl.String)
             return Rows(rows.length, [*rows.columns, none.alias(f"c{len(rows.columns)}")])
         (position,) = cells.texts
         has_payload = cells.states[position] == native.CELL_TEXT
@@ -246,7 +247,7 @@ def split_marker_rows(text: bytes) -> Rows | None:
         return None
     columns = list(numbers.columns)
     while len(columns) <= position:
-        columns.append(pl.repeat(None, n, dtype=pl.Float64, eager=True).alias(f"c{len(columns)}"))
+        columns.append(constant(None, n, pl.Float64).alias(f"c{len(columns)}"))
     if columns[position].null_count() != n:
         return None  # numbers where other rows have their payload
     columns[position] = _scatter(texts, row, n).alias(f"c{position}")

@@ -30,6 +30,7 @@ import polars as pl
 import pyarrow as pa
 
 from . import native
+from .indexes import constant
 from .numbers import PARSE_POOL, ScratchPool, parse_block
 
 _OPEN, _CLOSE, _COMMA = ord("["), ord("]"), ord(",")
@@ -235,7 +236,7 @@ def _concat(parts: list[Rows]) -> Rows | None:
         pieces = [
             p.columns[c]
             if c < len(p.columns)
-            else pl.repeat(None, p.length, dtype=pl.Float64, eager=True).alias(f"c{c}")
+            else constant(None, p.length, pl.Float64).alias(f"c{c}")
             for p in parts
         ]
         dtypes = {s.dtype for s in pieces if s.null_count() < len(s)}

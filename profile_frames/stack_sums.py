@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from .indexes import copy_indexes
+from .indexes import constant, copy_indexes
 
 WINDOW_ROWS = 1 << 22  # samples per bincount call: few 2M-bin outputs, bounded buffers
 
@@ -147,7 +147,7 @@ def _count_samples(
     top = int(stack_col.max()) + 1
     dense = sum_by_stack(stack_col, weight, top)[:top]
     if floats or weight.min() <= 0:
-        ones = pl.repeat(1, len(stack_col), dtype=pl.Int32, eager=True)
+        ones = constant(1, len(stack_col), pl.Int32)
         stack = np.flatnonzero(sum_by_stack(stack_col, ones, top)[:top])
     else:
         stack = np.flatnonzero(dense)

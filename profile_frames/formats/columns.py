@@ -16,6 +16,7 @@ import polars as pl
 import pyarrow as pa
 
 from ..errors import ProfileFormatError
+from ..indexes import constant
 from ..scan import SKIPPED
 
 _MISSING = object()
@@ -95,7 +96,7 @@ def column(
     if value is _MISSING or value is None:
         if default is _MISSING:
             raise ProfileFormatError(f"missing column '{key}'", path=path)
-        return pl.repeat(default, length or 0, dtype=dtype, eager=True).alias(key)
+        return constant(default, length or 0, dtype).alias(key)
     if value is SKIPPED:
         raise ProfileFormatError(f"column '{key}' was skipped", path=path)
     s = as_series(value, path=where(path, key), dtype=dtype).alias(key)

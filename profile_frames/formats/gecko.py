@@ -32,6 +32,7 @@ import numpy as np
 import polars as pl
 
 from ..errors import ProfileFormatError
+from ..indexes import constant
 from ..rows import Rows
 from .gecko_locations import classify_locations, uri_resource_name
 from .processed import ProfileParts, read_v70
@@ -102,7 +103,7 @@ def _columns_of_rows(schema: dict[str, int], rows: Rows) -> dict[str, Any]:
         if idx < len(rows.columns):
             out[name] = rows.columns[idx].alias(name)
         else:
-            out[name] = pl.repeat(None, rows.length, dtype=pl.Float64, eager=True).alias(name)
+            out[name] = constant(None, rows.length, pl.Float64).alias(name)
     return out
 
 
@@ -231,7 +232,7 @@ class _Collector:
     def tables(self, n_categories: int) -> tuple[dict[str, Any], dict[str, Any]]:
         """The shared frame and func tables of every thread read so far."""
         if self.frame_parts:
-            frames = pl.concat(self.frame_parts)
+            frames = pl.concat(self.frame_parts, rechunk=True)  # one chunk: see stack_table
         else:
             frames = pl.DataFrame(schema=_FRAME_PARTS)  # type: ignore[arg-type]
         numbers = {k: _ints_or_null(frames[k], frames.height) for k in _FRAME_NUMBERS}
@@ -293,14 +294,31 @@ def _address(v: Any) -> int | None:
     return int(v) if isinstance(v, int) else int(n)
 
 
+def distinct_rows(df: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray]:
+    """The distinct rows of ``df`` in the order they first come (nulls equal) and, for each
+    row of ``df``, the position of its distinct row: a join back becomes a gather.
+
+    >>> rows, of = distinct_rows(pl.DataFrame({"a": ["x", "y", "x", None, None]}))
+    >>> rows["a"].to_list(), of.tolist()
+    (['x', 'y', None], [0, 1, 0, 2, 2])
+    """
+    groups = df.with_row_index("_row").group_by(df.columns, maintain_order=True).agg("_row")
+    members = groups["_row"]
+    of = np.empty(df.height, dtype=np.int64)
+    of[members.explode().to_numpy()] = np.repeat(
+        np.arange(groups.height), members.list.len().to_numpy()
+    )
+    return groups.drop("_row"), of
+
+
 def _derive_frames(frames: pl.DataFrame, col: _Collector) -> tuple[dict, dict]:
     """Funcs, resources and libs from the frames' location strings, each distinct location
     classified once (:func:`~.gecko_locations.classify_locations`), as the Firefox Profiler
     derives them: one func per (name, JS or not, relevant for JS, resource, line, column)."""
-    keys = frames.select("text", "relevant", "process").unique(maintain_order=True)
-    texts = keys.select("text").unique(maintain_order=True)
-    parsed = pl.concat([texts, classify_locations(texts["text"])], how="horizontal")
-    keys = keys.join(parsed, on="text", how="left", maintain_order="left")
+    keys, key_of_frame = distinct_rows(frames.select("text", "relevant", "process"))
+    texts, text_of_key = distinct_rows(keys.select("text"))
+    parsed = classify_locations(texts["text"])[text_of_key]
+    keys = pl.concat([keys, parsed], how="horizontal")
     n = keys.height
     lib_pos = np.full(n, -1, dtype=np.int64)
     relative = np.full(n, -1, dtype=np.int64)
@@ -345,31 +363,23 @@ def _derive_frames(frames: pl.DataFrame, col: _Collector) -> tuple[dict, dict]:
     resource = res_name.replace_strict(ids, default=-1, return_dtype=pl.Int64).to_numpy()
     keys = keys.with_columns(
         pl.Series("resource", resource),
-        pl.Series("lib", lib_index),
-        pl.Series("frame_address", relative),
         (pl.col("relevant") & ~pl.col("is_js") & pl.col("library").is_null()).alias("func_rel"),
     )
-    func_key = ["name", "is_js", "func_rel", "resource", "line", "column"]
-    funcs = keys.select(func_key).unique(maintain_order=True).with_row_index("func")
-    keys = keys.join(funcs, on=func_key, how="left", maintain_order="left", nulls_equal=True)
-    frames = frames.join(
-        keys.select("text", "relevant", "process", "func", "frame_address", "lib"),
-        on=["text", "relevant", "process"],
-        how="left",
-        maintain_order="left",
+    funcs, func_of_key = distinct_rows(
+        keys.select("name", "is_js", "func_rel", "resource", "line", "column")
     )
     first_name = len(col.strings)  # func names follow the interned strings, one per func
     col.func_names = funcs["name"].cast(pl.String)
     frame_table = {
         "length": frames.height,
-        "inlineDepth": pl.repeat(0, frames.height, dtype=pl.Int64, eager=True),
-        "func": frames["func"].cast(pl.Int64),
-        "address": frames["frame_address"],
+        "inlineDepth": constant(0, frames.height, pl.Int64),
+        "func": pl.Series(func_of_key[key_of_frame]),
+        "address": pl.Series(relative[key_of_frame]),
         "category": frames["category"],
         "subcategory": frames["subcategory"],
         "line": frames["line"],
         "column": frames["column"],
-        "lib": frames["lib"],
+        "lib": pl.Series(lib_index[key_of_frame]),
     }
     func_table = {
         "length": funcs.height,
@@ -537,14 +547,14 @@ def _ints_or_null(values: Any, n: int) -> pl.Series:
     """Integral numbers as Int64 and anything else (fractions, booleans, text) as null, for
     the optional frame columns; a missing column is all null."""
     if values is None:
-        return pl.repeat(None, n, dtype=pl.Int64, eager=True)
+        return constant(None, n, pl.Int64)
     if isinstance(values, pl.Series):
         if values.dtype == pl.Float64:
             whole = (values == values.floor()) & (values.abs() < 2**63)
             return pl.select(pl.when(whole).then(values.cast(pl.Int64, strict=False))).to_series()
         if values.dtype.is_integer():
             return values.cast(pl.Int64)
-        return pl.repeat(None, len(values), dtype=pl.Int64, eager=True)
+        return constant(None, len(values), pl.Int64)
     cells = [
         v if isinstance(v, int) and not isinstance(v, bool) and -(2**63) <= v < 2**63 else None
         for v in values
@@ -609,7 +619,7 @@ def _frames(
             {
                 "text": text,
                 "relevant": pl.Series(_flags(frames.get("relevantForJS"), n)),
-                "process": pl.repeat(process, n, dtype=pl.Int32, eager=True),
+                "process": constant(process, n, pl.Int32),
                 **{k: _numbers(frames.get(k), n) for k in _FRAME_NUMBERS},
             },
             schema=_FRAME_PARTS,  # type: ignore[arg-type]

@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from .. import schema
 from ..errors import ProfileFormatError
-from ..indexes import take
+from ..indexes import constant, take
 from ..rows import Rows
 from ..scan import SKIPPED, json_value_pattern
 from ..tree import nearest_marked
@@ -137,7 +137,7 @@ def _strings(value: Any) -> pl.Series:
 def _lookup(strings: pl.Series, idx: pl.Series, *, path: str) -> pl.Series:
     check_index(idx, len(strings), path=path, what="string")
     if len(strings) == 0:
-        return pl.repeat(None, len(idx), dtype=pl.String, eager=True)
+        return constant(None, len(idx), pl.String)
     return take(strings, idx)
 
 
@@ -207,7 +207,7 @@ def _funcs(shared: dict, strings: pl.Series) -> pl.DataFrame:
     elif t.get("source") is not None:
         file = _source_files(shared, column(t, "source", path=p, dtype=pl.Int64, length=n), strings)
     else:
-        file = pl.repeat(None, n, dtype=pl.String, eager=True)
+        file = constant(None, n, pl.String)
     return pl.DataFrame(
         {
             "name": name,
@@ -242,7 +242,7 @@ def _source_files(shared: dict, source: pl.Series, strings: pl.Series) -> pl.Ser
 def _gather_or_null(values: pl.Series, idx: pl.Series) -> pl.Series:
     """values[idx], null where idx is null or negative."""
     if len(values) == 0:
-        return pl.repeat(None, len(idx), dtype=values.dtype, eager=True)
+        return constant(None, len(idx), values.dtype)
     ok = idx.is_not_null() & (idx >= 0)
     got = values.gather(idx.fill_null(0).clip(0, len(values) - 1))
     return pl.select(pl.when(ok).then(got).otherwise(None)).to_series()
@@ -417,7 +417,7 @@ def _samples(t: Any, p: str, *, n_stacks: int, cpu_scale: float | None) -> pl.Da
     if t.get("threadCPUDelta") is not None and cpu_scale is not None:
         cpu = convert_column(t, "threadCPUDelta", p, n, CpuMicros(cpu_scale))
     else:
-        cpu = pl.repeat(None, n, dtype=pl.Float32, eager=True)
+        cpu = constant(None, n, pl.Float32)
     return pl.DataFrame({"time": time, "stack": stack, "weight": weight, "cpu_delta": cpu})
 
 
@@ -428,7 +428,7 @@ def _weights(t: dict, p: str, n: int) -> pl.Series:
     """
     raw = t.get("weight")
     if raw is None:
-        return pl.repeat(1, n, dtype=pl.Int32, eager=True).alias("weight")
+        return constant(1, n, pl.Int32).alias("weight")
     if isinstance(raw, list) and len(raw) == n and all(type(v) is int for v in raw):
         if not raw or -(2**31) < min(raw) and max(raw) < 2**31:  # a short array of counts
             return pl.Series("weight", raw, dtype=pl.Int32)
@@ -524,7 +524,7 @@ def _markers(t: Any, p: str, strings: pl.Series) -> pl.DataFrame:
     elif isinstance(data, list):
         text = payload_texts(data)
     else:
-        text = pl.repeat(None, n, dtype=pl.String, eager=True)
+        text = constant(None, n, pl.String)
     start = column(t, "startTime", path=p, dtype=pl.Float64, length=n, default=None)
     if t.get("startTime") is None and t.get("time") is not None:
         start = column(t, "time", path=p, dtype=pl.Float64, length=n)
