@@ -39,6 +39,37 @@ def copy_indexes(part: pl.Series, buf: np.ndarray, *, null_as: int) -> int:
     return pos
 
 
+def index_array(s: pl.Series, *, null_as: int) -> np.ndarray:
+    """An integer column as an intp array, nulls as ``null_as`` (``fill_null`` then
+    ``to_numpy`` costs 150 µs a call).
+
+    >>> index_array(pl.Series([4, None, 2]), null_as=-1).tolist()
+    [4, -1, 2]
+    """
+    out = np.empty(len(s), dtype=np.intp)
+    copy_indexes(s, out, null_as=null_as)
+    return out
+
+
+def truth_array(s: pl.Series) -> np.ndarray:
+    """A Boolean column as a bool array, null as false, from its Arrow bitmaps.
+
+    >>> truth_array(pl.Series([True, None, False])).tolist()
+    [True, False, False]
+    """
+    out = np.empty(len(s), dtype=bool)
+    pos = 0
+    for c in s.get_chunks():
+        arr = c.to_arrow()
+        validity, bits = arr.buffers()[:2]
+        m = len(arr)
+        out[pos : pos + m] = valid_rows(bits, arr.offset, m)
+        if arr.null_count:
+            out[pos : pos + m] &= valid_rows(validity, arr.offset, m)
+        pos += m
+    return out
+
+
 def valid_rows(validity: Any, first: int, n: int) -> np.ndarray:
     """Rows ``first … first + n`` of an Arrow validity bitmap (a ``pyarrow.Buffer``, or None
     for no nulls) as booleans.

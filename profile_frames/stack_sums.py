@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from .indexes import constant, copy_indexes
+from .indexes import constant, copy_indexes, index_array
 
 WINDOW_ROWS = 1 << 22  # samples per bincount call: few 2M-bin outputs, bounded buffers
 
@@ -138,11 +138,12 @@ def _count_samples(
     stack table, else by ``np.bincount`` up to the highest stack used."""
     floats = weight.dtype.is_float()
     if len(stack_col) * 4 < n_stacks:
-        if stack_col.null_count():
-            valid = stack_col.is_not_null()
-            stack_col, weight = stack_col.filter(valid), weight.filter(valid)
-        stack, at = np.unique(stack_col.to_numpy(), return_inverse=True)
-        sums = np.bincount(at.reshape(-1), weights=weight.to_numpy(), minlength=len(stack))
+        stacks, weights = index_array(stack_col, null_as=-1), weight.to_numpy()
+        if stack_col.null_count():  # (stacks were checked: -1 is a null)
+            valid = stacks >= 0
+            stacks, weights = stacks[valid], weights[valid]
+        stack, at = np.unique(stacks, return_inverse=True)
+        sums = np.bincount(at.reshape(-1), weights=weights, minlength=len(stack))
         return stack.astype(np.int64), _int_or_float(sums, floats)
     top = int(stack_col.max()) + 1
     dense = sum_by_stack(stack_col, weight, top)[:top]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
@@ -63,9 +64,10 @@ def as_series(value: Any, *, path: str, dtype: pl.DataType) -> pl.Series:
         if dtype.is_numeric() and s.dtype == pl.Boolean:  # JavaScript would not index by true
             raise ProfileFormatError("expected numbers, got booleans", path=path)
         if dtype.is_integer() and s.dtype.is_float():
-            finite = s.drop_nulls()
-            if len(finite) and not (finite == finite.round(0)).all():
-                raise ProfileFormatError("expected integers, got fractional numbers", path=path)
+            a = s.to_numpy()  # nulls are NaN here: numpy, not a polars call per kernel
+            with np.errstate(invalid="ignore"):
+                if not np.all((a == np.round(a)) | np.isnan(a)):
+                    raise ProfileFormatError("expected integers, got fractional numbers", path=path)
         try:
             return s.cast(dtype, strict=True)
         except Exception:

@@ -32,7 +32,7 @@ import numpy as np
 import polars as pl
 
 from ..errors import ProfileFormatError
-from ..indexes import constant
+from ..indexes import constant, index_array, take, truth_array
 from ..rows import Rows
 from .gecko_locations import classify_locations, uri_resource_name
 from .processed import ProfileParts, read_v70
@@ -576,7 +576,7 @@ def _flags(values: Any, n: int) -> np.ndarray:
         return np.zeros(n, dtype=bool)
     if isinstance(values, pl.Series):
         if values.dtype == pl.Boolean:
-            return values.fill_null(False).to_numpy()
+            return truth_array(values)
         if values.dtype.is_numeric():
             a = values.to_numpy()  # nulls (NaN here) are false
             return (a != 0) & ~np.isnan(a) if a.dtype.kind == "f" else a != 0
@@ -607,7 +607,7 @@ def _frames(
         if set(map(type, strings)) <= {str}
         else pl.Series([v if type(v) is str else None for v in strings], dtype=pl.String)
     )
-    text = table.gather(locs)
+    text = take(table, locs)
     if text.null_count():
         i = int(text.is_null().arg_true()[0])
         raise ProfileFormatError(
@@ -641,7 +641,7 @@ def _marker_names(
     )
     distinct, inverse = np.unique(ids.to_numpy(), return_inverse=True)
     used = (
-        strings.gather(distinct).to_list()
+        take(strings, distinct).to_list()
         if isinstance(strings, pl.Series)
         else [strings[i] for i in distinct.tolist()]
     )
@@ -715,7 +715,7 @@ def _stack_columns(stacks: dict, n_frames: int, *, path: str) -> tuple[pl.Series
     frame = _get(stacks, "frame", [])
     p, f = _ints(prefix), _ints(frame)
     if p is not None and f is not None and len(p) == len(f) == n:
-        pv = p.fill_null(-1).to_numpy()
+        pv = index_array(p, null_as=-1)
         if (
             f.null_count() == 0
             and (n == 0 or (f.min() >= 0 and f.max() < n_frames))
