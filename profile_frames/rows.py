@@ -52,15 +52,18 @@ class Rows:
         return self.length
 
 
-def parse_rows(text: bytes, *, scratch: ScratchPool | None = None) -> Rows | None:
+def parse_rows(
+    text: bytes, *, scratch: ScratchPool | None = None, parallel: bool = True
+) -> Rows | None:
     """The rows in ``text`` (the content of the outer array, without its brackets), or None
-    when the text is anything but compact rows of JSON numbers, null and booleans."""
+    when the text is anything but compact rows of JSON numbers, null and booleans.
+    ``parallel``: pieces of a long text on the parser threads (False on one of them)."""
     if not text or text.find(b'"') >= 0 or text.find(b"{") >= 0:
         return None
     pieces = _pieces(text)
     scratch = scratch or ScratchPool()
-    if len(pieces) == 1:
-        parts = [_parse_piece(pieces[0], scratch)]
+    if len(pieces) == 1 or not parallel:
+        parts = [_parse_piece(piece, scratch) for piece in pieces]
     else:
         parts = list(PARSE_POOL.map(lambda p: _parse_piece(p, scratch), pieces))
     if any(p is None for p in parts):

@@ -36,6 +36,7 @@ from . import native
 from .errors import ProfileFormatError
 from .numbers import PARSE_POOL, ScratchPool, parse_block
 from .payloads import array_end, split_marker_rows, split_payloads
+from .rows import PIECE as ROWS_PIECE
 from .rows import Rows, parse_rows
 
 try:
@@ -334,13 +335,14 @@ class NumericCollector:
 
 class Deferred:
     """Stands in the tree for a numeric array whose last blocks the parser threads still
-    hold, so scanning goes on without waiting at the array's end; the scanner puts the value
-    in its place when the document is read (or sooner, to bound the blocks in flight)."""
+    hold, or for rows of numbers they parse (:class:`PendingRows`), so scanning goes on
+    without waiting at the array's end; the scanner puts the value in its place when the
+    document is read (or sooner, to bound the blocks in flight)."""
 
     __slots__ = ("collector", "_value")
 
-    def __init__(self, collector: NumericCollector) -> None:
-        self.collector: NumericCollector | None = collector
+    def __init__(self, collector: NumericCollector | PendingRows) -> None:
+        self.collector: NumericCollector | PendingRows | None = collector
         self._value: Any = None
 
     def resolve(self) -> Any:
@@ -361,7 +363,27 @@ class Deferred:
         return value
 
 
+class PendingRows:
+    """Rows of numbers being parsed on a parser thread, for a :class:`Deferred`: their
+    :class:`~profile_frames.rows.Rows`, or the text's JSON decoding when they turn out not
+    to be rows of numbers (what the nested JSON path would have read)."""
+
+    __slots__ = ("future", "text", "path", "offset")
+
+    def __init__(self, text: bytes, *, path: str, offset: int, scratch: ScratchPool) -> None:
+        self.text, self.path, self.offset = text, path, offset
+        self.future = PARSE_POOL.submit(parse_rows, text, scratch=scratch, parallel=False)
+
+    def value(self) -> Any:
+        rows = self.future.result()
+        if rows is None:
+            rows = _decoded(b"[" + self.text + b"]", path=lambda: self.path, offset=self.offset)
+        self.text = b""
+        return rows
+
+
 MAX_DEFERRED = 2  # arrays whose blocks may still be in flight when scanning goes on
+MAX_BATCHES = 2  # batches of small rows arrays being parsed while scanning goes on
 
 
 class TreeBuilder:
@@ -505,6 +527,7 @@ class RowBatch:
         # each one's rows, and where it goes: container, key, path and offset
         self.places: list[tuple[int, dict, Any, str, int]] = []
         self.size = 0
+        self.future: Future | None = None  # the batch being parsed
 
     def add(
         self, text: bytes, rows: int, container: dict, key: Any, path: str, offset: int
@@ -513,8 +536,16 @@ class RowBatch:
         self.places.append((rows, container, key, path, offset))
         self.size += len(text)
 
-    def resolve(self, scratch: ScratchPool) -> None:
-        together = parse_rows(b",".join(self.texts), scratch=scratch) if self.texts else None
+    def submit(self, scratch: ScratchPool) -> None:
+        """Hand the batch's text to a parser thread (:meth:`place` puts the rows in place)."""
+        if self.texts and self.future is None:
+            text = b",".join(self.texts)
+            self.future = PARSE_POOL.submit(parse_rows, text, scratch=scratch, parallel=False)
+
+    def place(self, scratch: ScratchPool) -> None:
+        """Put each array's rows (or JSON decoding) where it goes, once the batch is parsed."""
+        self.submit(scratch)
+        together = self.future.result() if self.future is not None else None
         start = 0
         for text, (n, container, key, path, offset) in zip(self.texts, self.places):
             if together is not None:
@@ -525,7 +556,7 @@ class RowBatch:
                 if value is None:
                     value = _decoded(b"[" + text + b"]", path=lambda p=path: p, offset=offset)
             container[key] = value
-        self.texts, self.places, self.size = [], [], 0
+        self.texts, self.places, self.size, self.future = [], [], 0, None
 
 
 @dataclass
@@ -589,6 +620,7 @@ class Scanner:
         self.rows: list[bytes] | None = None  # text so far of rows of numbers cut by chunk ends
         self.no_rows_at = -1  # document offset of an array that is not rows of numbers after all
         self.row_batches: dict[Any, RowBatch] = {}  # small rows arrays waiting, per table kind
+        self.parsed_batches: list[RowBatch] = []  # full batches being parsed, oldest first
         self.markers: _MarkersCarry | None = None  # a marker data array cut by chunk ends
         self.in_flight: list[Deferred] = []  # deferred arrays, oldest first
 
@@ -632,13 +664,18 @@ class Scanner:
         else:
             value = self.collector.finish()  # type: ignore[union-attr]
             if type(value) is Deferred:
-                self.in_flight = [d for d in self.in_flight if d.collector is not None]
-                while len(self.in_flight) >= MAX_DEFERRED:  # memory stays bounded
-                    self.in_flight.pop(0).resolve()
-                self.in_flight.append(value)
+                self._track(value)
         self.collector = None
         self.skipping = False
         self._place(value, close_offset + 1)
+
+    def _track(self, value: Deferred) -> None:
+        """Note an array still being parsed; past :data:`MAX_DEFERRED`, the oldest is waited
+        for, so the texts and blocks held stay bounded."""
+        self.in_flight = [d for d in self.in_flight if d.collector is not None]
+        while len(self.in_flight) >= MAX_DEFERRED:
+            self.in_flight.pop(0).resolve()
+        self.in_flight.append(value)
 
     def _place(self, value: Any, end_offset: int) -> None:
         """``value`` stands for the array that ends just before ``end_offset``: ijson reads
@@ -828,21 +865,37 @@ class Scanner:
         """Parse rows of numbers (a big array now; a small one with the others of its table
         kind, at the end or when they add up: one parse per kind, not per thread)."""
         b = self.builder
-        n_rows = (
-            _flat_rows(text)
-            if len(text) < BATCH_ROWS_BELOW and b.containers and type(b.containers[-1]) is dict
-            else 0
-        )
-        if n_rows:
+        n_rows = _flat_rows(text) if len(text) <= ROWS_PIECE else 0  # flat: "]]" was the end
+        if (
+            n_rows
+            and len(text) < BATCH_ROWS_BELOW
+            and b.containers
+            and type(b.containers[-1]) is dict
+        ):
             kind = b.keys[-2] if len(b.keys) > 1 else None
             batch = self.row_batches.setdefault(kind, RowBatch())
-            if batch.size >= BATCH_BYTES:  # (not sooner: ijson places a placeholder late)
-                batch.resolve(b.scratch)
+            if batch.size >= BATCH_BYTES:  # parsed meanwhile, placed at the end
+                batch.submit(b.scratch)
+                self.parsed_batches.append(batch)
+                while len(self.parsed_batches) > MAX_BATCHES:  # memory stays bounded
+                    self.parsed_batches.pop(0).place(b.scratch)
+                batch = self.row_batches[kind] = RowBatch()
             path = format_path(b.path(next_value=True))
             batch.add(bytes(text), n_rows, b.containers[-1], b.keys[-1], path, self.capture_start)
             self._place(SKIPPED, end_offset)  # replaced when the batch is parsed
             return True
-        rows = parse_rows(text, scratch=b.scratch)
+        if n_rows:  # parsed on a parser thread while scanning goes on
+            pending = PendingRows(
+                bytes(text),
+                path=format_path(b.path(next_value=True)),
+                offset=self.capture_start,
+                scratch=b.scratch,
+            )
+            deferred = Deferred(pending)
+            self._track(deferred)
+            self._place(deferred, end_offset)
+            return True
+        rows = parse_rows(text, scratch=b.scratch)  # longer: here, in pieces on both threads
         if rows is None:
             return False
         self._place(rows, end_offset)
@@ -1073,8 +1126,11 @@ class Scanner:
             self.builder.events(self._events)
             del self._events[:]
         for batch in self.row_batches.values():
-            batch.resolve(self.builder.scratch)
+            batch.submit(self.builder.scratch)
+        for batch in [*self.parsed_batches, *self.row_batches.values()]:
+            batch.place(self.builder.scratch)
         self.row_batches.clear()
+        self.parsed_batches.clear()
         self.builder.resolve_deferred()
         self.in_flight.clear()
         if not self.builder.has_root:

@@ -136,10 +136,19 @@ def _doc_with_rows(tail_row: str) -> bytes:
     ["", ',[1,{"k":"v]]"}]', ',[2,"s"]', ",[3,[4]]", ",[1, 2]", ",[01]"],
     ids=["numbers", "object-later", "string-later", "nested-later", "blank-later", "bad-number"],
 )
-def test_a_rows_array_cut_by_any_read_boundary_reads_as_json_does(tail_row, number_parser):
+@pytest.mark.parametrize("batched", [True, False], ids=["batched", "deferred"])
+def test_a_rows_array_cut_by_any_read_boundary_reads_as_json_does(
+    tail_row, batched, number_parser, monkeypatch
+):
     """Rows that turn out not to be numbers (an object, a string, a nested array, a blank in
     the last row for the numpy path) after the scanner has carried them over chunk ends go back to the JSON path
-    whole; JSON that is not valid stays an error."""
+    whole; JSON that is not valid stays an error. Small arrays are parsed in batches of their
+    kind; bigger ones (all of them, when ``batched`` is off) on a parser thread while scanning
+    goes on."""
+    import profile_frames.scan as scan_module
+
+    if not batched:
+        monkeypatch.setattr(scan_module, "BATCH_ROWS_BELOW", 0)
     doc = _doc_with_rows(tail_row)
     try:
         want = json.loads(doc)
