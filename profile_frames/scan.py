@@ -20,6 +20,7 @@ Example
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sys
@@ -335,14 +336,14 @@ class NumericCollector:
 
 class Deferred:
     """Stands in the tree for a numeric array whose last blocks the parser threads still
-    hold, or for rows of numbers they parse (:class:`PendingRows`), so scanning goes on
+    hold, or for rows of numbers they parse (:class:`PendingParse`), so scanning goes on
     without waiting at the array's end; the scanner puts the value in its place when the
     document is read (or sooner, to bound the blocks in flight)."""
 
     __slots__ = ("collector", "_value")
 
-    def __init__(self, collector: NumericCollector | PendingRows) -> None:
-        self.collector: NumericCollector | PendingRows | None = collector
+    def __init__(self, collector: NumericCollector | PendingParse) -> None:
+        self.collector: NumericCollector | PendingParse | None = collector
         self._value: Any = None
 
     def resolve(self) -> Any:
@@ -363,23 +364,25 @@ class Deferred:
         return value
 
 
-class PendingRows:
-    """Rows of numbers being parsed on a parser thread, for a :class:`Deferred`: their
-    :class:`~profile_frames.rows.Rows`, or the text's JSON decoding when they turn out not
-    to be rows of numbers (what the nested JSON path would have read)."""
+class PendingParse:
+    """An array's text being parsed on a parser thread, for a :class:`Deferred`: rows of
+    numbers, or a marker table's payloads. Its value is what ``parse`` returns, or the text's
+    JSON decoding when ``parse`` declines (what the JSON path would have read)."""
 
     __slots__ = ("future", "text", "path", "offset")
 
-    def __init__(self, text: bytes, *, path: str, offset: int, scratch: ScratchPool) -> None:
+    def __init__(
+        self, text: bytes, parse: Callable[[bytes], Any], *, path: str, offset: int
+    ) -> None:
         self.text, self.path, self.offset = text, path, offset
-        self.future = PARSE_POOL.submit(parse_rows, text, scratch=scratch, parallel=False)
+        self.future = PARSE_POOL.submit(parse, text)
 
     def value(self) -> Any:
-        rows = self.future.result()
-        if rows is None:
-            rows = _decoded(b"[" + self.text + b"]", path=lambda: self.path, offset=self.offset)
+        found = self.future.result()
+        if found is None:
+            found = _decoded(b"[" + self.text + b"]", path=lambda: self.path, offset=self.offset)
         self.text = b""
-        return rows
+        return found
 
 
 MAX_DEFERRED = 2  # arrays whose blocks may still be in flight when scanning goes on
@@ -669,6 +672,16 @@ class Scanner:
         self.skipping = False
         self._place(value, close_offset + 1)
 
+    def _defer(
+        self, text: bytes, parse: Callable[[bytes], Any], *, offset: int, end_offset: int
+    ) -> None:
+        """Put a :class:`Deferred` for the array ``text`` (starting at ``offset``) in place,
+        its text parsed by ``parse`` on a parser thread."""
+        path = format_path(self.builder.path(next_value=True))
+        deferred = Deferred(PendingParse(text, parse, path=path, offset=offset))
+        self._track(deferred)
+        self._place(deferred, end_offset)
+
     def _track(self, value: Deferred) -> None:
         """Note an array still being parsed; past :data:`MAX_DEFERRED`, the oldest is waited
         for, so the texts and blocks held stay bounded."""
@@ -817,7 +830,11 @@ class Scanner:
         ones are decoded, since the numpy cutting costs more there (whatever the chunks were,
         so the payload texts do not depend on where reads cut the file)."""
         short = len(text) < SMALL_PAYLOADS and not native.available()
-        if short or not self._captured_payloads(text, end_offset):
+        if len(text) >= INLINE_BLOCK and text[:1] == b"[" and native.available():
+            # Gecko rows: cut on a parser thread (processed payloads are cut here: there, the
+            # numeric columns keep both parser threads busy, and waiting for them cost more)
+            self._defer(bytes(text), split_marker_rows, offset=start, end_offset=end_offset)
+        elif short or not self._captured_payloads(text, end_offset):
             self._captured_flat(b"".join((b"[", text, b"]")), start)
 
     def _continue_markers(self, data: bytes, base: int) -> int:
@@ -885,15 +902,8 @@ class Scanner:
             self._place(SKIPPED, end_offset)  # replaced when the batch is parsed
             return True
         if n_rows:  # parsed on a parser thread while scanning goes on
-            pending = PendingRows(
-                bytes(text),
-                path=format_path(b.path(next_value=True)),
-                offset=self.capture_start,
-                scratch=b.scratch,
-            )
-            deferred = Deferred(pending)
-            self._track(deferred)
-            self._place(deferred, end_offset)
+            parse = functools.partial(parse_rows, scratch=b.scratch, parallel=False)
+            self._defer(bytes(text), parse, offset=self.capture_start, end_offset=end_offset)
             return True
         rows = parse_rows(text, scratch=b.scratch)  # longer: here, in pieces on both threads
         if rows is None:

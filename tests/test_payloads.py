@@ -11,6 +11,8 @@ import polars as pl
 import pytest
 
 import profile_frames
+import profile_frames.scan as scan_module
+from profile_frames.errors import ProfileFormatError
 from profile_frames.payloads import array_end, split_marker_rows, split_payloads
 from profile_frames.scan import SMALL_PAYLOADS, parse_json_chunks
 from tests.test_load import _SmallReads
@@ -116,10 +118,14 @@ def test_array_end_skips_brackets_in_strings_and_reads_windows():
     assert resume + array_end(rest, 0, depth)[0] == len(doc) - len(b',"rest"') - 1
 
 
+@pytest.mark.parametrize("deferred", [False, True], ids=["here", "parser-thread"])
 @pytest.mark.parametrize("gecko", [False, True], ids=["processed", "gecko"])
-def test_marker_tables_load_the_same_whatever_the_read_boundaries(gecko):
+def test_marker_tables_load_the_same_whatever_the_read_boundaries(gecko, deferred, monkeypatch):
     """The payload texts (and the numbers beside them) do not depend on where reads cut the
-    file, and decode to the payloads of the JSON."""
+    file, and decode to the payloads of the JSON; long marker arrays are cut on a parser
+    thread while scanning goes on (``deferred``: all of them)."""
+    if deferred:
+        monkeypatch.setattr(scan_module, "INLINE_BLOCK", 1)
     rng = random.Random(3)
     payloads = [_payload(rng) for _ in range(2000)]  # over SMALL_PAYLOADS: cut, not decoded
     if gecko:
@@ -150,6 +156,27 @@ def test_marker_tables_load_the_same_whatever_the_read_boundaries(gecko):
             assert len(doc) > SMALL_PAYLOADS and isinstance(got, pl.Series)
             got = got.to_list()
         assert _decoded(got) == expect, size
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b'[[1,2,{"a":1}],[3,{"a":1},2]]', b'[{"a":1},[1],null]', b'[[1,2,{"a":[1,{"b":01}]}]]'],
+    ids=["gecko-payload-not-last", "processed-array-element", "invalid"],
+)
+def test_marker_arrays_cut_on_a_parser_thread_fall_back_to_the_json_decoder(data, monkeypatch):
+    """A marker array handed to a parser thread that is not in the shape to cut reads as the
+    JSON decoder reads it; invalid JSON is an error naming the array."""
+    monkeypatch.setattr(scan_module, "INLINE_BLOCK", 1)
+    doc = b'{"t":{"markers":{"data":' + data + b'}},"z":[1,"x"]}'
+    try:
+        want = json.loads(doc)
+    except ValueError:
+        with pytest.raises(ProfileFormatError, match="t.markers.data"):
+            parse_json_chunks([doc], name="x")
+        return
+    for size in [None, 7]:
+        chunks = [doc] if size is None else [doc[i : i + size] for i in range(0, len(doc), size)]
+        assert parse_json_chunks(chunks, name="x") == want, size
 
 
 @pytest.mark.parametrize("size", [None, 997])
