@@ -126,14 +126,19 @@ def levels(depth: np.ndarray) -> list[np.ndarray]:
 
 
 def subtree_sums(
-    parent: np.ndarray, values: np.ndarray, depth: np.ndarray | None = None
+    parent: np.ndarray,
+    values: np.ndarray,
+    depth: np.ndarray | None = None,
+    *,
+    by_level: list[np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Sum of ``values`` over each node's subtree (the node included), one pass per depth level."""
+    """Sum of ``values`` over each node's subtree (the node included), one pass per depth
+    level; ``by_level``: ``levels(depth)``, when the caller has it already."""
     total = values.astype(np.float64 if values.dtype.kind == "f" else np.int64, copy=True)
     if len(parent) == 0:
         return total
-    if depth is None:
-        depth = depths(parent)
-    for lvl in reversed(levels(depth)[1:]):
+    if by_level is None:
+        by_level = levels(depths(parent) if depth is None else depth)
+    for lvl in reversed(by_level[1:]):
         np.add.at(total, parent[lvl], total[lvl])
     return total
