@@ -293,3 +293,30 @@ def test_cli_exports_of_hostile_input_write_nothing(tmp_path, capsys, case):
         assert err.startswith("profile-frames: error:") and err.count("\n") == 1, err
         assert str(src) in err or case == "refused"
     assert sorted(x.name for x in tmp_path.iterdir()) == ["hostile.json"]
+
+
+@pytest.mark.parametrize("big", [False, True], ids=["lists", "bulk-parsed"])
+@pytest.mark.parametrize(
+    "table, column, target",
+    [("stackTable", "frame", "frameTable"), ("stackTable", "prefix", "stackTable"),
+     ("frameTable", "func", "funcTable")],
+)  # fmt: skip
+def test_an_index_past_its_own_threads_table_names_that_thread_and_row(table, column, target, big):
+    """v55 per-thread tables joined into shared ones (v60): an index that fits the joined
+    table but not its own thread's would point into the next thread's rows; the error names
+    the thread, its own row and its table's size. ``big``: columns long enough to be parsed
+    in bulk (Series) instead of decoded as lists."""
+    from .builders import v55_profile
+
+    n = 2000 if big else 1
+    samples = [([f"f{i}", f"g{i}"], 1) for i in range(n)]
+    first, second = v55_profile(samples), v55_profile(samples)
+    profile = {**first, "threads": [first["threads"][0], second["threads"][0]]}
+    tab = profile["threads"][1][table]
+    size = tab["length"]
+    row = len(tab[column]) - 1
+    tab[column][row] = size + 1  # within the joined table, past thread 1's own
+    err = _fails_cleanly(to_bytes(profile))
+    assert err.path == f"threads[1].{table}.{column}", str(err)
+    assert f"{target} index {size + 1} at row {row} is out of range" in str(err), str(err)
+    assert f"has {size} rows" in str(err), str(err)

@@ -26,6 +26,7 @@ import polars as pl
 import pyarrow as pa
 
 from ..errors import ProfileFormatError
+from ..indexes import index_array
 from ..scan import SKIPPED
 from .columns import as_series, mixes_booleans, table_length, where
 
@@ -126,8 +127,8 @@ def _offset_list(
 _INT_OR_NONE = {int, type(None)}
 
 
-def _out_of_range(s: pl.Series, limit: int | np.ndarray) -> int | None:
-    """The first row whose index is not below its ``limit`` (one, or one per row), or None."""
+def _out_of_range(s: pl.Series, limit: int) -> int | None:
+    """The first row whose index is not below ``limit``, or None."""
     bad = np.flatnonzero(s.fill_null(-1).to_numpy() >= limit)
     return int(bad[0]) if len(bad) else None
 
@@ -487,23 +488,46 @@ def _joined_column(
     s = _concat_series(parts) if len(parts) != 1 else parts[0]
     if target is None:
         return s
-    rows = [n for _, _, n in values]
+    return _shifted_indexes(
+        as_series(s, path=f"threads[*].{table}.{key}", dtype=pl.Int64),
+        [(i, n, by_thread[i]["_tableOffsets"][target], by_thread[i]["_tableSizes"][target])
+         for i, _, n in values],
+        table=table,
+        key=key,
+        what=f"{target} index",
+    )  # fmt: skip
 
-    def per_row(field: str) -> np.ndarray:
-        return np.repeat(
-            np.array([by_thread[i][field][target] for i, _, _ in values], dtype=np.int64), rows
-        )
 
-    path = f"threads[*].{table}.{key}"
-    s = as_series(s, path=path, dtype=pl.Int64)
-    limit = per_row("_tableSizes")
-    row = _out_of_range(s, limit)
-    if row is not None:  # name the thread and its own row
-        k = int(np.searchsorted(np.cumsum(rows), row, side="right"))
-        local = row - sum(rows[:k])
-        path = f"threads[{values[k][0]}].{table}.{key}"
-        raise _range_error(s[row], local, int(limit[row]), path=path, what=f"{target} index")
-    return _offset(s, per_row("_tableOffsets"), path=path)
+_NULL_INDEX = np.iinfo(np.int64).min  # stands for null in the index arrays being shifted
+
+
+def _shifted_indexes(
+    s: pl.Series, parts: list[tuple[int, int, int, int]], *, table: str, key: str, what: str
+) -> pl.Series:
+    """An index column joined from every thread's table, each thread's rows ``(thread, rows,
+    offset, size)`` in turn: every index must be below its own thread's ``size``, and gets its
+    ``offset`` added when it is >= 0 (nulls and -1 stay). In numpy over one copy of the
+    column, a slice per thread: per-row offset vectors as long as the column cost 4 passes
+    more.
+
+    >>> _shifted_indexes(pl.Series([0, None, 1, -1]), [(0, 2, 0, 1), (1, 2, 5, 2)],
+    ...                  table="t", key="k", what="index").to_list()
+    [0, None, 6, -1]
+    """
+    arr = index_array(s, null_as=_NULL_INDEX).astype(np.int64, copy=False)
+    start = 0
+    for thread, n, offset, size in parts:
+        part = arr[start : start + n]
+        if n and part.max() >= size:
+            row = int(np.flatnonzero(part >= size)[0])
+            path = f"threads[{thread}].{table}.{key}"
+            raise _range_error(int(part[row]), row, size, path=path, what=what)
+        if n and offset:
+            np.add(part, offset, out=part, where=part >= 0)
+        start += n
+    if not s.null_count():
+        return pl.Series(s.name, arr)
+    return pl.Series(s.name, pa.array(arr, mask=arr == _NULL_INDEX))
 
 
 BOOLEAN_COLUMNS = frozenset(("isJS", "relevantForJS"))  # 0/1 read as JavaScript tests them
