@@ -90,27 +90,28 @@ def ancestor_closure(
 def nearest_marked(
     parent: np.ndarray, marked: np.ndarray, *, include_self: bool = True
 ) -> np.ndarray:
-    """For each node, the nearest ancestor (or the node itself) with ``marked``; -1 if none."""
+    """For each node, the nearest ancestor (or the node itself) with ``marked``; -1 if none.
+
+    Pointer doubling over whole arrays, as :func:`depths`: a sentinel ``n`` above every root
+    is its own answer, so each step is one gather, with no mask.
+    """
     n = len(parent)
-    idx = np.arange(n, dtype=np.int64)
-    jump = (
-        np.where(marked, idx, parent.astype(np.int64)) if include_self else parent.astype(np.int64)
-    )
-    if not include_self:
-        # start from the parent, then continue as include_self on the parent
-        base = nearest_marked(parent, marked, include_self=True)
-        out = np.full(n, -1, dtype=np.int64)
-        has = jump >= 0
-        out[has] = base[jump[has]]
-        return out
-    for _ in range(64):
-        live = jump >= 0
-        nxt = jump.copy()
-        nxt[live] = jump[jump[live]]
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    index = np.int32 if n < 2**31 - 1 else np.int64
+    up = np.where(parent >= 0, parent, n).astype(index)  # the sentinel above the roots
+    jump = np.empty(n + 1, dtype=index)
+    jump[:n] = np.where(marked, np.arange(n, dtype=index), up)
+    jump[n] = n
+    for _ in range(64):  # 2**64 levels: a tree has no cycles
+        nxt = jump[jump]
         if np.array_equal(nxt, jump):
             break
         jump = nxt
-    return jump
+    found = jump[up] if not include_self else jump[:n]  # without itself: its parent's
+    out = found.astype(np.int64)
+    out[out == n] = -1
+    return out
 
 
 def levels(depth: np.ndarray) -> list[np.ndarray]:
