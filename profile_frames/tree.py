@@ -67,22 +67,26 @@ def ancestor_closure(
     >>> ancestor_closure(parent, np.array([2, 3, 3]), seen, stamp).tolist(), bool(seen.any())
     ([0, 1, 2, 3], False)
     """
+
+    def first_of_each(values: np.ndarray) -> np.ndarray:  # (no sort)
+        if len(values) < 2:
+            return values
+        pos = np.arange(len(values))
+        stamp[values] = pos  # each value's slot ends up holding its last position
+        return values[stamp[values] == pos]
+
     frontier = np.asarray(nodes, dtype=np.int64)
-    frontier = frontier[~seen[frontier]]
-    seen[frontier] = True  # duplicates in ``nodes`` are harmless here
+    frontier = first_of_each(frontier[~seen[frontier]])
+    seen[frontier] = True
     found = [frontier]
     while len(frontier):
         up = parent[frontier]
         up = up[up >= 0]
-        up = up[~seen[up]]
-        if len(up) > 1:  # siblings share parents: keep one of each (no sort)
-            pos = np.arange(len(up))
-            stamp[up] = pos  # each value's slot ends up holding its last position
-            up = up[stamp[up] == pos]
+        up = first_of_each(up[~seen[up]])  # siblings share parents: keep one of each
         seen[up] = True
         found.append(up)
         frontier = up
-    closure = np.unique(np.concatenate(found))
+    closure = np.sort(np.concatenate(found))  # distinct: a plain sort, not np.unique's hash
     seen[closure] = False
     return closure
 
