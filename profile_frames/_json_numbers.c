@@ -9,6 +9,7 @@
  * count_byte: how many bytes equal one byte (the commas that size a parse).
  * count_indexes: samples per stack, counted from an Arrow integer column's buffers.
  * string_array: an array of strings (string tables) as Arrow string parts, unescaped.
+ * bool_array: an array of true and false (funcTable.isJS) as a packed bitmap.
  *
  * The grammar is JSON's: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, blanks between
  * tokens. A float is computed exactly when its significant digits and its power of ten are
@@ -1123,6 +1124,61 @@ static PyObject *string_array(PyObject *self, PyObject *args) {
     return Py_BuildValue("(nnn)", count, nulls, used);
 }
 
+/* bool_array(text, bits) -> count or None
+ *
+ * A JSON array of true and false (brackets included, blanks allowed) into a packed bitmap
+ * (bit i set for true); None for anything else (a null, another value, bad JSON) or when
+ * bits is too short. The json module makes a Python bool of each, then polars reads them
+ * back one by one: funcTable.isJS and relevantForJS are millions of them in a samply import. */
+static PyObject *bool_array(PyObject *self, PyObject *args) {
+    Py_buffer text, out;
+    Py_ssize_t count = 0;
+    int ok = 1, next;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y*w*", &text, &out)) return NULL;
+    {
+        const unsigned char *p = (const unsigned char *)text.buf;
+        const unsigned char *end = p + text.len;
+        uint8_t *bits = (uint8_t *)out.buf;
+        const Py_ssize_t capacity = out.len * 8;
+        Py_BEGIN_ALLOW_THREADS;
+        p = skip_blanks(p, end);
+        if (p >= end || *p != '[') ok = 0;
+        if (ok) p = skip_blanks(p + 1, end);
+        if (ok && p < end && *p == ']') {
+            p++;
+        } else {
+            while (ok) {
+                if (count >= capacity) {
+                    ok = 0;
+                    break;
+                }
+                if (end - p >= 4 && memcmp(p, "true", 4) == 0) {
+                    p += 4;
+                    bits[count >> 3] |= (uint8_t)(1u << (count & 7));
+                } else if (end - p >= 5 && memcmp(p, "false", 5) == 0) {
+                    p += 5;
+                    bits[count >> 3] &= (uint8_t)~(1u << (count & 7));
+                } else {
+                    ok = 0;
+                    break;
+                }
+                count++;
+                next = array_next(&p, end);
+                if (next > 0) continue;
+                if (next == 0) break;
+                ok = 0;
+            }
+        }
+        if (ok && skip_blanks(p, end) != end) ok = 0;
+        Py_END_ALLOW_THREADS;
+    }
+    PyBuffer_Release(&text);
+    PyBuffer_Release(&out);
+    if (!ok) Py_RETURN_NONE;
+    return PyLong_FromSsize_t(count);
+}
+
 /* count_byte(data, byte) -> how many bytes of data equal byte: eight at a time (a zero
  * byte of data ^ byte, found without carries between bytes), without the GIL for long data.
  * bytes.count is a byte at a time, as slow as parsing the numbers it is asked to size. */
@@ -1217,6 +1273,7 @@ static PyMethodDef methods[] = {
     {"count_byte", count_byte, METH_VARARGS, "How many bytes of data equal byte."},
     {"count_indexes", count_indexes, METH_VARARGS, "Add 1 per valid integer value to its bin of counts."},
     {"string_array", string_array, METH_VARARGS, "An array of strings and nulls as Arrow string parts, or None."},
+    {"bool_array", bool_array, METH_VARARGS, "An array of true and false as a packed bitmap, or None."},
     {"number_list", number_list, METH_VARARGS, "A short array of numbers and nulls as a Python list, or None."},
     {"array_end", array_end, METH_VARARGS, "Where an array closes, or where to read on from."},
     {"flat_end", flat_end, METH_VARARGS, "Where a flat array body stops, and whether it has 19-digit runs."},

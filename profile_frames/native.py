@@ -131,6 +131,23 @@ def json_strings(text: bytes) -> pa.Array | None:
     return string_array(data[:used], bounds, validity if nulls else None, nulls)
 
 
+def json_booleans(text: bytes) -> pa.Array | None:
+    """A JSON array of ``true`` and ``false`` (brackets included) as an Arrow boolean array;
+    None for anything else (a null, another value, not JSON) or without the C parser.
+
+    >>> json_booleans(b"[true, false,true]").to_pylist() if available() else [True, False, True]
+    [True, False, True]
+    """
+    if _json_numbers is None:
+        return None
+    n_max = count_byte(text, b",") + 1
+    bits = pa.allocate_buffer((n_max + 7) // 8, memory_pool=_MEMORY)
+    count = _json_numbers.bool_array(text, bits)
+    if count is None:
+        return None
+    return pa.Array.from_buffers(pa.bool_(), count, [None, bits], null_count=0)
+
+
 def flat_end(data: bytes, start: int) -> tuple[int, bool] | None:
     """Where the body of a flat JSON array that starts at ``data[start]`` stops (the first
     bracket or brace outside strings, the quote of a string ``data`` ends in, or its end), and

@@ -601,6 +601,7 @@ def _decoded(text: bytes, *, path: Callable[[], str], offset: int, long_digits: 
 
 
 _STRING_TABLES = frozenset(("stringArray", "stringTable"))  # processed, Gecko
+_FLAG_COLUMNS = frozenset(("isJS", "relevantForJS"))  # funcTable: millions of booleans
 
 
 class Scanner:
@@ -978,10 +979,16 @@ class Scanner:
         digits in a row occur outside its strings (None: found out here, when the C parser
         is there to say)."""
         b = self.builder
-        if b.keys and b.keys[-1] in _STRING_TABLES and type(b.containers[-1]) is dict:
-            strings = native.json_strings(text)  # a string table: straight into Arrow
-            if strings is not None:
-                self._place(pl.Series("", strings), at + len(text))
+        if b.keys and type(b.containers[-1]) is dict:
+            key = b.keys[-1]
+            into_arrow = (  # a string table, or funcTable flags: straight into Arrow
+                native.json_strings if key in _STRING_TABLES
+                else native.json_booleans if key in _FLAG_COLUMNS
+                else None
+            )  # fmt: skip
+            found = into_arrow(text) if into_arrow is not None else None
+            if found is not None:
+                self._place(pl.Series("", found), at + len(text))
                 return
         if long_digits is None:  # known from C only if the whole text is one flat array
             found = native.flat_end(text, 1)

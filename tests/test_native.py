@@ -344,6 +344,23 @@ def test_counted_indexes_are_numpys_bincount(seed):
     assert native.count_indexes(pa.array([1.0]), counts) is None
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_boolean_arrays_read_as_json_reads_them(seed):
+    """funcTable flags into an Arrow bitmap: every length around a byte, blanks anywhere
+    JSON allows them; anything but true and false (null, numbers, a trailing comma, words
+    run together, text after the array) is declined, for the json module to read."""
+    rng = random.Random(seed)
+    for n in [*range(20), 63, 64, 65, 1000]:
+        values = [rng.random() < 0.5 for _ in range(n)]
+        blank = rng.choice(["", " ", "\n\t "])
+        text = "[" + blank + ("," + blank).join(json.dumps(v) for v in values) + "]" + blank
+        got = native.json_booleans(text.encode())
+        assert got is not None and got.to_pylist() == values, (n, blank)
+    for bad in [b"[true,null]", b"[true,]", b"[,true]", b"[truefalse]", b"[1]", b"[true] x",
+                b"[True]", b"[tru", b"[false", b""]:  # fmt: skip
+        assert native.json_booleans(bad) is None, bad
+
+
 # tokens the 64-byte window path must take, or leave to the token-by-token parser unchanged
 WINDOW_TOKENS = ["0", "7", "12345678", "123456789", "9999999999999999", "12345678901234567",
                  "2147483647", "2147483648", "0.5", "0.000", "10.25", "12345678.1234567",
