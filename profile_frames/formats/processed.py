@@ -429,7 +429,7 @@ def _weights(t: dict, p: str, n: int) -> pl.Series:
     raw = t.get("weight")
     if raw is None:
         return constant(1, n, pl.Int32).alias("weight")
-    if isinstance(raw, list) and len(raw) == n and all(type(v) is int for v in raw):
+    if isinstance(raw, list) and len(raw) == n and set(map(type, raw)) <= {int}:  # (C speed)
         if not raw or -(2**31) < min(raw) and max(raw) < 2**31:  # a short array of counts
             return pl.Series("weight", raw, dtype=pl.Int32)
     raw_dtype = (
