@@ -320,3 +320,22 @@ def test_an_index_past_its_own_threads_table_names_that_thread_and_row(table, co
     assert err.path == f"threads[1].{table}.{column}", str(err)
     assert f"{target} index {size + 1} at row {row} is out of range" in str(err), str(err)
     assert f"has {size} rows" in str(err), str(err)
+
+
+@pytest.mark.parametrize("size", [300_000, 3_000_000], ids=["small", "bulk-parsed"])
+def test_gecko_frames_without_locations_are_an_error(size):
+    """A frame table whose schema has no ``location`` (found by fuzzing: a polars ShapeError
+    escaped, its other columns being as long as the rows and the locations empty)."""
+    import io
+
+    from benchmarks.shapes import write_gecko_multiprocess
+
+    buf = io.BytesIO()
+    write_gecko_multiprocess(buf, target_bytes=size, seed=1, processes=2, threads=4)
+    doc = json.loads(buf.getvalue())
+    frames = doc["threads"][0]["frameTable"]
+    del frames["schema"]["location"]
+    with pytest.raises(
+        ProfileFormatError, match=r"threads\[0\]\.frameTable: missing column 'location'"
+    ):
+        profile_frames.load(json.dumps(doc).encode())

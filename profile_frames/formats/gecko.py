@@ -571,9 +571,13 @@ def _numbers(values: Any, n: int) -> pl.Series:
 
 
 def _flags(values: Any, n: int) -> np.ndarray:
-    """A column of truth values (null and missing are false) as a bool array."""
+    """A column of truth values (null and missing are false) as a bool array of ``n``."""
     if values is None:
         return np.zeros(n, dtype=bool)
+    if len(values) != n:  # cells past the table's rows are not read; missing ones are false
+        values = values[:n]
+        if len(values) < n:
+            return np.concatenate([_flags(values, len(values)), np.zeros(n - len(values), bool)])
     if isinstance(values, pl.Series):
         if values.dtype == pl.Boolean:
             return truth_array(values)
@@ -593,6 +597,8 @@ def _frames(
     table; funcs are derived once for all threads (:func:`_derive_frames`). Returns how many
     frames the thread has."""
     locations = frames.get("location")
+    if locations is None and frames["length"]:  # a frame must say where it is
+        raise ProfileFormatError("missing column 'location'", path=path)
     n = 0 if locations is None else len(locations)
     locs = _string_indexes(
         [] if locations is None else locations,
