@@ -372,3 +372,50 @@ def test_string_tables_read_into_arrow_and_as_lists_join_in_thread_order():
     assert tree["shared"]["stringArray"].to_list() == ["a", "b", "c", "d", "e", "f"]
     names = [t["funcTable"]["name"] for t in tree["threads"]]
     assert [list(n) for n in names] == [[1, 0], [2], [4], [5]]
+
+
+def test_small_threads_built_together_equal_threads_built_one_by_one(monkeypatch):
+    """The samples tables of small threads (Python lists) are built over their chained
+    columns and sliced: every column, dtype and null equals building each thread on its own,
+    whatever the shape (times or time deltas with nulls and -0.0, weights or none, CPU deltas
+    with nulls or none, a thread with a wrong column falling back for its error)."""
+    import random
+
+    import profile_frames.formats.processed as processed
+
+    from .builders import processed_profile, to_bytes
+
+    rng = random.Random(5)
+    doc = processed_profile([(["a", "b"], 1), (["a"], 1), (["c"], 1)])
+    doc["meta"]["sampleUnits"] = {"time": "ms", "eventDelay": "ms", "threadCPUDelta": "ns"}
+    base = doc["threads"][0]
+    threads = []
+    for k in range(12):
+        n = rng.randint(1, 40)
+        t = {**base, "name": f"t{k}", "tid": k}
+        samples = {"length": n, "stack": [rng.choice([0, 1, 2, None]) for _ in range(n)]}
+        deltas = [rng.choice([0.5, 1.25, -0.0, None, 3.0]) for _ in range(n)]
+        if k % 3:
+            samples["timeDeltas"] = deltas
+        else:
+            samples["time"] = [float(j) for j in range(n)]
+        if k % 2:
+            samples["weight"] = [rng.randint(0, 5) for _ in range(n)]
+        if k % 4 != 1:
+            samples["threadCPUDelta"] = [rng.choice([None, 0, 1500, 2**20]) for _ in range(n)]
+        t["samples"] = samples
+        threads.append(t)
+    doc["threads"] = threads
+    data = to_bytes(doc)
+    together = profile_frames.load(data)
+    monkeypatch.setattr(processed, "SMALL_SAMPLES", 0)
+    alone = profile_frames.load(data)
+    for k in range(len(threads)):
+        a, b = together.thread(k).samples, alone.thread(k).samples
+        assert a.schema == b.schema, k
+        assert a.equals(b, null_equal=True), k
+        assert [str(v) for v in a["time"].to_list()] == [str(v) for v in b["time"].to_list()]
+    monkeypatch.setattr(processed, "SMALL_SAMPLES", 1 << 16)
+    threads[7]["samples"]["stack"][0] = 3  # out of range: the error names thread 7 and its row
+    with pytest.raises(profile_frames.ProfileFormatError, match=r"threads\[7\]\.samples\.stack"):
+        profile_frames.load(to_bytes(doc))
