@@ -339,3 +339,22 @@ def test_gecko_frames_without_locations_are_an_error(size):
         ProfileFormatError, match=r"threads\[0\]\.frameTable: missing column 'location'"
     ):
         profile_frames.load(json.dumps(doc).encode())
+
+
+def test_processed_marker_payloads_that_are_rows_of_numbers_load():
+    """Marker ``data`` that are arrays of numbers (the scanner reads them as rows, as in a
+    Gecko table) were a TypeError escaping (found by fuzzing, seed 43): they are kept as the
+    JSON text of each array."""
+    p = processed_profile([(["A"], 1), (["A", "B"], 1)])
+    rows = [[i, i + 0.5] for i in range(500)]
+    p["threads"][0]["markers"] = {
+        "length": len(rows),
+        "name": [0] * len(rows),
+        "startTime": [float(i) for i in range(len(rows))],
+        "endTime": [None] * len(rows),
+        "phase": [0] * len(rows),
+        "category": [0] * len(rows),
+        "data": rows,
+    }
+    markers = profile_frames.load(to_bytes(p)).thread(0).markers
+    assert [json.loads(d) for d in markers["data"].to_list()] == rows

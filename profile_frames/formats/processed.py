@@ -609,6 +609,8 @@ def payload_texts(data: list) -> pl.Series:
 def _markers(t: Any, p: str, strings: pl.Series) -> pl.DataFrame:
     if not isinstance(t, dict):
         return schema.empty(schema.MARKERS)
+    if isinstance(t.get("data"), Rows):  # payloads that are arrays of numbers: JSON values
+        t = {**t, "data": _as_json(t["data"])}
     n = table_length(t, path=p, keys=("name", "startTime", "data"))
     # the Firefox Profiler reads `length` marker rows; hand-made files sometimes carry extra cells
     t = {
