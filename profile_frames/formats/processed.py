@@ -18,7 +18,6 @@ Example
 
 from __future__ import annotations
 
-import itertools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,7 +32,7 @@ from ..indexes import constant, take
 from ..rows import Rows
 from ..scan import SKIPPED, json_value_pattern
 from ..tree import nearest_marked
-from .columns import as_series, check_index, column, table_length
+from .columns import check_index, column, table_length
 from .conversions import CpuMicros, RunningTime, convert_column, cpu_factor
 from .upgrade import upgrade
 
@@ -96,7 +95,6 @@ def read_v70(tree: dict, *, keep: set[int] | None = None, counted: Any = None) -
     raw_threads = tree.get("threads")
     if not isinstance(raw_threads, list):
         raise ProfileFormatError("expected an array of threads", path="threads")
-    batched = _small_samples(raw_threads, keep, n_stacks=len(stacks), cpu_scale=cpu_scale)
     for i, t in enumerate(raw_threads):
         if keep is not None and i not in keep:
             continue
@@ -118,7 +116,6 @@ def read_v70(tree: dict, *, keep: set[int] | None = None, counted: Any = None) -
                 cpu_scale=cpu_scale,
                 stack_counts=pre,
                 stack_offset=offset,
-                samples=batched.get(i),
             )
         )
     return ProfileParts(meta, categories, libs, stacks, frames, funcs, native, threads)
@@ -377,7 +374,6 @@ def _thread(
     cpu_scale: float | None,
     stack_counts: np.ndarray | None = None,
     stack_offset: int = 0,
-    samples: pl.DataFrame | None = None,
 ) -> ThreadParts:
     p = f"threads[{i}]"
     if not isinstance(t.get("samples"), dict):  # the Firefox Profiler fails too
@@ -385,8 +381,7 @@ def _thread(
             f"expected a samples table (object), got {t.get('samples', 'nothing')!r:.40}",
             path=f"{p}.samples",
         )
-    if samples is None:  # (not built with the other small threads' by _small_samples)
-        samples = _samples(t["samples"], f"{p}.samples", n_stacks=n_stacks, cpu_scale=cpu_scale)
+    samples = _samples(t.get("samples"), f"{p}.samples", n_stacks=n_stacks, cpu_scale=cpu_scale)
     markers = _markers(t.get("markers"), f"{p}.markers", strings)
     name = t.get("name")
     info = {
@@ -402,113 +397,6 @@ def _thread(
         "weight_type": str((t.get("samples") or {}).get("weightType") or "samples"),
     }
     return ThreadParts(info, samples, markers, stack_counts, stack_offset)
-
-
-SMALL_SAMPLES = 1 << 16  # threads with fewer samples (as Python lists) are built together
-
-
-def _small_samples(
-    threads: list, keep: set[int] | None, *, n_stacks: int, cpu_scale: float | None
-) -> dict[int, pl.DataFrame]:
-    """The samples tables of the threads whose columns are short Python lists (hundreds of
-    small threads in a ``samply import``), built together: each column chained into one,
-    converted and checked once, then sliced per thread, instead of a dozen polars calls per
-    thread. Only the plain shape is taken (``stack``, ``time`` or ``timeDeltas``, integer
-    ``weight``s or none, ``threadCPUDelta``, every list as long as ``length``); if anything is
-    wrong with the chained columns, every thread is built on its own (:func:`_samples`), so
-    the error names its thread and row."""
-    picked: list[tuple[int, dict, int]] = []
-    for i, t in enumerate(threads):
-        tab = t.get("samples") if isinstance(t, dict) and (keep is None or i in keep) else None
-        n = tab.get("length") if isinstance(tab, dict) else None
-        if type(n) is not int or not 0 < n < SMALL_SAMPLES:
-            continue
-        timed = tab.get("time") if tab.get("time") is not None else tab.get("timeDeltas")
-        weight, cpu = tab.get("weight"), tab.get("threadCPUDelta")
-        if (
-            type(tab.get("stack")) is list
-            and len(tab["stack"]) == n
-            and type(timed) is list
-            and len(timed) == n
-            and (weight is None or (type(weight) is list and len(weight) == n))
-            and (cpu is None or (type(cpu) is list and len(cpu) == n))
-            and (weight is None or set(map(type, weight)) <= {int})
-        ):
-            picked.append((i, tab, n))
-    if len(picked) < 2:
-        return {}
-    try:
-        table = _chained_samples(picked, n_stacks=n_stacks, cpu_scale=cpu_scale)
-    except ProfileFormatError:
-        return {}  # each thread on its own, for the error
-    out, start = {}, 0
-    for i, tab, n in picked:
-        out[i] = table.slice(start, n)
-        start += n
-        for key in ("timeDeltas", "threadCPUDelta"):  # as _samples drops them
-            tab.pop(key, None)
-    return out
-
-
-def _chained_samples(
-    picked: list[tuple[int, dict, int]], *, n_stacks: int, cpu_scale: float | None
-) -> pl.DataFrame:
-    p = "threads[*].samples"
-    stack = as_series(
-        list(itertools.chain.from_iterable(tab["stack"] for _, tab, _ in picked)),
-        path=f"{p}.stack",
-        dtype=pl.Int32,
-    )
-    check_index(stack, n_stacks, path=f"{p}.stack", what="stack")
-    times = as_series(
-        list(
-            itertools.chain.from_iterable(
-                tab["time"] if tab.get("time") is not None else tab["timeDeltas"]
-                for _, tab, _ in picked
-            )
-        ),
-        path=f"{p}.time",
-        dtype=pl.Float64,
-    )
-    valid = times.is_not_null().to_numpy() if times.null_count() else None
-    values = (
-        times.fill_null(0.0).to_numpy().copy() if valid is not None else times.to_numpy().copy()
-    )
-    start = 0
-    for _, tab, n in picked:  # running times restart in every thread (RunningTime's rounding)
-        if tab.get("time") is None:
-            values[start] += 0.0  # 0 + delta, as JavaScript starts the sum (-0.0 becomes 0.0)
-            np.cumsum(values[start : start + n], out=values[start : start + n])
-        start += n
-    time = pl.Series("time", pa.array(values, mask=None if valid is None else ~valid))
-    weights = [tab.get("weight") or [1] * n for _, tab, n in picked]
-    weight = pl.Series("weight", list(itertools.chain.from_iterable(weights)))
-    if len(weight) and not (-(2**31) < weight.min() and weight.max() < 2**31):  # type: ignore[operator]
-        raise ProfileFormatError("weights beyond int32", path=f"{p}.weight")
-    cpu = _chained_cpu(picked, cpu_scale, p)
-    return pl.DataFrame(
-        [time, stack.alias("stack"), weight.cast(pl.Int32), cpu], schema=schema.SAMPLES
-    )
-
-
-def _chained_cpu(picked: list, cpu_scale: float | None, p: str) -> pl.Series:
-    """``threadCPUDelta`` of the picked threads as float32 µs (CpuMicros' arithmetic); null
-    for threads without it or without a known unit."""
-    total = sum(n for _, _, n in picked)
-    if cpu_scale is None or all(tab.get("threadCPUDelta") is None for _, tab, _ in picked):
-        return constant(None, total, pl.Float32).alias("cpu_delta")
-    cells = list(
-        itertools.chain.from_iterable(
-            tab["threadCPUDelta"] if tab.get("threadCPUDelta") is not None else [None] * n
-            for _, tab, n in picked
-        )
-    )
-    raw = as_series(cells, path=f"{p}.threadCPUDelta", dtype=pl.Float64)
-    valid = raw.is_not_null().to_numpy()
-    out = raw.fill_null(0.0).to_numpy().astype(np.float32)
-    if cpu_scale != 1.0:
-        out *= np.float32(cpu_scale)
-    return pl.Series("cpu_delta", pa.array(out, mask=~valid))
 
 
 def _samples(t: Any, p: str, *, n_stacks: int, cpu_scale: float | None) -> pl.DataFrame:
