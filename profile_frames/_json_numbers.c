@@ -1055,6 +1055,77 @@ static const unsigned char *unescape_string(const unsigned char *p, const unsign
     return NULL;
 }
 
+/* An element reader for walk_array: reads element i at p, returns where it ends, or NULL if
+ * it is not an element of that kind. */
+typedef const unsigned char *(*ElementReader)(const unsigned char *p, const unsigned char *end,
+                                              Py_ssize_t i, void *out);
+
+/* Walks a JSON array ("[e, e]", brackets included, blanks allowed, nothing after but blanks),
+ * reading each element with read: the number of elements, or -1 if the text is not such an
+ * array (or holds more than capacity elements). */
+static inline Py_ssize_t walk_array(const unsigned char *p, const unsigned char *end, Py_ssize_t capacity,
+                             ElementReader read, void *out) {
+    Py_ssize_t count = 0;
+    int next;
+    p = skip_blanks(p, end);
+    if (p >= end || *p != '[') return -1;
+    p = skip_blanks(p + 1, end);
+    if (p < end && *p == ']') {
+        p++;
+    } else {
+        for (;;) {
+            if (count >= capacity || p >= end) return -1;
+            p = read(p, end, count, out);
+            if (p == NULL) return -1;
+            count++;
+            next = array_next(&p, end);
+            if (next > 0) continue;
+            if (next == 0) break;
+            return -1;
+        }
+    }
+    return skip_blanks(p, end) == end ? count : -1;
+}
+
+typedef struct { /* where string_array puts what it reads */
+    unsigned char *out;
+    int64_t *bounds;
+    uint8_t *bits;
+    Py_ssize_t used, nulls;
+} StringsOut;
+
+static inline const unsigned char *read_string(const unsigned char *p, const unsigned char *end, Py_ssize_t i,
+                                        void *out) {
+    StringsOut *o = (StringsOut *)out;
+    if (*p == '"') {
+        p = unescape_string(p, end, o->out, &o->used);
+        if (p == NULL) return NULL;
+        o->bits[i >> 3] |= (uint8_t)(1u << (i & 7));
+    } else if (end - p >= 4 && memcmp(p, "null", 4) == 0) {
+        p += 4;
+        o->bits[i >> 3] &= (uint8_t)~(1u << (i & 7));
+        o->nulls++;
+    } else {
+        return NULL;
+    }
+    o->bounds[i + 1] = o->used;
+    return p;
+}
+
+static inline const unsigned char *read_bool(const unsigned char *p, const unsigned char *end, Py_ssize_t i,
+                                      void *out) {
+    uint8_t *bits = (uint8_t *)out;
+    if (end - p >= 4 && memcmp(p, "true", 4) == 0) {
+        bits[i >> 3] |= (uint8_t)(1u << (i & 7));
+        return p + 4;
+    }
+    if (end - p >= 5 && memcmp(p, "false", 5) == 0) {
+        bits[i >> 3] &= (uint8_t)~(1u << (i & 7));
+        return p + 5;
+    }
+    return NULL;
+}
+
 /* string_array(text, data, offsets, validity) -> (count, nulls, used), or None
  *
  * A JSON array of strings and nulls (brackets included, nothing after but blanks) as Arrow
@@ -1064,64 +1135,31 @@ static const unsigned char *unescape_string(const unsigned char *p, const unsign
  * not checked as UTF-8 here (the caller's Arrow validation does that). */
 static PyObject *string_array(PyObject *self, PyObject *args) {
     Py_buffer text, data, offsets, validity;
-    Py_ssize_t count = 0, nulls = 0, used = 0;
-    int next;
-    int ok = 1;
+    StringsOut o;
+    Py_ssize_t count = -1;
     (void)self;
     if (!PyArg_ParseTuple(args, "y*w*w*w*", &text, &data, &offsets, &validity)) return NULL;
+    o.out = (unsigned char *)data.buf;
+    o.bounds = (int64_t *)offsets.buf;
+    o.bits = (uint8_t *)validity.buf;
+    o.used = o.nulls = 0;
     {
-        const unsigned char *p = (const unsigned char *)text.buf;
-        const unsigned char *end = p + text.len;
-        unsigned char *out = (unsigned char *)data.buf;
-        int64_t *bounds = (int64_t *)offsets.buf;
-        uint8_t *bits = (uint8_t *)validity.buf;
         Py_ssize_t capacity = offsets.len / 8 - 1;
-        Py_BEGIN_ALLOW_THREADS;
         if (capacity > validity.len * 8) capacity = validity.len * 8;
-        if (data.len < text.len || capacity < 0) ok = 0;
-        p = skip_blanks(p, end);
-        if (ok && (p >= end || *p != '[')) ok = 0;
-        if (ok) p = skip_blanks(p + 1, end);
-        if (ok) bounds[0] = 0;
-        if (ok && p < end && *p == ']') {
-            p++;
-        } else {
-            while (ok) {
-                if (count >= capacity || p >= end) {
-                    ok = 0;
-                    break;
-                }
-                if (*p == '"') {
-                    p = unescape_string(p, end, out, &used);
-                    if (p == NULL) {
-                        ok = 0;
-                        break;
-                    }
-                    bits[count >> 3] |= (uint8_t)(1u << (count & 7));
-                } else if (end - p >= 4 && memcmp(p, "null", 4) == 0) {
-                    p += 4;
-                    bits[count >> 3] &= (uint8_t)~(1u << (count & 7));
-                    nulls++;
-                } else {
-                    ok = 0;
-                    break;
-                }
-                bounds[++count] = used;
-                next = array_next(&p, end);
-                if (next > 0) continue;
-                if (next == 0) break;
-                ok = 0;
-            }
+        if (data.len >= text.len && capacity >= 0) {
+            Py_BEGIN_ALLOW_THREADS;
+            o.bounds[0] = 0;
+            count = walk_array((const unsigned char *)text.buf, (const unsigned char *)text.buf + text.len,
+                               capacity, read_string, &o);
+            Py_END_ALLOW_THREADS;
         }
-        if (ok && skip_blanks(p, end) != end) ok = 0;
-        Py_END_ALLOW_THREADS;
     }
     PyBuffer_Release(&text);
     PyBuffer_Release(&data);
     PyBuffer_Release(&offsets);
     PyBuffer_Release(&validity);
-    if (!ok) Py_RETURN_NONE;
-    return Py_BuildValue("(nnn)", count, nulls, used);
+    if (count < 0) Py_RETURN_NONE;
+    return Py_BuildValue("(nnn)", count, o.nulls, o.used);
 }
 
 /* bool_array(text, bits) -> count or None
@@ -1132,50 +1170,16 @@ static PyObject *string_array(PyObject *self, PyObject *args) {
  * back one by one: funcTable.isJS and relevantForJS are millions of them in a samply import. */
 static PyObject *bool_array(PyObject *self, PyObject *args) {
     Py_buffer text, out;
-    Py_ssize_t count = 0;
-    int ok = 1, next;
+    Py_ssize_t count;
     (void)self;
     if (!PyArg_ParseTuple(args, "y*w*", &text, &out)) return NULL;
-    {
-        const unsigned char *p = (const unsigned char *)text.buf;
-        const unsigned char *end = p + text.len;
-        uint8_t *bits = (uint8_t *)out.buf;
-        const Py_ssize_t capacity = out.len * 8;
-        Py_BEGIN_ALLOW_THREADS;
-        p = skip_blanks(p, end);
-        if (p >= end || *p != '[') ok = 0;
-        if (ok) p = skip_blanks(p + 1, end);
-        if (ok && p < end && *p == ']') {
-            p++;
-        } else {
-            while (ok) {
-                if (count >= capacity) {
-                    ok = 0;
-                    break;
-                }
-                if (end - p >= 4 && memcmp(p, "true", 4) == 0) {
-                    p += 4;
-                    bits[count >> 3] |= (uint8_t)(1u << (count & 7));
-                } else if (end - p >= 5 && memcmp(p, "false", 5) == 0) {
-                    p += 5;
-                    bits[count >> 3] &= (uint8_t)~(1u << (count & 7));
-                } else {
-                    ok = 0;
-                    break;
-                }
-                count++;
-                next = array_next(&p, end);
-                if (next > 0) continue;
-                if (next == 0) break;
-                ok = 0;
-            }
-        }
-        if (ok && skip_blanks(p, end) != end) ok = 0;
-        Py_END_ALLOW_THREADS;
-    }
+    Py_BEGIN_ALLOW_THREADS;
+    count = walk_array((const unsigned char *)text.buf, (const unsigned char *)text.buf + text.len, out.len * 8,
+                       read_bool, out.buf);
+    Py_END_ALLOW_THREADS;
     PyBuffer_Release(&text);
     PyBuffer_Release(&out);
-    if (!ok) Py_RETURN_NONE;
+    if (count < 0) Py_RETURN_NONE;
     return PyLong_FromSsize_t(count);
 }
 
