@@ -8,7 +8,9 @@ threads, block by block, at most ``MAX_IN_FLIGHT`` blocks at a time, so memory s
 and feeds ijson a placeholder ``0`` in its place. :class:`TreeBuilder` turns ijson's
 events into Python objects and puts the parsed polars Series where the placeholder lands (an
 array whose last blocks are still being parsed gets a :class:`Deferred` there, filled once
-the document is read). String tables go to Arrow whole (:func:`native.json_strings`).
+the document is read). Gecko's rows of numbers are parsed on those threads too, each array
+behind a :class:`Deferred` (:class:`PendingParse`). String tables and funcTable flags go to
+Arrow whole (:func:`native.json_strings`, :func:`native.json_booleans`).
 
 Example
 -------
