@@ -68,17 +68,16 @@ def _threads(tree: dict) -> list[dict]:
 
 def _offset(
     value: Any,
-    offset: int | np.ndarray,
+    offset: int,
     *,
     path: str,
     limit: int | None = None,
     what: str = "index",
 ) -> pl.Series | list:
-    """Add ``offset`` (one for all rows, or one per row) to every index that is >= 0 (nulls and
-    -1 stay). With ``limit``, every index must first be below it: an index past its own
-    thread's table would otherwise land in the next thread's rows after the join, where no
-    later check could see it."""
-    if isinstance(value, list) and len(value) <= SMALL_LIST and isinstance(offset, int):
+    """Add ``offset`` to every index that is >= 0 (nulls and -1 stay). With ``limit``, every
+    index must first be below it: an index past its own thread's table would otherwise land
+    in the next thread's rows after the join, where no later check could see it."""
+    if isinstance(value, list) and len(value) <= SMALL_LIST:
         shifted = _offset_list(value, offset, path=path, limit=limit, what=what)
         if shifted is not None:
             return shifted
@@ -90,7 +89,7 @@ def _offset(
         row = None if high is None or high < limit else _out_of_range(s, limit)
         if row is not None:
             raise _range_error(s[row], row, limit, path=path, what=what)
-    if not np.any(offset):
+    if not offset:
         return s
     low = s.min()
     if low is None or low >= 0:  # indexes only (and nulls): no -1 to keep
