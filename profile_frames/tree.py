@@ -18,15 +18,23 @@ from __future__ import annotations
 import numpy as np
 
 
+def _with_sentinel(parent: np.ndarray) -> np.ndarray:
+    """``parent`` with the roots pointing at a sentinel node ``n`` that is its own parent
+    (``n + 1`` entries, int32 when they fit): pointer doubling over it needs no mask."""
+    n = len(parent)
+    up = np.empty(n + 1, np.int32 if n < 2**31 - 1 else np.int64)
+    up[:n] = np.where(parent >= 0, parent, n)
+    up[n] = n
+    return up
+
+
 def depths(parent: np.ndarray) -> np.ndarray:
     """Depth of every node (roots are 0) by pointer doubling over whole arrays: a sentinel
     node ``n`` above every root is its own ancestor at depth 0, so no step needs a mask."""
     n = len(parent)
     if n == 0:
         return np.zeros(0, np.int32)
-    anc = np.empty(n + 1, np.int32 if n < 2**31 - 1 else np.int64)
-    anc[:n] = np.where(parent >= 0, parent, n)
-    anc[n] = n
+    anc = _with_sentinel(parent)
     depth = np.zeros(n + 1, np.int32)
     depth[:n] = parent >= 0
     for _ in range(64):  # 2**64 levels: parents always precede children, so no cycles
@@ -102,17 +110,15 @@ def nearest_marked(
     n = len(parent)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    index = np.int32 if n < 2**31 - 1 else np.int64
-    up = np.where(parent >= 0, parent, n).astype(index)  # the sentinel above the roots
-    jump = np.empty(n + 1, dtype=index)
-    jump[:n] = np.where(marked, np.arange(n, dtype=index), up)
-    jump[n] = n
+    up = _with_sentinel(parent)
+    jump = up.copy()
+    jump[:n] = np.where(marked, np.arange(n, dtype=up.dtype), up[:n])
     for _ in range(64):  # 2**64 levels: a tree has no cycles
         nxt = jump[jump]
         if np.array_equal(nxt, jump):
             break
         jump = nxt
-    found = jump[up] if not include_self else jump[:n]  # without itself: its parent's
+    found = jump[up[:n]] if not include_self else jump[:n]  # without itself: its parent's
     out = found.astype(np.int64)
     out[out == n] = -1
     return out
