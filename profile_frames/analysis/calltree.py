@@ -122,13 +122,13 @@ def call_nodes(thread: Thread) -> CallNodes:
     stack_parent, stack_func = stack_arrays(thread)
     node_of, func, parent, depth = _all_call_nodes(stack_parent, stack_func)
     count = len(func)
-    self_all = np.bincount(node_of, weights=sw, minlength=count)
+    self_w = np.bincount(node_of, weights=sw, minlength=count)
     if sw.dtype.kind == "i":
-        self_all = np.rint(self_all).astype(np.int64)
+        self_w = np.rint(self_w).astype(np.int64)
     by_level = levels(depth)
     total: np.ndarray | None = None
     if not len(sw) or sw.min() >= 0:  # a node is reached iff its subtree weighs something
-        total = subtree_sums(parent, self_all, by_level=by_level)
+        total = subtree_sums(parent, self_w, by_level=by_level)
         keep = np.flatnonzero(total > 0)
     else:  # negative weights (a comparison) may sum to 0 where samples are
         hit = np.bincount(node_of, weights=(sw != 0), minlength=count)
@@ -136,12 +136,11 @@ def call_nodes(thread: Thread) -> CallNodes:
     if len(keep) < count:  # drop nodes no sample reaches, renumbering in order
         remap = np.full(count, -1, dtype=np.int64)
         remap[keep] = np.arange(len(keep))
-        func, depth, self_all = func[keep], depth[keep], self_all[keep]
+        func, depth, self_w = func[keep], depth[keep], self_w[keep]
         parent = parent[keep]
         parent = np.where(parent >= 0, remap[np.maximum(parent, 0)], -1)
         node_of = remap[node_of] if len(node_of) else node_of
         total, by_level = (None if total is None else total[keep]), None
-    self_w = self_all
     if total is None:
         total = subtree_sums(parent, self_w, depth, by_level=by_level)
     nodes = CallNodes(func, parent, depth, self_w, total, float(np.abs(self_w).sum()), node_of)
