@@ -147,7 +147,9 @@ def classify_locations(texts: pl.Series) -> pl.DataFrame:
             _classify_patterns(texts[others]),
         ]
     )
-    return parts[np.argsort(np.concatenate([at, others]), kind="stable")]
+    where = np.empty(len(texts), dtype=np.int64)  # each string's row in parts
+    where[np.concatenate([at, others])] = np.arange(len(texts))
+    return parts[where]
 
 
 def _hex_addresses(texts: pl.Series) -> pl.Series:
