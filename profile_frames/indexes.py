@@ -19,9 +19,12 @@ import numpy as np
 import polars as pl
 
 
-def copy_indexes(part: pl.Series, buf: np.ndarray, *, null_as: int) -> int:
-    """Copy an integer column slice into ``buf`` chunk by chunk, nulls as ``null_as``; return
-    the number of rows. Each chunk is read through zero-copy views of its Arrow buffers."""
+def copy_indexes(
+    part: pl.Series, buf: np.ndarray, *, null_as: int, nulls: np.ndarray | None = None
+) -> int:
+    """Copy an integer column slice into ``buf`` chunk by chunk, nulls as ``null_as`` (and
+    marked True in ``nulls`` if given; its other rows are left alone); return the number of
+    rows. Each chunk is read through zero-copy views of its Arrow buffers."""
     pos = 0
     for c in part.get_chunks():
         arr = c.to_arrow()
@@ -30,11 +33,16 @@ def copy_indexes(part: pl.Series, buf: np.ndarray, *, null_as: int) -> int:
         validity, values = arr.buffers()[:2]
         if arr.null_count == m:
             dst[:] = null_as
+            if nulls is not None:
+                nulls[pos : pos + m] = True
         else:
             dtype = np.dtype(arr.type.to_pandas_dtype())
             dst[:] = np.frombuffer(values, dtype=dtype, count=arr.offset + m)[arr.offset :]
             if arr.null_count:
-                dst[~valid_rows(validity, arr.offset, m)] = null_as
+                missing = ~valid_rows(validity, arr.offset, m)
+                dst[missing] = null_as
+                if nulls is not None:
+                    nulls[pos : pos + m] = missing
         pos += m
     return pos
 

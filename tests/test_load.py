@@ -372,3 +372,35 @@ def test_string_tables_read_into_arrow_and_as_lists_join_in_thread_order():
     assert tree["shared"]["stringArray"].to_list() == ["a", "b", "c", "d", "e", "f"]
     names = [t["funcTable"]["name"] for t in tree["threads"]]
     assert [list(n) for n in names] == [[1, 0], [2], [4], [5]]
+
+
+def test_v60_join_of_series_and_lists_keeps_nulls_minus_one_and_wide_values():
+    """v60 joins per-thread tables: the scanner's Int32 Series (with nulls) and lists join in
+    thread order, indexes get their thread's offset (nulls and -1 stay), and a column with a
+    value past int32 is joined as int64 rather than wrapped."""
+    from profile_frames.formats.upgrade import _v60_shared_tables
+
+    def thread(prefix, frame, address):
+        return {
+            "stackTable": {"length": len(prefix), "prefix": prefix, "frame": frame},
+            "frameTable": {"length": len(address), "func": [0] * len(address), "address": address},
+            "funcTable": {"length": 1, "name": [0]},
+        }
+
+    tree = {
+        "threads": [
+            thread(pl.Series([None, 0], dtype=pl.Int32), [0, 1], [5, -1]),
+            thread([None, 0, 1], pl.Series([1, 0, -1], dtype=pl.Int32), [2**40, 3]),
+            thread([], [], []),
+            thread(pl.Series([None], dtype=pl.Int32), [0], pl.Series([7], dtype=pl.Int32)),
+        ]
+    }
+    _v60_shared_tables(tree)
+    shared = tree["shared"]
+    prefix = shared["stackTable"]["prefix"]
+    assert prefix.dtype == pl.Int32
+    assert prefix.to_list() == [None, 0, None, 2, 3, None]
+    assert shared["stackTable"]["frame"].to_list() == [0, 1, 3, 2, -1, 4]
+    address = shared["frameTable"]["address"]
+    assert address.dtype == pl.Int64 and address.to_list() == [5, -1, 2**40, 3, 7]
+    assert shared["frameTable"]["func"].to_list() == [0, 0, 1, 1, 3]

@@ -26,7 +26,7 @@ import polars as pl
 import pyarrow as pa
 
 from ..errors import ProfileFormatError
-from ..indexes import index_array
+from ..indexes import copy_indexes, index_array
 from ..scan import SKIPPED
 from .columns import as_series, mixes_booleans, table_length, where
 
@@ -484,6 +484,13 @@ def _joined_column(
         return None
     if not parts:
         return pl.Series("", [], dtype=pl.Int64)
+    bounds = [(i, n) for i, _, n in values]
+    ints = _joined_ints(parts)
+    if ints is not None:
+        out, nulls = ints
+        if target is not None:
+            _shift_indexes(out, bounds, by_thread, table=table, key=key, target=target)
+        return pl.Series("", out if nulls is None else pa.array(out, mask=nulls))
     s = _concat_series(parts) if len(parts) != 1 else parts[0]
     if target is None:
         return s
@@ -498,6 +505,63 @@ def _joined_column(
 
 
 _NULL_INDEX = np.iinfo(np.int64).min  # stands for null in the index arrays being shifted
+_WIDE = (pl.Int64, pl.UInt32, pl.UInt64)  # integer dtypes whose values may not fit int32
+_INT32 = np.iinfo(np.int32)
+
+
+def _joined_ints(parts: list[pl.Series]) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """Integer parts in one numpy array, int32 when every value fits (as the readers keep
+    them), and the rows that are null (None if none are); None when a part is not integers.
+    One copy of each part: casting to Int64 and concatenating in polars cost three passes.
+
+    >>> out, nulls = _joined_ints([pl.Series([1, None], dtype=pl.Int32), pl.Series([7])])
+    >>> out.dtype.name, out.tolist(), nulls.tolist()
+    ('int32', [1, -1, 7], [False, True, False])
+    """
+    if not all(p.dtype.is_integer() for p in parts):
+        return None
+    dtype = np.int32
+    for p in parts:
+        if p.dtype in _WIDE and len(p) > p.null_count():
+            v = p.to_numpy() if not p.null_count() else p.drop_nulls().to_numpy()
+            if v.min() < _INT32.min or v.max() > _INT32.max:  # numpy: polars' cost 70 µs
+                dtype = np.int64
+                break
+    out = np.empty(sum(len(p) for p in parts), dtype=dtype)
+    nulls = None
+    pos = 0
+    for p in parts:
+        if p.null_count() and nulls is None:
+            nulls = np.zeros(len(out), dtype=bool)
+        pos += copy_indexes(p, out[pos:], null_as=-1, nulls=None if nulls is None else nulls[pos:])
+    return out, nulls
+
+
+def _shift_indexes(
+    out: np.ndarray,
+    bounds: list[tuple[int, int]],
+    by_thread: list,
+    *,
+    table: str,
+    key: str,
+    target: str,
+) -> None:
+    """Check and shift, in place, an index column joined from the threads' ``(thread, rows)``
+    in turn (nulls are -1 here): every index must be below its own thread's table size, and
+    gets the thread's offset into the joined ``target`` added when it is >= 0."""
+    start = 0
+    for thread, n in bounds:
+        if n:
+            part = out[start : start + n]
+            size = by_thread[thread]["_tableSizes"][target]
+            if part.max() >= size:
+                row = int(np.flatnonzero(part >= size)[0])
+                path = f"threads[{thread}].{table}.{key}"
+                raise _range_error(int(part[row]), row, size, path=path, what=f"{target} index")
+            offset = by_thread[thread]["_tableOffsets"][target]
+            if offset:
+                np.add(part, offset, out=part, where=part >= 0)
+        start += n
 
 
 def _shifted_indexes(
