@@ -336,9 +336,13 @@ def _inherited_categories(
     n = len(parent)
     if n == 0:
         return pl.Series([], dtype=pl.Int32), pl.Series([], dtype=pl.Int32)
-    fcat = frames["category"].gather(frame).to_numpy()
-    fsub = frames["subcategory"].gather(frame).fill_null(0).to_numpy()
-    has = ~np.isnan(fcat) if fcat.dtype.kind == "f" else np.ones(n, bool)
+    own_cat = take(frames["category"], frame)
+    own_sub = take(frames["subcategory"], frame)
+    if not own_cat.null_count():  # every frame has its category (samply, Firefox): none to inherit
+        return own_cat, own_sub.fill_null(0) if own_sub.null_count() else own_sub
+    fcat = own_cat.to_numpy()
+    fsub = own_sub.fill_null(0).to_numpy()
+    has = ~np.isnan(fcat)
     src = nearest_marked(parent.fill_null(-1).to_numpy(), has)
     ok = src >= 0
     safe = np.where(ok, src, 0)
