@@ -404,3 +404,27 @@ def test_v60_join_of_series_and_lists_keeps_nulls_minus_one_and_wide_values():
     address = shared["frameTable"]["address"]
     assert address.dtype == pl.Int64 and address.to_list() == [5, -1, 2**40, 3, 7]
     assert shared["frameTable"]["func"].to_list() == [0, 0, 1, 1, 3]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_load_pauses_the_cycle_collector_and_restores_it(enabled, monkeypatch):
+    """The collector is off while a profile is decoded (walking the raw tree cost time) and
+    back as it was afterwards, also when the file is bad."""
+    import gc
+
+    from profile_frames.formats import processed
+
+    seen = []
+    real = processed.read_v70
+    monkeypatch.setattr(
+        processed, "read_v70", lambda *a, **k: seen.append(gc.isenabled()) or real(*a, **k)
+    )
+    (gc.enable if enabled else gc.disable)()
+    try:
+        profile_frames.load(EXAMPLE)
+        assert seen == [False] and gc.isenabled() is enabled
+        with pytest.raises(profile_frames.ProfileFormatError):
+            profile_frames.load(b'{"meta": {"preprocessedProfileVersion": 70}, "threads": 3}')
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
