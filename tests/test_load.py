@@ -428,3 +428,26 @@ def test_load_pauses_the_cycle_collector_and_restores_it(enabled, monkeypatch):
         assert gc.isenabled() is enabled
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("spread", [5, 10_000])
+def test_samples_counted_per_stack_equal_a_plain_count(spread):
+    """A small thread's samples per stack, whether its stacks lie close together (a Gecko
+    thread's own range: counted over that range) or far apart (sorted), equal a dict count;
+    nulls are left out and zero weights still make a stack present."""
+    from profile_frames.stack_sums import count_by_stack
+
+    rng = np.random.default_rng(spread)
+    stacks = (rng.integers(0, spread, 40) + 300).tolist()
+    stacks[3] = None
+    weights = rng.integers(0, 3, 40).tolist()
+    samples = pl.DataFrame(
+        {"stack": stacks, "weight": weights}, schema={"stack": pl.Int32, "weight": pl.Int32}
+    )
+    got = count_by_stack(samples, 200_000)
+    want: dict[int, int] = {}
+    for s, w in zip(stacks, weights):
+        if s is not None:
+            want[s] = want.get(s, 0) + w
+    assert got.stack.tolist() == sorted(want)
+    assert got.weight.tolist() == [want[s] for s in sorted(want)]
