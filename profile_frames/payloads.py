@@ -145,7 +145,7 @@ def array_end(data: bytes, start: int, depth: int = 0) -> tuple[int, int, int]:
 
 def _array_end_within(data: bytes, start: int, stop: int, depth: int) -> tuple[int, int, int]:
     arr = np.frombuffer(data, dtype=np.uint8)[start:stop]
-    pos, _ = _unquoted(arr, _BRACKETS, backslashes=data.find(b"\\", start, stop) >= 0)
+    pos, _ = _unquoted(arr, _BRACKETS, backslashes=bool((arr == _BACKSLASH).any()))
     after = np.cumsum(_OPENS[arr[pos]], dtype=np.int32) + depth
     closed = np.flatnonzero(after < 0)
     if len(closed):

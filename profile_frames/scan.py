@@ -566,11 +566,11 @@ class RowBatch:
 
 @dataclass
 class _MarkersCarry:
-    """The text so far of a marker ``data`` array that chunk ends cut: ``parts``, and where
-    (in the last part) and how deep reading goes on outside strings; ``start`` and ``path``
-    say where the array is."""
+    """A marker ``data`` array that chunk ends cut: its text so far is the first ``used``
+    bytes of the scanner's marker buffer; reading goes on from ``resume`` there (outside
+    strings), ``depth`` containers down; ``start`` and ``path`` say where the array is."""
 
-    parts: list[bytes]
+    used: int
     start: int
     resume: int
     depth: int
@@ -628,6 +628,7 @@ class Scanner:
         self.row_batches: dict[Any, RowBatch] = {}  # small rows arrays waiting, per table kind
         self.parsed_batches: list[RowBatch] = []  # full batches being parsed, oldest first
         self.markers: _MarkersCarry | None = None  # a marker data array cut by chunk ends
+        self.marker_text = bytearray()  # its text, in one buffer reused from array to array
         self.in_flight: list[Deferred] = []  # deferred arrays, oldest first
 
     # -- ijson ----------------------------------------------------------------------------
@@ -821,17 +822,30 @@ class Scanner:
         if end >= 0:
             self._markers_text(data[j + 1 : end], base + j, base + end + 1)
             return end + 1
-        # cut by the chunk's end: keep its text in pieces, and where to read on from
+        # cut by the chunk's end: keep its text, and where to read on from
         path = format_path(self.builder.path(next_value=True))
-        self.markers = _MarkersCarry(
-            [bytes(data[j + 1 :])], base + j, resume - (j + 1), depth, path
-        )
+        used = self._hold_marker_text(memoryview(data)[j + 1 :], 0)
+        self.markers = _MarkersCarry(used, base + j, resume - (j + 1), depth, path)
         return -2
+
+    def _hold_marker_text(self, piece: memoryview, at: int) -> int:
+        """Copy ``piece`` to ``marker_text[at:]`` and return the length held. The buffer is
+        reused from array to array: a fresh copy of every chunk and of the joined text cost
+        page faults (a third of the marker-heavy load's)."""
+        end = at + len(piece)
+        if len(self.marker_text) >= end:
+            self.marker_text[at:end] = piece
+        else:  # grown in place (realloc), without a zeroed temporary
+            del self.marker_text[at:]
+            self.marker_text += piece
+        return end
 
     def _markers_text(self, text: bytes, start: int, end_offset: int) -> None:
         """A whole marker ``data`` array cut into payload texts; without the C parser, short
         ones are decoded, since the numpy cutting costs more there (whatever the chunks were,
         so the payload texts do not depend on where reads cut the file)."""
+        if isinstance(text, memoryview) and not (native.available() and text[:1] != b"["):
+            text = bytes(text)  # (the C cutter copies processed payloads out of the buffer)
         short = len(text) < SMALL_PAYLOADS and not native.available()
         if len(text) >= INLINE_BLOCK and text[:1] == b"[" and native.available():
             # Gecko rows: cut on a parser thread (processed payloads are cut here: there, the
@@ -845,23 +859,21 @@ class Scanner:
         from the last bracket outside strings; parse the array when it ends."""
         m = self.markers
         assert m is not None
-        tail = m.parts[-1][m.resume :]
-        joined = tail + data if tail else bytes(data)  # data may be the reader's own buffer
-        end, resume, depth = array_end(joined, 0, m.depth)
-        if end < 0:
-            m.parts[-1] = m.parts[-1][: m.resume]
-            m.parts.append(joined)
-            m.resume, m.depth = resume, depth
-            if sum(len(p) for p in m.parts) > MAX_MARKERS_TEXT:
-                raise ProfileFormatError(
-                    "marker array too long", path=m.path, offset=m.start
-                )  # pragma: no cover - over 4 GB of text in one array
-            return -1
-        end -= len(tail)  # in data
-        self.markers = None
-        text = b"".join([*m.parts, data[:end]])
-        self._markers_text(text, m.start, base + end + 1)
-        return end + 1
+        before = m.used
+        if before + len(data) > MAX_MARKERS_TEXT:
+            raise ProfileFormatError(
+                "marker array too long", path=m.path, offset=m.start
+            )  # pragma: no cover - over 4 GB of text in one array
+        held = self._hold_marker_text(memoryview(data), before)
+        with memoryview(self.marker_text) as buffer, buffer[:held] as text:
+            end, resume, depth = array_end(text, m.resume, m.depth)
+            if end < 0:
+                m.used, m.resume, m.depth = held, resume, depth
+                return -1
+            self.markers = None
+            with text[:end] as whole:
+                self._markers_text(whole, m.start, base + end - before + 1)
+        return end - before + 1
 
     # -- rows of numbers (Gecko tables) -------------------------------------------------
     def _rows(self, data: bytes, j: int, base: int) -> int:
