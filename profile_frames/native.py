@@ -82,6 +82,17 @@ def count_byte(data: bytes | bytearray, byte: bytes) -> int:
     return _json_numbers.count_byte(data, byte[0])
 
 
+def row_breaks(data: bytes | bytearray) -> int:
+    """``data.count(b"],[")``, eight positions at a time in C.
+
+    >>> row_breaks(b"[1],[2],[3,[4]]")
+    2
+    """
+    if _json_numbers is None:
+        return data.count(b"],[")
+    return _json_numbers.row_breaks(data)
+
+
 def count_indexes(array: pa.Array, counts: np.ndarray) -> bool | None:
     """Add 1 to ``counts[v]`` (int64) for every non-null value ``v`` of an Arrow int32 or
     int64 array, in one pass in C; False if a value is outside ``counts`` (which are then

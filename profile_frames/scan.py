@@ -586,7 +586,7 @@ def _flat_rows(text: bytes) -> int:
         and text[:1] == b"["
         and text[-1:] == b"]"
         and native.count_byte(text, b"]") == k
-        and text.count(b"],[") == k - 1
+        and native.row_breaks(text) == k - 1
     )
     return k if flat else 0
 
@@ -815,12 +815,12 @@ class Scanner:
         e = _NESTED_BODY.match(data, j + 1, stop).end()
         if e < stop and data[e] == 0x5D:  # a short array
             self._send(data[sent:j], base + j)
-            self._markers_text(data[j + 1 : e], base + j, base + e + 1)
+            self._markers_text(memoryview(data)[j + 1 : e], base + j, base + e + 1)
             return e + 1
         end, resume, depth = array_end(data, j + 1)
         self._send(data[sent:j], base + j)
         if end >= 0:
-            self._markers_text(data[j + 1 : end], base + j, base + end + 1)
+            self._markers_text(memoryview(data)[j + 1 : end], base + j, base + end + 1)
             return end + 1
         # cut by the chunk's end: keep its text, and where to read on from
         path = format_path(self.builder.path(next_value=True))
@@ -840,7 +840,7 @@ class Scanner:
             self.marker_text += piece
         return end
 
-    def _markers_text(self, text: bytes, start: int, end_offset: int) -> None:
+    def _markers_text(self, text: bytes | memoryview, start: int, end_offset: int) -> None:
         """A whole marker ``data`` array cut into payload texts; without the C parser, short
         ones are decoded, since the numpy cutting costs more there (whatever the chunks were,
         so the payload texts do not depend on where reads cut the file)."""
@@ -887,11 +887,12 @@ class Scanner:
         if data.find(b'"', j, stop) >= 0 or data.find(b"{", j, stop) >= 0:
             return -1
         if q < 0:
-            self.rows = [bytes(data[j + 1 : n])]
+            self.rows = [bytes(memoryview(data)[j + 1 : n])]  # one copy (data may be a bytearray)
             self.capture_start = base + j
             return -2
         self.capture_start = base + j
-        return q + 2 if self._rows_parsed(data[j + 1 : q + 1], base + q + 2) else -1
+        text = bytes(memoryview(data)[j + 1 : q + 1])  # one copy: a bytearray's slice is another
+        return q + 2 if self._rows_parsed(text, base + q + 2) else -1
 
     def _rows_parsed(self, text: bytes, end_offset: int) -> bool:
         """Parse rows of numbers (a big array now; a small one with the others of its table
@@ -945,7 +946,7 @@ class Scanner:
             parts.append(bytes(data))
             return -1
         self.rows = None
-        text = b"".join([*parts, data[:end]])
+        text = b"".join([*parts, memoryview(data)[:end]])
         if self._rows_parsed(text, base + end + 1):
             return end + 1
         self.rows = parts
