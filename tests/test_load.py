@@ -451,3 +451,16 @@ def test_samples_counted_per_stack_equal_a_plain_count(spread):
             want[s] = want.get(s, 0) + w
     assert got.stack.tolist() == sorted(want)
     assert got.weight.tolist() == [want[s] for s in sorted(want)]
+
+
+def test_v60_join_refuses_addresses_beyond_int64_instead_of_wrapping_them():
+    """A per-thread column with a value past int64 (polars reads such a list as UInt64) is
+    not copied into the joined int64 column, where it would wrap to -1 ("no address"): the
+    reader names the column."""
+    p = v55_profile([(["A", "B"], 1)])
+    frames = p["threads"][0]["frameTable"]
+    frames["address"] = [2**64 - 1] * len(frames["address"])
+    with pytest.raises(profile_frames.ProfileFormatError, match="frameTable.address"):
+        profile_frames.load(to_bytes(p))
+    frames["address"] = [2**40] * len(frames["address"])
+    assert profile_frames.load(to_bytes(p)).frames["address"].to_list() == [2**40, 2**40]

@@ -26,7 +26,7 @@ import polars as pl
 import pyarrow as pa
 
 from ..errors import ProfileFormatError
-from ..indexes import copy_indexes, index_array
+from ..indexes import copy_indexes
 from ..scan import SKIPPED
 from .columns import as_series, mixes_booleans, table_length, where
 
@@ -479,29 +479,23 @@ def _joined_column(
         return None
     if not parts:
         return pl.Series("", [], dtype=pl.Int64)
-    bounds = [(i, n) for i, _, n in values]
     ints = _joined_ints(parts)
-    if ints is not None:
-        out, nulls = ints
-        if target is not None:
-            _shift_indexes(out, bounds, by_thread, table=table, key=key, target=target)
-        return pl.Series("", out if nulls is None else pa.array(out, mask=nulls))
-    s = _concat_series(parts) if len(parts) != 1 else parts[0]
-    if target is None:
-        return s
-    return _shifted_indexes(
-        as_series(s, path=f"threads[*].{table}.{key}", dtype=pl.Int64),
-        [(i, n, by_thread[i]["_tableOffsets"][target], by_thread[i]["_tableSizes"][target])
-         for i, _, n in values],
-        table=table,
-        key=key,
-        what=f"{target} index",
-    )  # fmt: skip
+    if ints is None:
+        s = _concat_series(parts) if len(parts) != 1 else parts[0]
+        if target is None:
+            return s
+        ints = _joined_ints([as_series(s, path=f"threads[*].{table}.{key}", dtype=pl.Int64)])
+        assert ints is not None  # (an Int64 column)
+    out, nulls = ints
+    if target is not None:
+        bounds = [(i, n) for i, _, n in values]
+        _shift_indexes(out, bounds, by_thread, table=table, key=key, target=target)
+    return pl.Series("", out if nulls is None else pa.array(out, mask=nulls))
 
 
-_NULL_INDEX = np.iinfo(np.int64).min  # stands for null in the index arrays being shifted
 _WIDE = (pl.Int64, pl.UInt32, pl.UInt64)  # integer dtypes whose values may not fit int32
 _INT32 = np.iinfo(np.int32)
+_INT64_MAX = np.iinfo(np.int64).max
 
 
 def _joined_ints(parts: list[pl.Series]) -> tuple[np.ndarray, np.ndarray | None] | None:
@@ -519,9 +513,10 @@ def _joined_ints(parts: list[pl.Series]) -> tuple[np.ndarray, np.ndarray | None]
     for p in parts:
         if p.dtype in _WIDE and len(p) > p.null_count():
             v = p.to_numpy() if not p.null_count() else p.drop_nulls().to_numpy()
+            if p.dtype == pl.UInt64 and v.max() > _INT64_MAX:
+                return None  # beyond int64: polars' casts word the error
             if v.min() < _INT32.min or v.max() > _INT32.max:  # numpy: polars' cost 70 µs
                 dtype = np.int64
-                break
     out = np.empty(sum(len(p) for p in parts), dtype=dtype)
     nulls = None
     pos = 0
@@ -557,35 +552,6 @@ def _shift_indexes(
             if offset:
                 np.add(part, offset, out=part, where=part >= 0)
         start += n
-
-
-def _shifted_indexes(
-    s: pl.Series, parts: list[tuple[int, int, int, int]], *, table: str, key: str, what: str
-) -> pl.Series:
-    """An index column joined from every thread's table, each thread's rows ``(thread, rows,
-    offset, size)`` in turn: every index must be below its own thread's ``size``, and gets its
-    ``offset`` added when it is >= 0 (nulls and -1 stay). In numpy over one copy of the
-    column, a slice per thread: per-row offset vectors as long as the column cost 4 passes
-    more.
-
-    >>> _shifted_indexes(pl.Series([0, None, 1, -1]), [(0, 2, 0, 1), (1, 2, 5, 2)],
-    ...                  table="t", key="k", what="index").to_list()
-    [0, None, 6, -1]
-    """
-    arr = index_array(s, null_as=_NULL_INDEX).astype(np.int64, copy=False)
-    start = 0
-    for thread, n, offset, size in parts:
-        part = arr[start : start + n]
-        if n and part.max() >= size:
-            row = int(np.flatnonzero(part >= size)[0])
-            path = f"threads[{thread}].{table}.{key}"
-            raise _range_error(int(part[row]), row, size, path=path, what=what)
-        if n and offset:
-            np.add(part, offset, out=part, where=part >= 0)
-        start += n
-    if not s.null_count():
-        return pl.Series(s.name, arr)
-    return pl.Series(s.name, pa.array(arr, mask=arr == _NULL_INDEX))
 
 
 BOOLEAN_COLUMNS = frozenset(("isJS", "relevantForJS"))  # 0/1 read as JavaScript tests them
