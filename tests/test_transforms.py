@@ -234,3 +234,28 @@ def test_inverted_focus_subtree_reads_the_path_in_one_implementation():
     ]
     a = t.transform(T.FocusSubtree(("A.js",), inverted=True, implementation="js"))
     assert format_tree(a) == []  # C.js or D.js comes first from the leaf
+
+
+@pytest.mark.parametrize("key_range", [6, 70_000])
+def test_outermost_nodes_are_those_without_an_ancestor_of_the_same_key(key_range):
+    """The "counted once per sample" test over DFS intervals, on random forests, against a
+    walk up each node's ancestors: with 16-bit keys (sorted by radix over the preorder) and
+    with wider ones (a comparison sort)."""
+    import numpy as np
+
+    from profile_frames.analysis.calltree import dfs_intervals, outermost
+    from profile_frames.tree import depths
+
+    rng = np.random.default_rng(key_range)
+    for _ in range(100):
+        n = int(rng.integers(1, 200))
+        parent = np.array([-1] + [int(rng.integers(-1, i)) for i in range(1, n)])
+        key = rng.integers(-1, key_range, n)
+        got = outermost(key, *dfs_intervals(parent, depths(parent)))
+        want = []
+        for i in range(n):
+            a = parent[i]
+            while a >= 0 and key[a] != key[i]:
+                a = parent[a]
+            want.append(bool(key[i] >= 0 and a < 0))
+        assert got.tolist() == want

@@ -196,11 +196,12 @@ def _preorder(
     (a node's is its parent's plus one plus those sizes)."""
     n = len(parent)
     size = subtree_sums(parent, np.ones(n, dtype=np.int64), depth)
-    order = (
-        np.argsort(parent * n + np.arange(n))  # siblings in index order: distinct keys, any sort
-        if order_key is None
-        else np.lexsort((np.arange(n), order_key, parent))
-    )
+    if order_key is not None:
+        order = np.lexsort((np.arange(n), order_key, parent))
+    elif n < 2 or bool((parent[1:] >= parent[:-1]).all()):  # call nodes are numbered so
+        order = np.arange(n)
+    else:  # siblings in index order: distinct keys, any sort
+        order = np.argsort(parent * n + np.arange(n))
     p_s, size_s = parent[order], size[order]
     csum = np.cumsum(size_s) - size_s  # exclusive running sum over all nodes in that order
     start = np.ones(n, dtype=bool)
@@ -240,13 +241,28 @@ def keyed_totals(
 
 
 def outermost(key: np.ndarray, tin: np.ndarray, tout: np.ndarray) -> np.ndarray:
-    """True for nodes with ``key >= 0`` not enclosed by an earlier node with the same key."""
+    """True for nodes with ``key >= 0`` not enclosed by an earlier node with the same key
+    (``tin``, ``tout``: :func:`dfs_intervals` of the tree).
+
+    >>> parent = np.array([-1, 0, 1, 0])  # 0 -> 1 -> 2 and 0 -> 3
+    >>> outermost(np.array([5, 7, 5, 7]), *dfs_intervals(parent, depths(parent))).tolist()
+    [True, True, False, True]
+    """
     idx = np.flatnonzero(key >= 0)
     out = np.zeros(len(key), dtype=bool)
     if len(idx) == 0:
         return out
     span = int(tout.max()) + 1
-    order = idx[np.argsort(key[idx].astype(np.int64) * span + tin[idx])]  # by key, then tin
+    n = len(key)
+    if span == n + 1 and int(key[idx].max()) < 1 << 16:  # tin: a preorder of every node
+        by_tin = np.empty(n, dtype=np.int64)
+        by_tin[tin] = np.arange(n)
+        by_tin = by_tin[key[by_tin] >= 0]
+        # a stable sort of 16-bit keys is a radix sort: by key, then (kept) tin, without the
+        # comparison sort of key * span + tin
+        order = by_tin[np.argsort(key[by_tin].astype(np.uint16), kind="stable")]
+    else:
+        order = idx[np.argsort(key[idx].astype(np.int64) * span + tin[idx])]  # by key, then tin
     k = key[order].astype(np.int64)
     # running max of (key * span + tout) restarts naturally at each new key
     running = np.maximum.accumulate(k * span + tout[order])
