@@ -165,9 +165,13 @@ def _all_call_nodes(
         count += len(uniq)
     if not keys:
         return node_of, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int32)
-    key = np.concatenate(keys)
     node_depth = np.repeat(np.arange(len(keys), dtype=np.int32), [len(k) for k in keys])
-    return node_of, key % n_funcs, key // n_funcs - 1, node_depth
+    key = np.concatenate(keys)
+    del keys  # (the levels' copies: fewer fresh pages at the peak)
+    parent, func = np.divmod(key, n_funcs)
+    del key
+    parent -= 1
+    return node_of, func, parent, node_depth
 
 
 def _unique_inverse(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -196,19 +200,26 @@ def _preorder(
     (a node's is its parent's plus one plus those sizes)."""
     n = len(parent)
     size = subtree_sums(parent, np.ones(n, dtype=np.int64), depth)
+    order: np.ndarray | None  # None: the nodes' own order (call nodes are numbered so)
     if order_key is not None:
         order = np.lexsort((np.arange(n), order_key, parent))
-    elif n < 2 or bool((parent[1:] >= parent[:-1]).all()):  # call nodes are numbered so
-        order = np.arange(n)
+    elif n < 2 or bool((parent[1:] >= parent[:-1]).all()):
+        order = None
     else:  # siblings in index order: distinct keys, any sort
         order = np.argsort(parent * n + np.arange(n))
-    p_s, size_s = parent[order], size[order]
-    csum = np.cumsum(size_s) - size_s  # exclusive running sum over all nodes in that order
+    p_s, size_s = (parent, size) if order is None else (parent[order], size[order])
+    csum = np.cumsum(size_s)
+    csum -= size_s  # exclusive running sum over all nodes in that order
     start = np.ones(n, dtype=bool)
     start[1:] = p_s[1:] != p_s[:-1]
-    group_first = np.maximum.accumulate(np.where(start, np.arange(n), 0))
-    before = np.empty(n, dtype=np.int64)
-    before[order] = csum - csum[group_first]  # sizes of earlier siblings
+    group_first = np.where(start, np.arange(n), 0)
+    np.maximum.accumulate(group_first, out=group_first)
+    csum -= csum[group_first]  # now the sizes of each node's earlier siblings
+    if order is None:
+        before = csum
+    else:
+        before = np.empty(n, dtype=np.int64)
+        before[order] = csum
     pos = np.zeros(n, dtype=np.int64)
     for d, lvl in enumerate(levels(depth)):
         pos[lvl] = (pos[parent[lvl]] + 1 + before[lvl]) if d else before[lvl]
@@ -231,8 +242,11 @@ def keyed_totals(
     """Per key (>= 0; -1 = none) over a weighted tree: self = the summed node self weights;
     total = the summed subtree totals of the outermost nodes with that key, i.e. each sample
     counted once even when the key repeats along its stack. Integer weights stay integers."""
-    has = key >= 0
-    self_k = np.bincount(key[has], weights=self_w[has], minlength=n_keys)
+    if bool((key >= 0).all()):  # every node has a key (call nodes by func): no copies
+        self_k = np.bincount(key, weights=self_w, minlength=n_keys)
+    else:
+        has = key >= 0
+        self_k = np.bincount(key[has], weights=self_w[has], minlength=n_keys)
     outer = outermost(key, *intervals)
     total_k = np.bincount(key[outer], weights=total[outer], minlength=n_keys)
     if self_w.dtype.kind == "i":
@@ -242,32 +256,38 @@ def keyed_totals(
 
 def outermost(key: np.ndarray, tin: np.ndarray, tout: np.ndarray) -> np.ndarray:
     """True for nodes with ``key >= 0`` not enclosed by an earlier node with the same key
-    (``tin``, ``tout``: :func:`dfs_intervals` of the tree).
+    (``tin``, ``tout``: :func:`dfs_intervals` of the tree). Nodes are taken by key, then by
+    preorder; a node is outermost when no earlier node of its key ends after it starts (a
+    running maximum of the ends). Arrays as long as the tree are made in place where they
+    can be: the first call on a big thread pays a page fault for every fresh page.
 
     >>> parent = np.array([-1, 0, 1, 0])  # 0 -> 1 -> 2 and 0 -> 3
     >>> outermost(np.array([5, 7, 5, 7]), *dfs_intervals(parent, depths(parent))).tolist()
     [True, True, False, True]
     """
-    idx = np.flatnonzero(key >= 0)
-    out = np.zeros(len(key), dtype=bool)
-    if len(idx) == 0:
+    n = len(key)
+    out = np.zeros(n, dtype=bool)
+    every = bool((key >= 0).all())
+    if n == 0 or not (every or (key >= 0).any()):
         return out
     span = int(tout.max()) + 1
-    n = len(key)
-    if span == n + 1 and int(key[idx].max()) < 1 << 16:  # tin: a preorder of every node
+    if span == n + 1 and int(key.max()) < 1 << 16:  # tin: a preorder of every node
         by_tin = np.empty(n, dtype=np.int64)
         by_tin[tin] = np.arange(n)
-        by_tin = by_tin[key[by_tin] >= 0]
-        # a stable sort of 16-bit keys is a radix sort: by key, then (kept) tin, without the
-        # comparison sort of key * span + tin
+        if not every:
+            by_tin = by_tin[key[by_tin] >= 0]
+        # a stable sort of 16-bit keys is a radix sort: by key, then (kept) tin
         order = by_tin[np.argsort(key[by_tin].astype(np.uint16), kind="stable")]
     else:
+        idx = np.arange(n) if every else np.flatnonzero(key >= 0)
         order = idx[np.argsort(key[idx].astype(np.int64) * span + tin[idx])]  # by key, then tin
-    k = key[order].astype(np.int64)
-    # running max of (key * span + tout) restarts naturally at each new key
-    running = np.maximum.accumulate(k * span + tout[order])
-    prev = np.concatenate(([-1], running[:-1]))
-    out[order] = prev <= k * span + tin[order]
+    start = key[order].astype(np.int64)
+    start *= span  # key * span + position: each key's range of numbers is its own
+    end = start + tout[order]
+    start += tin[order]
+    np.maximum.accumulate(end, out=end)  # restarts at each new key, whose numbers are higher
+    out[order[0]] = True
+    out[order[1:]] = end[:-1] <= start[1:]
     return out
 
 
