@@ -8,6 +8,7 @@
  * split_payloads: a processed marker data array (objects and nulls) into the objects' text.
  * count_byte: how many bytes equal one byte (the commas that size a parse).
  * row_breaks: how many times "],[" occurs (whether rows are flat).
+ * parent_depths: the depth of every node of a forest whose parents come before their children.
  * count_indexes: samples per stack, counted from an Arrow integer column's buffers.
  * string_array: an array of strings (string tables) as Arrow string parts, unescaped.
  * bool_array: an array of true and false (funcTable.isJS) as a packed bitmap.
@@ -1184,6 +1185,42 @@ static PyObject *bool_array(PyObject *self, PyObject *args) {
     return PyLong_FromSsize_t(count);
 }
 
+/* parent_depths(parent, depth) -> ok: depth[i] = depth[parent[i]] + 1, 0 for a root
+ * (parent < 0), for int64 parents that each come before their child (parent[i] < i, as in
+ * stack tables and call nodes): one pass, where pointer doubling gathers the whole array
+ * log2(deepest) times. False (depth partly written) when a parent does not come first. */
+static PyObject *parent_depths(PyObject *self, PyObject *args) {
+    Py_buffer parent, depth;
+    int ok = 1;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y*w*", &parent, &depth)) return NULL;
+    {
+        const int64_t *up = (const int64_t *)parent.buf;
+        int32_t *d = (int32_t *)depth.buf;
+        Py_ssize_t n = parent.len / (Py_ssize_t)sizeof(int64_t), i;
+        if (depth.len / (Py_ssize_t)sizeof(int32_t) < n) {
+            ok = 0;
+        } else {
+            Py_BEGIN_ALLOW_THREADS;
+            for (i = 0; i < n; i++) {
+                int64_t q = up[i];
+                if (q < 0) {
+                    d[i] = 0;
+                } else if (q < i) {
+                    d[i] = d[q] + 1;
+                } else {
+                    ok = 0;
+                    break;
+                }
+            }
+            Py_END_ALLOW_THREADS;
+        }
+    }
+    PyBuffer_Release(&parent);
+    PyBuffer_Release(&depth);
+    return PyBool_FromLong(ok);
+}
+
 /* High bit set in each byte of x that is zero (exactly: no carries between bytes). */
 static inline uint64_t zero_bytes(uint64_t x) {
     const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL;
@@ -1310,6 +1347,7 @@ static PyObject *count_indexes(PyObject *self, PyObject *args) {
 
 static PyMethodDef methods[] = {
     {"count_byte", count_byte, METH_VARARGS, "How many bytes of data equal byte."},
+    {"parent_depths", parent_depths, METH_VARARGS, "Depths of a forest whose parents come first."},
     {"row_breaks", row_breaks, METH_VARARGS, "How many times \"],[\" occurs in data."},
     {"count_indexes", count_indexes, METH_VARARGS, "Add 1 per valid integer value to its bin of counts."},
     {"string_array", string_array, METH_VARARGS, "An array of strings and nulls as Arrow string parts, or None."},

@@ -93,6 +93,21 @@ def row_breaks(data: bytes | bytearray) -> int:
     return _json_numbers.row_breaks(data)
 
 
+def parent_depths(parent: np.ndarray) -> np.ndarray | None:
+    """The depth of every node (int32, roots 0) of a forest given by int64 ``parent`` (< 0 for
+    a root) in which every parent comes before its children, in one pass in C; None without
+    the C parser, for another layout, or when a parent comes later.
+
+    >>> got = parent_depths(np.array([-1, 0, 1, 0, -1]))
+    >>> got.tolist() if got is not None else [0, 1, 2, 1, 0]
+    [0, 1, 2, 1, 0]
+    """
+    if _json_numbers is None or parent.dtype != np.int64 or not parent.flags.c_contiguous:
+        return None
+    depth = np.empty(len(parent), dtype=np.int32)
+    return depth if _json_numbers.parent_depths(parent, depth) else None
+
+
 def count_indexes(array: pa.Array, counts: np.ndarray) -> bool | None:
     """Add 1 to ``counts[v]`` (int64) for every non-null value ``v`` of an Arrow int32 or
     int64 array, in one pass in C; False if a value is outside ``counts`` (which are then

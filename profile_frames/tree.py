@@ -1,7 +1,9 @@
 """Vectorised helpers over prefix trees stored as a parent column (``-1`` = root).
 
 Both the decoder (stack categories) and the analysis (call nodes, transforms) use them. Every
-function runs in O(n log depth) numpy work: pointer jumping, never a Python loop per node.
+function runs in O(n log depth) numpy work: pointer jumping, never a Python loop per node
+(depths of a forest whose parents come first, as stacks and call nodes do, take one pass of
+the C extension when it is there).
 
 Example
 -------
@@ -16,6 +18,8 @@ Example
 from __future__ import annotations
 
 import numpy as np
+
+from . import native
 
 
 def _with_sentinel(parent: np.ndarray) -> np.ndarray:
@@ -34,6 +38,9 @@ def depths(parent: np.ndarray) -> np.ndarray:
     n = len(parent)
     if n == 0:
         return np.zeros(0, np.int32)
+    found = native.parent_depths(parent)  # parents first (stacks, call nodes): one C pass
+    if found is not None:
+        return found
     anc = _with_sentinel(parent)
     depth = np.zeros(n + 1, np.int32)
     depth[:n] = parent >= 0

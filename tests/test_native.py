@@ -530,3 +530,24 @@ def test_random_number_blocks_are_read_as_json_reads_them_or_left_alone(seed):
             ), body
         elif want and all(type(v) is int and -(2**63) <= v < 2**63 for v in want):
             pytest.fail(f"integers left to the numpy path: {body!r}")
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_parent_depths_equal_pointer_doubling(seed):
+    """Depths in one C pass over a forest whose parents come first equal the numpy pointer
+    doubling; a parent after its child (not that layout) is declined, and depths() still
+    answers."""
+    import numpy as np
+
+    from profile_frames import tree
+
+    rng = np.random.default_rng(seed)
+    for _ in range(50):
+        n = int(rng.integers(1, 400))
+        parent = np.array([-1] + [int(rng.integers(-1, i)) for i in range(1, n)], np.int64)
+        doubled = tree.depths(parent.astype(np.int32))  # (not int64: the numpy path)
+        got = native.parent_depths(parent)
+        assert got is None if not native.available() else got.tolist() == doubled.tolist()
+    later = np.array([2, -1, 1], np.int64)  # node 0's parent is node 2
+    assert native.parent_depths(later) is None
+    assert tree.depths(later).tolist() == [2, 0, 1]
