@@ -1267,19 +1267,16 @@ static PyObject *count_byte(PyObject *self, PyObject *args) {
     {
         const unsigned char *p = (const unsigned char *)data.buf;
         const unsigned char *end = p + data.len;
-        const uint64_t ones = 0x0101010101010101ULL, low7 = 0x7f7f7f7f7f7f7f7fULL;
-        const uint64_t pattern = ones * (byte & 0xff);
+        const uint64_t pattern = 0x0101010101010101ULL * (byte & 0xff);
         int release = data.len >= (1 << 16);
         PyThreadState *state = release ? PyEval_SaveThread() : NULL;
         while (end - p >= 8) {
             uint64_t counts = 0; /* eight byte-wide counters, summed every 255 words at most */
             int words = 0;
             for (; words < 255 && end - p >= 8; words++, p += 8) {
-                uint64_t x, t;
+                uint64_t x;
                 memcpy(&x, p, 8);
-                x ^= pattern;                /* equal bytes are now zero */
-                t = ((x & low7) + low7) | x; /* high bit set in every non-zero byte */
-                counts += (~t & ~low7) >> 7;
+                counts += zero_bytes(x ^ pattern) >> 7; /* equal bytes are the zero ones */
             }
             counts = (counts & 0x00ff00ff00ff00ffULL) + ((counts >> 8) & 0x00ff00ff00ff00ffULL);
             total += (Py_ssize_t)((counts * 0x0001000100010001ULL) >> 48); /* four 16-bit sums */
