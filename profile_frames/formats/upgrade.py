@@ -89,13 +89,8 @@ def _offset(
     if len(s) == 0:
         return s
     out, nulls = _joined_ints([s])  # in numpy: each polars reduction costs 50-100 µs
-    if limit is not None and out.max() >= limit:
-        row = int(np.flatnonzero(out >= limit)[0])
-        raise _range_error(int(out[row]), row, limit, path=path, what=what)
-    if not offset:
-        return s
-    np.add(out, offset, out=out, where=out >= 0)
-    return pl.Series("", out if nulls is None else pa.array(out, mask=nulls))
+    _check_and_shift(out, limit, offset, path=path, what=what)
+    return _masked(out, nulls) if offset else s
 
 
 SMALL_LIST = 4096  # index lists this short are shifted in Python: a Series costs more
@@ -125,6 +120,23 @@ def _offset_list(
 
 
 _INT_OR_NONE = {int, type(None)}
+
+
+def _check_and_shift(
+    indexes: np.ndarray, limit: int | None, offset: int, *, path: str, what: str
+) -> None:
+    """In place: every index must be below ``limit`` (if given), then ``offset`` is added to
+    those >= 0 (nulls are -1 in these arrays, and -1 stays)."""
+    if limit is not None and len(indexes) and indexes.max() >= limit:
+        row = int(np.flatnonzero(indexes >= limit)[0])
+        raise _range_error(int(indexes[row]), row, limit, path=path, what=what)
+    if offset:
+        np.add(indexes, offset, out=indexes, where=indexes >= 0)
+
+
+def _masked(values: np.ndarray, nulls: np.ndarray | None) -> pl.Series:
+    """A Series of ``values``, null where ``nulls`` says (None: none)."""
+    return pl.Series("", values if nulls is None else pa.array(values, mask=nulls))
 
 
 def _range_error(value: int, row: int, size: int, *, path: str, what: str) -> ProfileFormatError:
@@ -490,7 +502,7 @@ def _joined_column(
     if target is not None:
         bounds = [(i, n) for i, _, n in values]
         _shift_indexes(out, bounds, by_thread, table=table, key=key, target=target)
-    return pl.Series("", out if nulls is None else pa.array(out, mask=nulls))
+    return _masked(out, nulls)
 
 
 _WIDE = (pl.Int64, pl.UInt32, pl.UInt64)  # integer dtypes whose values may not fit int32
@@ -541,16 +553,13 @@ def _shift_indexes(
     gets the thread's offset into the joined ``target`` added when it is >= 0."""
     start = 0
     for thread, n in bounds:
-        if n:
-            part = out[start : start + n]
-            size = by_thread[thread]["_tableSizes"][target]
-            if part.max() >= size:
-                row = int(np.flatnonzero(part >= size)[0])
-                path = f"threads[{thread}].{table}.{key}"
-                raise _range_error(int(part[row]), row, size, path=path, what=f"{target} index")
-            offset = by_thread[thread]["_tableOffsets"][target]
-            if offset:
-                np.add(part, offset, out=part, where=part >= 0)
+        _check_and_shift(
+            out[start : start + n],
+            by_thread[thread]["_tableSizes"][target],
+            by_thread[thread]["_tableOffsets"][target],
+            path=f"threads[{thread}].{table}.{key}",
+            what=f"{target} index",
+        )
         start += n
 
 
