@@ -111,6 +111,17 @@ def take(values: pl.Series, rows: Any) -> pl.Series:
     return values[index]
 
 
+def within(s: pl.Series, low: int, high: int) -> bool:
+    """Whether every value of an integer column (nulls aside) is in ``[low, high)``: in
+    numpy, since each polars reduction costs 20-50 µs, and threads come by the hundred.
+
+    >>> within(pl.Series([0, None, 2]), 0, 3), within(pl.Series([3]), 0, 3)
+    (True, False)
+    """
+    a = (s if not s.null_count() else s.drop_nulls()).to_numpy()
+    return not len(a) or bool(a.min() >= low and a.max() < high)
+
+
 def constant(value: Any, n: int, dtype: Any) -> pl.Series:
     """``n`` copies of ``value`` (None for nulls) as a Series of ``dtype``:
     ``pl.repeat(value, n, dtype=dtype, eager=True)`` at a 30th of its cost.

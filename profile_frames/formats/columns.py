@@ -17,7 +17,7 @@ import polars as pl
 import pyarrow as pa
 
 from ..errors import ProfileFormatError
-from ..indexes import constant
+from ..indexes import constant, within
 from ..scan import SKIPPED
 
 _MISSING = object()
@@ -157,13 +157,8 @@ def check_index(
     s: pl.Series, size: int, *, path: str, what: str, allow_negative_one: bool = False
 ) -> None:
     """Every non-null value of ``s`` must index a table of ``size`` rows."""
-    if len(s) == 0:
-        return
-    lo, hi = s.min(), s.max()
-    if lo is None:
-        return
     floor = -1 if allow_negative_one else 0
-    if lo < floor or hi >= size:
+    if not within(s, floor, size):
         bad = s.filter((s < floor) | (s >= size))
         first = int((((s < floor) | (s >= size)).arg_true())[0])
         raise ProfileFormatError(

@@ -33,7 +33,7 @@ import polars as pl
 import pyarrow as pa
 
 from ..errors import ProfileFormatError
-from ..indexes import constant, index_array, take, truth_array
+from ..indexes import constant, index_array, take, truth_array, within
 from ..rows import Rows
 from .gecko_locations import classify_locations, uri_resource_name
 from .processed import ProfileParts, read_v70
@@ -546,17 +546,6 @@ def _ints(values: Any) -> pl.Series | None:
     return _indexes(_integral(values))
 
 
-def _within(s: pl.Series, low: int, high: int) -> bool:
-    """Whether every value of an integer column (nulls aside) is in ``[low, high)``: in
-    numpy, since each polars reduction costs 20-50 µs, and threads come by the hundred.
-
-    >>> _within(pl.Series([0, None, 2]), 0, 3), _within(pl.Series([3]), 0, 3)
-    (True, False)
-    """
-    a = (s if not s.null_count() else s.drop_nulls()).to_numpy()
-    return not len(a) or bool(a.min() >= low and a.max() < high)
-
-
 def _ints_or_null(values: Any, n: int) -> pl.Series:
     """Integral numbers as Int64 and anything else (fractions, booleans, text) as null, for
     the optional frame columns; a missing column is all null."""
@@ -680,7 +669,7 @@ def _string_indexes(values: Any, n_strings: int, *, what: str, path: str) -> pl.
     """
     ids = _ints(values)
     if ids is not None and not ids.null_count():
-        if not len(ids) or _within(ids, 0, n_strings):
+        if not len(ids) or within(ids, 0, n_strings):
             return ids
     for i, v in enumerate(_integral(_cells(values))):  # 38.0 (bulk-parsed) is the index 38
         if not _is_row(v, n_strings):
@@ -738,7 +727,7 @@ def _stack_columns(stacks: dict, n_frames: int, *, path: str) -> tuple[pl.Series
         pv = index_array(p, null_as=-1)
         if (
             f.null_count() == 0
-            and (n == 0 or _within(f, 0, n_frames))
+            and (n == 0 or within(f, 0, n_frames))
             and ((pv == -1) | ((pv >= 0) & (pv < np.arange(n)))).all()
             and p.null_count() == int((pv == -1).sum())
         ):
@@ -762,7 +751,7 @@ def _sample_stacks(samples: dict, n_stacks: int, *, path: str) -> pl.Series:
     """A thread's sample stacks (nulls allowed), checked at once; row by row for the error."""
     values = _get(samples, "stack", [])
     s = _ints(values)
-    if s is not None and (len(s) == s.null_count() or _within(s, 0, n_stacks)):
+    if s is not None and (len(s) == s.null_count() or within(s, 0, n_stacks)):
         return s
     for i, v in enumerate(_integral(_cells(values))):
         if v is not None and not _is_row(v, n_stacks):
