@@ -147,8 +147,9 @@ def _count_samples(
         low = int(stacks.min())
         span = int(stacks.max()) - low + 1
         if span <= 4 * len(stacks):  # a thread's own stacks, as Gecko threads' are: no sort
-            sums = np.bincount(stacks - low, weights=weights, minlength=span)
-            present = np.flatnonzero(np.bincount(stacks - low, minlength=span))
+            local = stacks - low
+            sums = np.bincount(local, weights=weights, minlength=span)
+            present = np.flatnonzero(np.bincount(local, minlength=span))
             return present + low, _int_or_float(sums[present], floats)
         stack, at = np.unique(stacks, return_inverse=True)
         sums = np.bincount(at.reshape(-1), weights=weights, minlength=len(stack))
