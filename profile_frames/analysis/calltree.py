@@ -29,7 +29,7 @@ import polars as pl
 from ..indexes import copy_indexes
 from ..schema import default_category
 from ..stack_sums import count_by_stack
-from ..tree import depths, levels, subtree_sums
+from ..tree import ascending, depths, levels, subtree_sums
 
 if TYPE_CHECKING:
     from ..model import Thread
@@ -203,7 +203,7 @@ def _preorder(
     order: np.ndarray | None  # None: the nodes' own order (call nodes are numbered so)
     if order_key is not None:
         order = np.lexsort((np.arange(n), order_key, parent))
-    elif n < 2 or bool((parent[1:] >= parent[:-1]).all()):
+    elif ascending(parent):
         order = None
     else:  # siblings in index order: distinct keys, any sort
         order = np.argsort(parent * n + np.arange(n))
