@@ -106,6 +106,7 @@ NESTED_KEYS = frozenset(("data",))
 MAX_NESTED_CARRY = 64 << 20  # a nested array longer than this is read by ijson instead
 BATCH_ROWS_BELOW = 4 << 20  # rows arrays shorter than this are parsed with their kind's others
 BATCH_BYTES = 32 << 20  # … in batches of about this much text
+BATCH_ARRAY_BELOW = 1 << 16  # table columns shorter than this are parsed with their kind's
 SMALL_PAYLOADS = 1 << 16  # without the C parser, marker data arrays shorter than this are decoded
 MAX_ROWS_TEXT = 4 << 30  # rows of numbers longer than this go the nested way
 MAX_MARKERS_TEXT = 4 << 30  # a marker data array longer than this is refused
@@ -225,11 +226,21 @@ class NumericCollector:
         self.raw: list[bytes] = []  # text of blocks still being parsed
         self.finished = False  # the last element was handed to the parser
 
-    def feed(self, data: bytes, start: int = 0, end: int | None = None) -> None:
+    def feed(
+        self, data: bytes, start: int = 0, end: int | None = None, *, last: bool = False
+    ) -> None:
         """Parse the complete elements of ``data[start:end]``; raises NotNumeric if they are not
-        numbers. The block handed to the parser is the only copy made of the text."""
+        numbers. The block handed to the parser is the only copy made of the text. ``last``:
+        the array ends at ``end``, so its final element is parsed with the rest (one block,
+        not a block and a one-number tail)."""
         end = len(data) if end is None else end
         cut = data.rfind(b",", start, end)
+        if last and (cut < 0 or data[cut + 1 : end].strip(b" \t\r\n")):
+            block = b"".join((self.carry, memoryview(data)[start:end]))
+            self.carry = b""
+            self.finished = True
+            self._parse(block)
+            return
         if cut < 0:
             self.carry += memoryview(data)[start:end]
             return
@@ -291,7 +302,9 @@ class NumericCollector:
         """The array's value, once the last element is in; a :class:`Deferred` if blocks are
         still being parsed (the scanner reads on meanwhile)."""
         tail = self.carry
-        if tail.strip(b" \t\r\n"):
+        if self.finished:
+            pass
+        elif tail.strip(b" \t\r\n"):
             self.carry = b""
             self.finished = True
             self._parse(tail)
@@ -564,6 +577,61 @@ class RowBatch:
         self.texts, self.places, self.size, self.future = [], [], 0, None
 
 
+class ColumnBatch:
+    """Short numeric arrays of one column kind (``frameTable.address`` of every thread …)
+    waiting to be parsed as one block: a file of hundreds of threads holds thousands of
+    them, and a parse, a Series and a placeholder each cost more than their numbers. Each
+    one's place gets its zero-copy slice of the result, or its own decoding when the block is
+    not numbers throughout (then errors name the array, as when it was read alone)."""
+
+    def __init__(self) -> None:
+        self.texts: list[bytes] = []
+        self.places: list[tuple[dict, Any, list, int]] = []  # container, key, path, offset
+        self.size = 0
+
+    def add(self, text: bytes, container: dict, key: Any, path: list, offset: int) -> None:
+        self.texts.append(text)
+        self.places.append((container, key, path, offset))
+        self.size += len(text)
+
+    def place(self, scratch: ScratchPool) -> None:
+        """Parse the batch and put each array's value where it goes."""
+        counts = [native.count_byte(t, b",") + 1 if t.strip(b" \t\r\n") else 0 for t in self.texts]
+        whole = _numbers_of(b",".join([t for t, n in zip(self.texts, counts) if n]), scratch)
+        start = 0
+        for text, n, (container, key, path, offset) in zip(self.texts, counts, self.places):
+            if whole is not None:
+                container[key] = whole.slice(start, n)
+                start += n
+            else:
+                text = b"".join((b"[", text, b"]"))
+                container[key] = _decoded(text, path=lambda p=path: format_path(p), offset=offset)
+        self.texts, self.places, self.size = [], [], 0
+
+
+_EXACT_IN_FLOAT = 2**53
+
+
+def _numbers_of(text: bytes, scratch: ScratchPool) -> pl.Series | None:
+    """``text`` (numbers and nulls between commas) as one Series, or None when it holds
+    something else, integers of 19 digits (JSON arrays read them as floats, as JavaScript
+    does) or, parsed as floats, integers that a float does not hold exactly (read alone,
+    their array would have been integers). Both show in the values' size, so the text is
+    not searched (a regex over 20k arrays took 1.3 s)."""
+    try:
+        values = parse_block(text, scratch=scratch) if text else None
+    except ValueError:
+        return None
+    if values is None:
+        return None
+    s = pl.Series("", values)
+    if s.dtype.is_numeric() and len(s) > s.null_count():
+        limit = _EXACT_IN_FLOAT if s.dtype.is_float() else _BIG
+        if max(-s.min(), s.max()) >= limit:
+            return None
+    return s
+
+
 @dataclass
 class _MarkersCarry:
     """A marker ``data`` array that chunk ends cut: its text so far is the first ``used``
@@ -627,6 +695,7 @@ class Scanner:
         self.no_rows_at = -1  # document offset of an array that is not rows of numbers after all
         self.row_batches: dict[Any, RowBatch] = {}  # small rows arrays waiting, per table kind
         self.parsed_batches: list[RowBatch] = []  # full batches being parsed, oldest first
+        self.column_batches: dict[Any, ColumnBatch] = {}  # short numeric arrays, per column
         self.markers: _MarkersCarry | None = None  # a marker data array cut by chunk ends
         self.marker_text = bytearray()  # its text, in one buffer reused from array to array
         self.in_flight: list[Deferred] = []  # deferred arrays, oldest first
@@ -1031,7 +1100,7 @@ class Scanner:
             return bad
         if self.collector is not None:
             try:
-                self.collector.feed(data, pos, end)
+                self.collector.feed(data, pos, end, last=q >= 0)
                 if q >= 0:
                     self._end(base + q)
             except NotNumeric:
@@ -1096,6 +1165,12 @@ class Scanner:
                         continue
                 pos = k
                 continue
+            if next_close < n and next_close - k < BATCH_ARRAY_BELOW:
+                self._send(data[sent:j], base + j)  # so the builder knows the key
+                sent = j
+                if self._batched(data, j, next_close, base):
+                    sent = pos = next_close + 1
+                    continue
             if next_close < n and next_close - k < self.min_capture:  # small: parse it whole
                 self._send(data[sent:j], base + j)
                 self._captured_flat(data[j : next_close + 1], base + j)
@@ -1105,7 +1180,7 @@ class Scanner:
             self._begin(base + j)
             try:
                 if self.collector is not None:
-                    self.collector.feed(data, k, next_close)
+                    self.collector.feed(data, k, next_close, last=next_close < n)
                 if next_close == n:  # the array continues in the next chunk
                     return
                 self._end(base + next_close)
@@ -1123,6 +1198,33 @@ class Scanner:
                 self.carry = data[cut:n]
                 n = cut
         self._send(data[sent:n], base + n)
+
+    def _batched(self, data: bytes, j: int, close: int, base: int) -> bool:
+        """The short numeric array ``data[j : close + 1]``, a table's column, waits in its
+        column's :class:`ColumnBatch` (or is skipped, for an unselected thread); False if it
+        is not a table's column (or its key is read another way)."""
+        b = self.builder
+        keys = b.keys
+        if (
+            b.on_object is not None
+            or len(keys) < 2
+            or type(b.containers[-1]) is not dict
+            or keys[-1] in _STRING_TABLES
+            or keys[-1] in _FLAG_COLUMNS
+        ):
+            return False
+        path = b.path(next_value=True)
+        if b.skip is not None and b.skip(path, b.containers):
+            self._place(SKIPPED, base + close + 1)
+            return True
+        batch = self.column_batches.get((keys[-2], keys[-1]))
+        if batch is None:
+            batch = self.column_batches[keys[-2], keys[-1]] = ColumnBatch()
+        elif batch.size >= BATCH_BYTES:
+            batch.place(b.scratch)
+        batch.add(bytes(data[j + 1 : close]), b.containers[-1], keys[-1], path, base + j)
+        self._place(SKIPPED, base + close + 1)  # replaced when the batch is parsed
+        return True
 
     def close(self) -> None:
         if self.flat is not None or self.rows is not None or self.markers is not None:
@@ -1159,6 +1261,9 @@ class Scanner:
             del self._events[:]
         for batch in self.row_batches.values():
             batch.submit(self.builder.scratch)
+        for column in self.column_batches.values():
+            column.place(self.builder.scratch)
+        self.column_batches.clear()
         for batch in [*self.parsed_batches, *self.row_batches.values()]:
             batch.place(self.builder.scratch)
         self.row_batches.clear()

@@ -88,11 +88,11 @@ def test_unselected_threads_are_not_parsed(monkeypatch):
     real = scan.parse_block
     monkeypatch.setattr(scan, "parse_block", lambda b, **k: calls.append(len(b)) or real(b, **k))
     profile_frames.load(to_bytes(prof))
-    both = len(calls)
+    both = sum(calls)  # bytes parsed (short columns are parsed in one block per column kind)
     calls.clear()
     p = profile_frames.load(to_bytes(prof), threads="main")
     assert p.threads["name"].to_list() == ["main"]
-    assert 0 < len(calls) < both  # the other thread's bulk columns were skipped unparsed
+    assert 0 < sum(calls) < 0.6 * both  # the other thread's bulk columns were skipped unparsed
 
 
 def test_thread_keys_and_errors():

@@ -306,3 +306,63 @@ def test_words_that_are_not_json_numbers_are_refused(word):  # nan was once let 
     block = b"1.5,2," + word + b",3"
     with pytest.raises(ValueError):
         numbers.parse_block(block)
+
+
+def _plain(value):
+    """A parsed tree with its Series as lists, to compare values (not containers)."""
+    if isinstance(value, pl.Series):
+        return value.to_list()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+SHORT_COLUMNS = {
+    "ints": [[0, 1, 2], [7], [3, 4]],
+    "nulls and empty arrays": [[None, 1], [], [None], [None, None], [5]],
+    "floats beside ints": [[0.5, 1.25], [1, 2], [None, 3.0]],
+    "ints a float would round, beside floats": [[2**53 + 1, 3], [0.5]],
+    "19 digits, read as floats": [[10**18 + 1], [1, 2]],
+    "a boolean among numbers": [[1, 2], [3, True], [4]],
+    "past int32": [[2**40, 1], [2]],
+}
+
+
+@pytest.mark.parametrize("case", SHORT_COLUMNS)
+def test_short_columns_parsed_together_equal_each_parsed_alone(case, monkeypatch):
+    """Short numeric columns of one kind (every thread's ``samples.a``) are parsed in one
+    block and sliced; their values are what each array parsed alone gives, exactly."""
+    threads = [
+        {"name": f"t{i}", "samples": {"a": col}} for i, col in enumerate(SHORT_COLUMNS[case])
+    ]
+    text = json.dumps({"threads": threads}).replace(" ", "").replace(",", ", ", 3).encode()
+    text = text.replace(b"true", b" true")  # (not first in its array: scanned as numbers)
+    together = scan.parse_json_chunks([text], name="x")
+    monkeypatch.setattr(scan, "BATCH_ARRAY_BELOW", 0)
+    alone = scan.parse_json_chunks([text], name="x")
+    assert _plain(together) == _plain(alone)
+    wanted = [
+        [float(v) if isinstance(v, int) and abs(v) >= 10**18 else v for v in col]
+        for col in SHORT_COLUMNS[case]
+    ]
+    assert [t["samples"]["a"] for t in _plain(together)["threads"]] == wanted
+
+
+def test_short_columns_are_parsed_in_one_block_per_kind(monkeypatch):
+    calls = []
+    real = scan.parse_block
+    monkeypatch.setattr(scan, "parse_block", lambda b, **k: calls.append(b) or real(b, **k))
+    threads = [{"samples": {"a": [i, i + 1], "b": [i * 10]}} for i in range(50)]
+    tree = scan.parse_json_chunks([json.dumps({"threads": threads}).encode()], name="x")
+    assert len(calls) == 2  # one block for every "a", one for every "b"
+    assert [t["samples"]["b"].to_list() for t in tree["threads"]] == [[i * 10] for i in range(50)]
+
+
+def test_bad_json_in_a_short_column_names_that_column():
+    doc = b'{"threads": [{"samples": {"a": [1, 2]}}, {"samples": {"a": [3, 4x]}}]}'
+    with pytest.raises(profile_frames.ProfileFormatError) as e:
+        scan.parse_json_chunks([doc], name="f.json")
+    assert "threads[1].samples.a" in str(e.value) and "f.json" in str(e.value)
+    assert e.value.offset == doc.index(b"[3")
