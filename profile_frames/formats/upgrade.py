@@ -88,6 +88,12 @@ def _offset(
         s = as_series(value, path=path, dtype=pl.Int64)
     if len(s) == 0:
         return s
+    if s.dtype == pl.Int32 and not s.null_count():  # most columns: 20 µs, not 90
+        values = s.to_numpy()  # a view
+        low, high = int(values.min()), int(values.max())
+        fits = (limit is None or high < limit) and high + offset <= _INT32.max
+        if low >= 0 and fits:
+            return s + offset if offset else s
     out, nulls = _joined_ints([s])  # in numpy: each polars reduction costs 50-100 µs
     _check_and_shift(out, limit, offset, path=path, what=what)
     return _masked(out, nulls) if offset else s
@@ -513,7 +519,8 @@ _INT64_MAX = np.iinfo(np.int64).max
 def _joined_ints(parts: list[pl.Series]) -> tuple[np.ndarray, np.ndarray | None] | None:
     """Integer parts in one numpy array, int32 when every value fits (as the readers keep
     them), and the rows that are null (None if none are); None when a part is not integers.
-    One copy of each part: casting to Int64 and concatenating in polars cost three passes.
+    The parts are joined by one polars concatenation and copied out once: a copy per part
+    cost 14 ms a column over a samply import's 530 threads, the concatenation 1 ms.
 
     >>> out, nulls = _joined_ints([pl.Series([1, None], dtype=pl.Int32), pl.Series([7])])
     >>> out.dtype.name, out.tolist(), nulls.tolist()
@@ -521,21 +528,23 @@ def _joined_ints(parts: list[pl.Series]) -> tuple[np.ndarray, np.ndarray | None]
     """
     if not all(p.dtype.is_integer() for p in parts):
         return None
+    if len({p.dtype for p in parts}) > 1:
+        if any(
+            p.dtype == pl.UInt64 and p.max() is not None and p.max() > _INT64_MAX for p in parts
+        ):
+            return None  # beyond int64: polars' casts word the error
+        parts = [p.cast(pl.Int64) for p in parts]
+    joined = parts[0] if len(parts) == 1 else pl.concat(parts, rechunk=True)
     dtype = np.int32
-    for p in parts:
-        if p.dtype in _WIDE and len(p) > p.null_count():
-            v = p.to_numpy() if not p.null_count() else p.drop_nulls().to_numpy()
-            if p.dtype == pl.UInt64 and v.max() > _INT64_MAX:
-                return None  # beyond int64: polars' casts word the error
-            if v.min() < _INT32.min or v.max() > _INT32.max:  # numpy: polars' cost 70 µs
-                dtype = np.int64
-    out = np.empty(sum(len(p) for p in parts), dtype=dtype)
-    nulls = None
-    pos = 0
-    for p in parts:
-        if p.null_count() and nulls is None:
-            nulls = np.zeros(len(out), dtype=bool)
-        pos += copy_indexes(p, out[pos:], null_as=-1, nulls=None if nulls is None else nulls[pos:])
+    if joined.dtype in _WIDE and len(joined) > joined.null_count():
+        low, high = joined.min(), joined.max()
+        if high > _INT64_MAX:
+            return None
+        if low < _INT32.min or high > _INT32.max:
+            dtype = np.int64
+    out = np.empty(len(joined), dtype=dtype)
+    nulls = np.zeros(len(out), dtype=bool) if joined.null_count() else None
+    copy_indexes(joined, out, null_as=-1, nulls=nulls)
     return out, nulls
 
 
