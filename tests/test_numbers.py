@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import time
 
 import numpy as np
@@ -288,15 +289,48 @@ def test_a_file_read_in_reused_buffers_equals_bytes(tmp_path, monkeypatch):
     prof["threads"][0]["name"] = "x" * 5000  # a string longer than a chunk
     path = tmp_path / "p.json"
     path.write_bytes(to_bytes(prof))
-    src = source.open_source(path)
-    chunks = [bytes(c) for c in src.chunks()]
-    assert len(chunks) > 10 and b"".join(chunks) == path.read_bytes()
-    assert source.open_source(path).read_all() == path.read_bytes()
-    a = profile_frames.load(path).thread(0)
+    with open(path, "rb") as f:  # a file object: read into the one reused buffer
+        src = source.open_source(f)
+        chunks = [bytes(c) for c in src.chunks()]
+        assert len(chunks) > 10 and b"".join(chunks) == path.read_bytes()
+    with open(path, "rb") as f:
+        a = profile_frames.load(f).thread(0)
     b = profile_frames.load(_ReadOnly(path.read_bytes())).thread(0)  # fresh bytes per read
     assert a.name == "x" * 5000
     assert a.self_time().equals(b.self_time())
     assert a.samples.equals(b.samples)
+
+
+def test_a_path_is_read_through_mapped_windows_that_equal_its_bytes(tmp_path, monkeypatch):
+    import mmap
+
+    monkeypatch.setattr(source, "READ_SIZE", mmap.ALLOCATIONGRANULARITY)  # many windows
+    prof = processed_profile([(["A"], 1), (["A", "B"], 2), (["C"], 1)] * 5000)
+    prof["threads"][0]["name"] = "x" * 50000  # a string longer than a window
+    path = tmp_path / "p.json"
+    path.write_bytes(to_bytes(prof))
+    chunks = list(source.open_source(path).chunks())
+    assert len(chunks) > 10 and all(isinstance(c, mmap.mmap) for c in chunks)
+    assert b"".join(chunks) == path.read_bytes() == source.open_source(path).read_all()
+    a = profile_frames.load(path).thread(0)
+    b = profile_frames.load(_ReadOnly(path.read_bytes())).thread(0)
+    assert a.name == "x" * 50000
+    assert a.samples.equals(b.samples) and a.self_time().equals(b.self_time())
+
+
+def test_a_file_that_shrinks_while_it_is_mapped_is_a_located_error(tmp_path, monkeypatch):
+    import mmap
+
+    monkeypatch.setattr(source, "READ_SIZE", mmap.ALLOCATIONGRANULARITY)
+    path = tmp_path / "p.json"
+    path.write_bytes(to_bytes(processed_profile([(["A"], 1)] * 20000)))
+    chunks = source.open_source(path).chunks()
+    next(chunks)
+    os.truncate(path, 3 * mmap.ALLOCATIONGRANULARITY // 2)  # within the second window
+    with pytest.raises(profile_frames.ProfileFormatError) as e:
+        list(chunks)
+    assert "p.json" in str(e.value) and "change" in str(e.value)
+    assert e.value.offset == mmap.ALLOCATIONGRANULARITY
 
 
 @pytest.mark.parametrize("word", [b"-Infinity", b"Infinity", b"NaN", b"inf", b"-nan", b"0x10"])
