@@ -603,6 +603,8 @@ class ColumnBatch:
             if whole is not None:
                 container[key] = whole.slice(start, n)
                 start += n
+            elif not n:
+                container[key] = []
             else:
                 text = b"".join((b"[", text, b"]"))
                 container[key] = _decoded(text, path=lambda p=path: format_path(p), offset=offset)
