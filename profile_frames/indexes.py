@@ -112,14 +112,16 @@ def take(values: pl.Series, rows: Any) -> pl.Series:
 
 
 def within(s: pl.Series, low: int, high: int) -> bool:
-    """Whether every value of an integer column (nulls aside) is in ``[low, high)``: in
-    numpy, since each polars reduction costs 20-50 µs, and threads come by the hundred.
+    """Whether every value of an integer column (nulls aside) is in ``[low, high)``, from
+    polars' own ``min`` and ``max`` (1 µs on a short column; dropping the nulls for numpy
+    first cost 110 µs, and threads come by the hundred).
 
     >>> within(pl.Series([0, None, 2]), 0, 3), within(pl.Series([3]), 0, 3)
     (True, False)
     """
-    a = (s if not s.null_count() else s.drop_nulls()).to_numpy()
-    return not len(a) or bool(a.min() >= low and a.max() < high)
+    if s.null_count() == len(s):
+        return True
+    return bool(s.min() >= low and s.max() < high)
 
 
 def constant(value: Any, n: int, dtype: Any) -> pl.Series:
