@@ -7,7 +7,7 @@
  *   cells, a state per cell and the objects' JSON text.
  * split_payloads: a processed marker data array (objects and nulls) into the objects' text.
  * count_byte: how many bytes equal one byte (the commas that size a parse).
- * row_breaks: how many times "],[" occurs (whether rows are flat).
+ * row_marks: how many '[' and ']' and "],[" there are (whether rows are flat), in one pass.
  * parent_depths: the depth of every node of a forest whose parents come before their children.
  * count_indexes: samples per stack, counted from an Arrow integer column's buffers.
  * string_array: an array of strings (string tables) as Arrow string parts, unescaped.
@@ -1227,11 +1227,12 @@ static inline uint64_t zero_bytes(uint64_t x) {
     return ~(((x & low7) + low7) | x) & ~low7;
 }
 
-/* row_breaks(data) -> how many times "],[" occurs in data: eight positions at a time, by
- * the zero bytes of three shifted words (bytes.count searches a byte at a time). */
-static PyObject *row_breaks(PyObject *self, PyObject *args) {
+/* row_marks(data) -> (opens, closes, breaks): how many '[' and ']' are in data and how many
+ * times "],[" occurs, in one pass, eight positions at a time by the zero bytes of three
+ * shifted words (whether text is flat rows; three searches read it three times). */
+static PyObject *row_marks(PyObject *self, PyObject *args) {
     Py_buffer data;
-    Py_ssize_t total = 0;
+    Py_ssize_t opens = 0, closes = 0, breaks = 0;
     (void)self;
     if (!PyArg_ParseTuple(args, "y*", &data)) return NULL;
     {
@@ -1241,18 +1242,25 @@ static PyObject *row_breaks(PyObject *self, PyObject *args) {
         int release = data.len >= (1 << 16);
         PyThreadState *state = release ? PyEval_SaveThread() : NULL;
         for (; end - p >= 10; p += 8) {
-            uint64_t x, y, z;
+            uint64_t x, y, z, close;
             memcpy(&x, p, 8);
             memcpy(&y, p + 1, 8);
             memcpy(&z, p + 2, 8);
-            total += __builtin_popcountll(zero_bytes(x ^ ones * ']') & zero_bytes(y ^ ones * ',') &
-                                          zero_bytes(z ^ ones * '['));
+            close = zero_bytes(x ^ ones * ']');
+            opens += __builtin_popcountll(zero_bytes(x ^ ones * '['));
+            closes += __builtin_popcountll(close);
+            breaks += __builtin_popcountll(close & zero_bytes(y ^ ones * ',') &
+                                           zero_bytes(z ^ ones * '['));
         }
-        for (; end - p >= 3; p++) total += p[0] == ']' && p[1] == ',' && p[2] == '[';
+        for (; p < end; p++) {
+            opens += p[0] == '[';
+            closes += p[0] == ']';
+            breaks += end - p >= 3 && p[0] == ']' && p[1] == ',' && p[2] == '[';
+        }
         if (release) PyEval_RestoreThread(state);
     }
     PyBuffer_Release(&data);
-    return PyLong_FromSsize_t(total);
+    return Py_BuildValue("nnn", opens, closes, breaks);
 }
 
 /* count_byte(data, byte) -> how many bytes of data equal byte: eight at a time (a zero
@@ -1345,7 +1353,7 @@ static PyObject *count_indexes(PyObject *self, PyObject *args) {
 static PyMethodDef methods[] = {
     {"count_byte", count_byte, METH_VARARGS, "How many bytes of data equal byte."},
     {"parent_depths", parent_depths, METH_VARARGS, "Depths of a forest whose parents come first."},
-    {"row_breaks", row_breaks, METH_VARARGS, "How many times \"],[\" occurs in data."},
+    {"row_marks", row_marks, METH_VARARGS, "How many '[', ']' and \"],[\" there are in data."},
     {"count_indexes", count_indexes, METH_VARARGS, "Add 1 per valid integer value to its bin of counts."},
     {"string_array", string_array, METH_VARARGS, "An array of strings and nulls as Arrow string parts, or None."},
     {"bool_array", bool_array, METH_VARARGS, "An array of true and false as a packed bitmap, or None."},

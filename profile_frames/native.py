@@ -82,15 +82,15 @@ def count_byte(data: bytes | bytearray, byte: bytes) -> int:
     return _json_numbers.count_byte(data, byte[0])
 
 
-def row_breaks(data: bytes | bytearray) -> int:
-    """``data.count(b"],[")``, eight positions at a time in C.
+def row_marks(data: bytes | bytearray) -> tuple[int, int, int]:
+    """How many ``[`` and ``]`` ``data`` holds and how often ``],[`` occurs, in one pass in C.
 
-    >>> row_breaks(b"[1],[2],[3,[4]]")
-    2
+    >>> row_marks(b"[1],[2],[3,[4]]")
+    (4, 4, 2)
     """
     if _json_numbers is None:
-        return data.count(b"],[")
-    return _json_numbers.row_breaks(data)
+        return data.count(b"["), data.count(b"]"), data.count(b"],[")
+    return _json_numbers.row_marks(data)
 
 
 def parent_depths(parent: np.ndarray) -> np.ndarray | None:

@@ -650,14 +650,8 @@ class _MarkersCarry:
 def _flat_rows(text: bytes) -> int:
     """How many rows ``text`` holds if it is flat rows ``[…],[…]`` (no array inside a row:
     then the first ``]]`` after it did end the array, and parsing it can wait), else 0."""
-    k = native.count_byte(text, b"[")
-    flat = (
-        k > 0
-        and text[:1] == b"["
-        and text[-1:] == b"]"
-        and native.count_byte(text, b"]") == k
-        and native.row_breaks(text) == k - 1
-    )
+    k, closes, breaks = native.row_marks(text)
+    flat = k > 0 and text[:1] == b"[" and text[-1:] == b"]" and closes == k and breaks == k - 1
     return k if flat else 0
 
 

@@ -303,16 +303,18 @@ def test_number_lists_decline_what_is_not_a_closed_array_of_numbers(text):
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_row_breaks_are_what_bytes_count_counts(seed):
-    """'],[' counted eight positions at a time: every length around the word and the tail,
-    breaks across words, and bytes that differ from the pattern by the high bit only."""
+def test_row_marks_are_what_bytes_count_counts(seed):
+    """'[', ']' and '],[' counted eight positions at a time: every length around the word
+    and the tail, breaks across words, and bytes that differ from the patterns by the high
+    bit only."""
     from profile_frames import _json_numbers
 
     rng = random.Random(seed)
     for alphabet in (b"],[1", b"],[", b"]\xdd,\xac[\xdb", b"]],[[,"):
         for n in [*range(30), 1000, 70_001]:
             data = bytes(rng.choice(alphabet) for _ in range(n))
-            assert _json_numbers.row_breaks(data) == data.count(b"],["), (alphabet, n)
+            want = (data.count(b"["), data.count(b"]"), data.count(b"],["))
+            assert _json_numbers.row_marks(data) == want, (alphabet, n)
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -32,6 +32,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from .. import schema as canonical
 from ..errors import ProfileFormatError
 from ..indexes import constant, index_array, take, truth_array, within
 from ..rows import Rows
@@ -624,14 +625,14 @@ def _frames(
             path=f"{path}.data[{i}]",
         )
     col.frame_parts.append(
-        pl.DataFrame(
+        canonical.table(
             {
                 "text": text,
                 "relevant": pl.Series(_flags(frames.get("relevantForJS"), n)),
                 "process": constant(process, n, pl.Int32),
                 **{k: _numbers(frames.get(k), n) for k in _FRAME_NUMBERS},
             },
-            schema=_FRAME_PARTS,  # type: ignore[arg-type]
+            _FRAME_PARTS,
         )
     )
     col.n_frames += n
