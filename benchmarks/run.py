@@ -185,6 +185,20 @@ def json_size(path: Path) -> int:
     return path.stat().st_size
 
 
+def python_loop_seconds() -> float:
+    """Seconds for ten million iterations of a plain Python loop, the best of three: this
+    VM's CPU speed moves by up to 2x from hour to hour, and a run's figures are comparable
+    with another's only at a similar value (0.99 s and 1.4-1.8 s were seen on 2026-12-02)."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        total = 0
+        for i in range(10_000_000):
+            total += i
+        best = min(best, time.perf_counter() - start)
+    return round(best, 2)
+
+
 def machine() -> dict:
     import polars
     import pyarrow
@@ -211,6 +225,7 @@ def machine() -> dict:
         "pyarrow": pyarrow.__version__,
         "isal": isal_version,
         "profile_frames": profile_frames.__version__,
+        "python_loop_s": python_loop_seconds(),
     }
 
 
@@ -219,7 +234,7 @@ def markdown(report: dict) -> str:
     lines = [
         f"### {report['size']} ({report['date']})",
         "",
-        f"Machine: {m['cores']} cores, {m['ram_gib']} GiB RAM, Python {m['python']}, polars {m['polars']}, pyarrow {m['pyarrow']}, isal {m['isal']}, profile_frames {m['profile_frames']}; {report['reps']} repetitions, each in a fresh process.",
+        f"Machine: {m['cores']} cores, {m['ram_gib']} GiB RAM, Python {m['python']}, polars {m['polars']}, pyarrow {m['pyarrow']}, isal {m['isal']}, profile_frames {m['profile_frames']}; {report['reps']} repetitions, each in a fresh process; CPU reference (a 10M-iteration Python loop): {m.get('python_loop_s')} s.",
         "",
         "| file | case | status | median s (min–max) | wall s | CPU s | MB/s | peak RSS MiB | vs load |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -291,11 +306,12 @@ def main(argv: list[str] | None = None) -> int:
     for layout in args.layouts.split(","):
         for gz in (False,) if args.no_gz or layout in REAL_SHAPES else (False, True):
             files.append(ensure_profile(args.size, layout, gz, Path(args.data)))
+    host = machine()
     report = {
         "size": args.size,
         "reps": args.reps,
-        "date": machine()["date"],
-        "machine": machine(),
+        "date": host["date"],
+        "machine": host,
         "files": [],
     }
     for i, path in enumerate(files):
