@@ -199,6 +199,19 @@ def python_loop_seconds() -> float:
     return round(best, 2)
 
 
+def first_touch_seconds() -> float:
+    """Seconds to write 1 GiB of freshly allocated memory (the page faults of its first
+    touch): on this VM they cost 1-11 µs each by the hour, and whatever allocates most (the
+    baselines) swings most, so a run's ratios are read with this beside them."""
+    import numpy as np
+
+    start = time.perf_counter()
+    block = np.ones(1 << 27)  # 1 GiB of float64, written once
+    seconds = time.perf_counter() - start
+    del block
+    return round(seconds, 2)
+
+
 def machine() -> dict:
     import polars
     import pyarrow
@@ -226,6 +239,7 @@ def machine() -> dict:
         "isal": isal_version,
         "profile_frames": profile_frames.__version__,
         "python_loop_s": python_loop_seconds(),
+        "first_touch_gib_s": first_touch_seconds(),
     }
 
 
@@ -234,7 +248,7 @@ def markdown(report: dict) -> str:
     lines = [
         f"### {report['size']} ({report['date']})",
         "",
-        f"Machine: {m['cores']} cores, {m['ram_gib']} GiB RAM, Python {m['python']}, polars {m['polars']}, pyarrow {m['pyarrow']}, isal {m['isal']}, profile_frames {m['profile_frames']}; {report['reps']} repetitions, each in a fresh process; CPU reference (a 10M-iteration Python loop): {m.get('python_loop_s')} s.",
+        f"Machine: {m['cores']} cores, {m['ram_gib']} GiB RAM, Python {m['python']}, polars {m['polars']}, pyarrow {m['pyarrow']}, isal {m['isal']}, profile_frames {m['profile_frames']}; {report['reps']} repetitions, each in a fresh process; CPU reference (a 10M-iteration Python loop): {m.get('python_loop_s')} s; memory reference (first touch of 1 GiB): {m.get('first_touch_gib_s')} s.",
         "",
         "| file | case | status | median s (min–max) | wall s | CPU s | MB/s | peak RSS MiB | vs load |",
         "|---|---|---|---|---|---|---|---|---|",

@@ -10,7 +10,9 @@ events into Python objects and puts the parsed polars Series where the placehold
 array whose last blocks are still being parsed gets a :class:`Deferred` there, filled once
 the document is read). Gecko's rows of numbers are parsed on those threads too, each array
 behind a :class:`Deferred` (:class:`PendingParse`). String tables and funcTable flags go to
-Arrow whole (:func:`native.json_strings`, :func:`native.json_booleans`).
+Arrow whole (:func:`native.json_strings`, :func:`native.json_booleans`). A table's short
+numeric columns (under 64 KB, most of a file of hundreds of threads) wait in one
+:class:`ColumnBatch` per column kind and are parsed together when the document ends.
 
 Example
 -------
@@ -106,7 +108,7 @@ NESTED_KEYS = frozenset(("data",))
 MAX_NESTED_CARRY = 64 << 20  # a nested array longer than this is read by ijson instead
 BATCH_ROWS_BELOW = 4 << 20  # rows arrays shorter than this are parsed with their kind's others
 BATCH_BYTES = 32 << 20  # … in batches of about this much text
-BATCH_ARRAY_BELOW = 1 << 16  # table columns shorter than this are parsed with their kind's
+BATCH_ARRAY_BELOW = 1 << 16  # table columns shorter than this are parsed with their kind's others
 SMALL_PAYLOADS = 1 << 16  # without the C parser, marker data arrays shorter than this are decoded
 MAX_ROWS_TEXT = 4 << 30  # rows of numbers longer than this go the nested way
 MAX_MARKERS_TEXT = 4 << 30  # a marker data array longer than this is refused
