@@ -352,7 +352,7 @@ def open_source(
 
         return OpenedSource(name, kind, True, size, _all(), on_progress, closers)
     kind = "jslb" if head == JSLB_MAGIC else "json"
-    if fileno is not None and kind == "json" and size:
+    if fileno is not None and kind == "json":  # (a mapped file is regular and not empty)
         chunks = _mapped(fileno, size, name, progress)  # (the head is in the first window)
     else:
         chunks = _plain(head, read, readinto, progress)

@@ -531,9 +531,7 @@ def _joined_ints(parts: list[pl.Series]) -> tuple[np.ndarray, np.ndarray | None]
     if not all(p.dtype.is_integer() for p in parts):
         return None
     if len({p.dtype for p in parts}) > 1:
-        if any(
-            p.dtype == pl.UInt64 and p.max() is not None and p.max() > _INT64_MAX for p in parts
-        ):
+        if any(p.dtype == pl.UInt64 and (p.max() or 0) > _INT64_MAX for p in parts):
             return None  # beyond int64: polars' casts word the error
         parts = [p.cast(pl.Int64) for p in parts]
     joined = parts[0] if len(parts) == 1 else pl.concat(parts, rechunk=True)
