@@ -30,13 +30,13 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
-from .. import schema as canonical
 from ..errors import ProfileFormatError
-from ..indexes import constant, index_array, take, truth_array, within
+from ..indexes import constant
 from ..rows import Rows
+from .gecko_columns import integral, ints_or_null
 from .gecko_locations import classify_locations, uri_resource_name
+from .gecko_threads import FRAME_NUMBERS, ThreadTables, convert_threads
 from .processed import ProfileParts, read_v70
 
 
@@ -85,7 +85,7 @@ def _table(t: Any, *, path: str) -> dict[str, Any]:
     columns = list(itertools.zip_longest(*rows)) if rows else []  # short rows: trailing nulls
     for name, idx in schema.items():
         cells = list(columns[idx]) if idx < len(columns) else [None] * len(rows)
-        out[name] = _integral(cells) if name in INDEX_COLUMNS else cells
+        out[name] = integral(cells) if name in INDEX_COLUMNS else cells
     return out
 
 
@@ -115,15 +115,6 @@ INDEX_COLUMNS = frozenset(
     ("stack", "frame", "prefix", "location", "category", "subcategory", "line", "column")
     + ("name", "phase", "implementation", "innerWindowID", "weight")
 )
-
-
-def _integral(cells: list) -> list:
-    """Integral floats within int64 as ints (bools and everything else unchanged).
-
-    >>> _integral([38.0, 1.5, None, True, 2, 1e308])
-    [38, 1.5, None, True, 2, 1e+308]
-    """
-    return [int(v) if type(v) is float and v.is_integer() and abs(v) < 2**63 else v for v in cells]
 
 
 def _row(r: Any, *, path: str) -> list:
@@ -184,11 +175,8 @@ class _Collector:
         self.res_cols: dict[str, list] = {"name": [], "lib": [], "type": []}
         self.libs: list[dict] = []
         self.lib_index: dict[tuple, int] = {}
-        self.frame_parts: list[pl.DataFrame] = []  # each thread's frames, as read
         self.process_libs: list[_Libs] = []  # the libraries of each process
-        self.n_frames = 0
-        self.stack_parts: list[tuple[pl.Series, pl.Series]] = []  # (prefix, frame) per thread
-        self.n_stacks = 0
+        self.threads = convert_threads([], intern=self.string)  # their frames and stacks
         self.func_names: pl.Series | None = None  # appended to the strings, not interned
 
     def string_table(self) -> list[str] | pl.Series:
@@ -197,15 +185,10 @@ class _Collector:
             return self.strings
         return pl.concat([pl.Series(self.strings, dtype=pl.String), self.func_names])
 
-    def stack_table(self) -> dict[str, pl.Series]:
-        """The stacks of every thread read so far, one shared table."""
-        if not self.stack_parts:
-            return {"prefix": pl.Series([], dtype=pl.Int64), "frame": pl.Series([], dtype=pl.Int64)}
-        return {
-            # one chunk each: every later gather over hundreds of chunks is slower
-            "prefix": pl.concat([p for p, _ in self.stack_parts], rechunk=True),
-            "frame": pl.concat([f for _, f in self.stack_parts], rechunk=True),
-        }
+    def stack_table(self) -> dict[str, Any]:
+        """The stacks of every thread, one shared table."""
+        t = self.threads
+        return {"length": len(t.frame), "prefix": t.prefix, "frame": t.frame}
 
     def string(self, s: str) -> int:
         i = self.string_index.get(s)
@@ -233,11 +216,8 @@ class _Collector:
 
     def tables(self, n_categories: int) -> tuple[dict[str, Any], dict[str, Any]]:
         """The shared frame and func tables of every thread read so far."""
-        if self.frame_parts:
-            frames = pl.concat(self.frame_parts, rechunk=True)  # one chunk: see stack_table
-        else:
-            frames = pl.DataFrame(schema=_FRAME_PARTS)  # type: ignore[arg-type]
-        numbers = {k: _ints_or_null(frames[k], frames.height) for k in _FRAME_NUMBERS}
+        frames = self.threads.frames
+        numbers = {k: ints_or_null(frames[k], frames.height) for k in FRAME_NUMBERS}
         known = numbers["category"].is_between(0, n_categories - 1, closed="both").fill_null(False)
         frames = frames.with_columns(
             numbers["line"].alias("line"),
@@ -246,15 +226,6 @@ class _Collector:
             pl.when(known).then(numbers["subcategory"]).alias("subcategory"),
         )
         return _derive_frames(frames, self)
-
-
-_FRAME_NUMBERS = ("category", "subcategory", "line", "column")
-_FRAME_PARTS = {
-    "text": pl.String,
-    "relevant": pl.Boolean,
-    "process": pl.Int32,
-    **{k: pl.Float64 for k in _FRAME_NUMBERS},  # integral ones become Int64 for all at once
-}
 
 
 class _Libs:
@@ -417,16 +388,21 @@ def read_gecko(tree: dict, *, select: Callable[[list[str]], set[int] | None]) ->
 
     col = _Collector()
     process_of: dict[int, int] = {}  # id(process) → its position in col.process_libs
-    out_threads: list[dict] = []
+    chosen: list[ThreadTables] = []
     for pos, (t, proc, shift, tpath) in enumerate(flat):
         if keep is not None and pos not in keep:
-            out_threads.append({"name": names[pos], "_skipped": True})
             continue
         if id(proc) not in process_of:
             libs = _maybe_json(proc.get("libs") or [], path="libs")
             process_of[id(proc)] = len(col.process_libs)
             col.process_libs.append(_Libs(libs if isinstance(libs, list) else []))
-        out_threads.append(_thread(t, process_of[id(proc)], shift, tpath, col))
+        chosen.append(_thread_tables(t, process_of[id(proc)], shift, tpath))
+    col.threads = convert_threads(chosen, intern=col.string)
+    converted = iter(col.threads.threads)
+    out_threads = [
+        next(converted) if keep is None or pos in keep else {"name": names[pos], "_skipped": True}
+        for pos in range(len(flat))
+    ]
     frame_table, func_table = col.tables(n_categories)
 
     meta = dict(root_meta)
@@ -436,7 +412,7 @@ def read_gecko(tree: dict, *, select: Callable[[list[str]], set[int] | None]) ->
         "libs": col.libs,
         "shared": {
             "stringArray": col.string_table(),
-            "stackTable": {"length": col.n_stacks, **col.stack_table()},
+            "stackTable": col.stack_table(),
             "frameTable": frame_table,
             "funcTable": func_table,
             "resourceTable": {"length": len(col.res_cols["name"]), **col.res_cols},
@@ -447,317 +423,21 @@ def read_gecko(tree: dict, *, select: Callable[[list[str]], set[int] | None]) ->
     return read_v70(v70, keep=chosen)
 
 
-def _thread(t: dict, process: int, shift: float, path: str, col: _Collector) -> dict:
+def _thread_tables(t: dict, process: int, shift: float, path: str) -> ThreadTables:
+    """One thread's tables as read, to be converted with the others."""
     strings = t.get("stringTable")  # a list, or a Series the scanner read into Arrow
     if isinstance(strings, pl.Series) and strings.dtype != pl.String:
         strings = strings.to_list()
     if not isinstance(strings, (list, pl.Series)):
         raise ProfileFormatError("expected an array of strings", path=f"{path}.stringTable")
-    frames = _table(t.get("frameTable"), path=f"{path}.frameTable")
-    stacks = _table(t.get("stackTable"), path=f"{path}.stackTable")
-    samples = _table(t.get("samples"), path=f"{path}.samples")
-    markers = _table(t.get("markers"), path=f"{path}.markers")
-
-    frame_base = col.n_frames
-    stack_base = col.n_stacks
-    n_frames = _frames(frames, strings, col, process, path=f"{path}.frameTable")
-    prefix, frame = _stack_columns(stacks, n_frames, path=f"{path}.stackTable")
-    col.stack_parts.append((prefix + stack_base, frame + frame_base))
-    col.n_stacks += len(frame)
-    n_stacks = stacks["length"]
-    sample_stacks = _sample_stacks(samples, n_stacks, path=f"{path}.samples") + stack_base
-    times = _shifted(_get(samples, "time", []), shift, path=f"{path}.samples")
-    out_samples: dict[str, Any] = {
-        "length": samples["length"],
-        "stack": sample_stacks,
-        "time": times,
-    }
-    if samples.get("weight") is not None:
-        out_samples["weight"] = samples["weight"]
-    if samples.get("threadCPUDelta") is not None:
-        out_samples["threadCPUDelta"] = samples["threadCPUDelta"]
-
-    n_markers = markers["length"]
-    start = _get(markers, "startTime", None)
-    if start is None:
-        start = _get(markers, "time", [None] * n_markers)
-    data = _get(markers, "data", [None] * n_markers)
-    out_markers = {
-        "length": n_markers,
-        "name": _marker_names(markers, strings, col, path=f"{path}.markers"),
-        "startTime": _shifted(start, shift, path=f"{path}.markers"),
-        "endTime": _shifted(
-            _get(markers, "endTime", [None] * n_markers), shift, path=f"{path}.markers"
-        ),
-        "phase": _get(markers, "phase", [0] * n_markers),
-        "category": _get(markers, "category", [None] * n_markers),
-        "data": _payloads(data),
-    }
-    return {
-        "name": t.get("name"),
-        "isMainThread": t.get("name") == "GeckoMain",
-        "processName": t.get("processName") if isinstance(t.get("processName"), str) else "",
-        "processType": t.get("processType"),
-        "pid": None if t.get("pid") is None else str(t.get("pid")),
-        "tid": None if t.get("tid") is None else str(t.get("tid")),
-        "samples": out_samples,
-        "markers": out_markers,
-    }
-
-
-def _payloads(data: Any) -> Any:
-    """The payload column: JSON texts when the scanner cut them out, else the decoded values
-    (a column of numbers is a payload of numbers, as JSON would read it)."""
-    if isinstance(data, pl.Series) and data.dtype != pl.String:
-        return data.to_list()
-    return data
-
-
-def _get(table: dict, key: str, default: Any) -> Any:
-    """A table's column (a Series or a list), or ``default`` when it is missing."""
-    v = table.get(key)
-    return default if v is None else v
-
-
-def _cells(values: Any) -> list:
-    """A column as a list of Python values (for the row-by-row error messages)."""
-    return values.to_list() if isinstance(values, pl.Series) else list(values)
-
-
-def _ints(values: Any) -> pl.Series | None:
-    """A column of integral numbers (nulls allowed) as Int64, or None if any cell is
-    something else or beyond int64 (the row-by-row check then names it).
-
-    >>> _ints(pl.Series([1.0, None, 3.0])).to_list(), _ints([1, 2.5]), _ints([True])
-    ([1, None, 3], None, None)
-    """
-    if isinstance(values, pl.Series):
-        if values.dtype.is_integer() or values.dtype == pl.Null:
-            return values.cast(pl.Int64)
-        if values.dtype != pl.Float64:
-            return None
-        a = values.to_numpy()  # nulls are NaN here; numpy's passes cost no call per kernel
-        with np.errstate(invalid="ignore"):
-            ints = a.astype(np.int64)  # a fraction, or beyond int64, does not come back equal
-            whole = ints.astype(np.float64) == a
-        if not values.null_count():
-            return pl.Series(ints) if whole.all() else None
-        nulls = np.isnan(a)
-        return pl.Series(pa.array(ints, mask=nulls)) if (whole | nulls).all() else None
-    return _indexes(_integral(values))
-
-
-def _ints_or_null(values: Any, n: int) -> pl.Series:
-    """Integral numbers as Int64 and anything else (fractions, booleans, text) as null, for
-    the optional frame columns; a missing column is all null."""
-    if values is None:
-        return constant(None, n, pl.Int64)
-    if isinstance(values, pl.Series):
-        if values.dtype == pl.Float64:
-            whole = (values == values.floor()) & (values.abs() < 2**63)
-            return pl.select(pl.when(whole).then(values.cast(pl.Int64, strict=False))).to_series()
-        if values.dtype.is_integer():
-            return values.cast(pl.Int64)
-        return constant(None, len(values), pl.Int64)
-    cells = [
-        v if isinstance(v, int) and not isinstance(v, bool) and -(2**63) <= v < 2**63 else None
-        for v in values
-    ]
-    return pl.Series(cells + [None] * (n - len(cells)), dtype=pl.Int64)
-
-
-def _numbers(values: Any, n: int) -> pl.Series:
-    """An optional frame column as Float64 (what the bulk parser gives): numbers kept,
-    anything else null (:func:`_ints_or_null` later keeps the integral ones)."""
-    if isinstance(values, pl.Series) and values.dtype == pl.Float64:
-        return values
-    return _ints_or_null(values, n).cast(pl.Float64)
-
-
-def _flags(values: Any, n: int) -> np.ndarray:
-    """A column of truth values (null and missing are false) as a bool array of ``n``."""
-    if values is None:
-        return np.zeros(n, dtype=bool)
-    if len(values) != n:  # cells past the table's rows are not read; missing ones are false
-        values = values[:n]
-        if len(values) < n:
-            return np.concatenate([_flags(values, len(values)), np.zeros(n - len(values), bool)])
-    if isinstance(values, pl.Series):
-        if values.dtype == pl.Boolean:
-            return truth_array(values)
-        if values.dtype.is_numeric():
-            a = values.to_numpy()  # nulls (NaN here) are false
-            return (a != 0) & ~np.isnan(a) if a.dtype.kind == "f" else a != 0
-        values = values.to_list()
-    out = np.zeros(n, dtype=bool)
-    out[: len(values)] = [bool(v) if v is not None else False for v in values]
-    return out
-
-
-def _frames(
-    frames: dict, strings: list | pl.Series, col: _Collector, process: int, *, path: str
-) -> int:
-    """Add one thread's frames (their location strings and columns) to the shared frame
-    table; funcs are derived once for all threads (:func:`_derive_frames`). Returns how many
-    frames the thread has."""
-    locations = frames.get("location")
-    if locations is None and frames["length"]:  # a frame must say where it is
-        raise ProfileFormatError("missing column 'location'", path=path)
-    n = 0 if locations is None else len(locations)
-    locs = _string_indexes(
-        [] if locations is None else locations,
-        len(strings),
-        what=f"frame location {{!r}} is not an index into the string table ({len(strings)} strings)",
+    return ThreadTables(
+        raw=t,
+        strings=strings,
+        frames=_table(t.get("frameTable"), path=f"{path}.frameTable"),
+        stacks=_table(t.get("stackTable"), path=f"{path}.stackTable"),
+        samples=_table(t.get("samples"), path=f"{path}.samples"),
+        markers=_table(t.get("markers"), path=f"{path}.markers"),
+        process=process,
+        shift=shift,
         path=path,
     )
-    table = (
-        strings
-        if isinstance(strings, pl.Series)
-        else pl.Series(strings, dtype=pl.String)
-        if set(map(type, strings)) <= {str}
-        else pl.Series([v if type(v) is str else None for v in strings], dtype=pl.String)
-    )
-    text = take(table, locs)
-    if text.null_count():
-        i = int(text.is_null().arg_true()[0])
-        raise ProfileFormatError(
-            f"frame location {locs[i]} is not a string ({strings[locs[i]]!r:.40})",
-            path=f"{path}.data[{i}]",
-        )
-    col.frame_parts.append(
-        canonical.table(
-            {
-                "text": text,
-                "relevant": pl.Series(_flags(frames.get("relevantForJS"), n)),
-                "process": constant(process, n, pl.Int32),
-                **{k: _numbers(frames.get(k), n) for k in _FRAME_NUMBERS},
-            },
-            _FRAME_PARTS,
-        )
-    )
-    col.n_frames += n
-    return n
-
-
-def _marker_names(
-    markers: dict, strings: list | pl.Series, col: _Collector, *, path: str
-) -> pl.Series:
-    """Each marker's name as an index into the shared string table."""
-    names = markers.get("name")
-    if names is None:
-        return pl.Series("name", [], dtype=pl.Int64)
-    ids = _string_indexes(
-        names, len(strings), what="marker name {!r} is not a string index", path=path
-    )
-    distinct, inverse = np.unique(ids.to_numpy(), return_inverse=True)
-    used = (
-        take(strings, distinct).to_list()
-        if isinstance(strings, pl.Series)
-        else [strings[i] for i in distinct.tolist()]
-    )
-    shared = np.array([col.string(str(s)) for s in used], dtype=np.int64)
-    return pl.Series("name", shared[inverse], dtype=pl.Int64)
-
-
-def _string_indexes(values: Any, n_strings: int, *, what: str, path: str) -> pl.Series:
-    """A column of indexes into a thread's string table (Int64), checked at once; read row by
-    row for the error (``what``, with the bad cell) when one is not an index.
-
-    >>> _string_indexes(pl.Series([0.0, 9.0]), 3, what="bad {!r}", path="t")
-    Traceback (most recent call last):
-    ...
-    profile_frames.errors.ProfileFormatError: t.data[1]: bad 9
-    """
-    ids = _ints(values)
-    if ids is not None and not ids.null_count():
-        if not len(ids) or within(ids, 0, n_strings):
-            return ids
-    for i, v in enumerate(_integral(_cells(values))):  # 38.0 (bulk-parsed) is the index 38
-        if not _is_row(v, n_strings):
-            raise ProfileFormatError(what.format(v), path=f"{path}.data[{i}]")
-    raise ProfileFormatError("expected string indexes", path=path)  # pragma: no cover
-
-
-def _shifted(values: Any, shift: float, *, path: str) -> pl.Series:
-    """A time column moved by ``shift`` ms; a cell that is not a number is named by its row.
-
-    >>> _shifted([1, None, 2.5], 10.0, path="t").to_list()
-    [11.0, None, 12.5]
-    """
-    if isinstance(values, pl.Series):
-        if values.dtype.is_numeric() or values.dtype == pl.Null:
-            return values.cast(pl.Float64).alias("time") + shift
-        values = values.to_list()
-    try:
-        if not any(isinstance(v, bool) for v in values):
-            return pl.Series("time", values, dtype=pl.Float64) + shift
-    except Exception:
-        pass
-    for i, v in enumerate(values):
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
-            raise ProfileFormatError(
-                f"expected a time (number), got {v!r:.40}", path=f"{path}.data[{i}]"
-            )
-    raise ProfileFormatError("expected times (numbers)", path=path)
-
-
-def _is_row(v: Any, n: int) -> bool:
-    """Whether the cell ``v`` is a row of a table of ``n`` rows (an int, not a bool)."""
-    return isinstance(v, int) and not isinstance(v, bool) and 0 <= v < n
-
-
-def _indexes(values: list) -> pl.Series | None:
-    """A column of integers (nulls allowed) as Int64, or None if any cell is something else
-    (or beyond int64: the row-by-row check names it)."""
-    if any(type(v) is not int for v in values if v is not None):
-        return None
-    try:
-        return pl.Series(values, dtype=pl.Int64)
-    except (TypeError, OverflowError):
-        return None
-
-
-def _stack_columns(stacks: dict, n_frames: int, *, path: str) -> tuple[pl.Series, pl.Series]:
-    """A thread's (prefix, frame) columns, checked at once: every frame a row of the frame
-    table, every prefix an earlier stack. A bad table is read row by row for the error."""
-    n = stacks["length"]
-    prefix = _get(stacks, "prefix", [None] * n)
-    frame = _get(stacks, "frame", [])
-    p, f = _ints(prefix), _ints(frame)
-    if p is not None and f is not None and len(p) == len(f) == n:
-        pv = index_array(p, null_as=-1)
-        if (
-            f.null_count() == 0
-            and (n == 0 or within(f, 0, n_frames))
-            and ((pv == -1) | ((pv >= 0) & (pv < np.arange(n)))).all()
-            and p.null_count() == int((pv == -1).sum())
-        ):
-            return p, f
-    prefix, frame = _integral(_cells(prefix)), _integral(_cells(frame))
-    for i, (pre, fr) in enumerate(zip(prefix, frame)):
-        if not _is_row(fr, n_frames):
-            raise ProfileFormatError(
-                f"stack frame {fr!r} is out of range ({n_frames} frames)",
-                path=f"{path}.data[{i}]",
-            )
-        if pre is not None and not _is_row(pre, i):
-            raise ProfileFormatError(
-                f"stack prefix {pre!r} must be an earlier stack", path=f"{path}.data[{i}]"
-            )
-    k = min(len(prefix), len(frame))
-    return pl.Series(prefix[:k], dtype=pl.Int64), pl.Series(frame[:k], dtype=pl.Int64)
-
-
-def _sample_stacks(samples: dict, n_stacks: int, *, path: str) -> pl.Series:
-    """A thread's sample stacks (nulls allowed), checked at once; row by row for the error."""
-    values = _get(samples, "stack", [])
-    s = _ints(values)
-    if s is not None and (len(s) == s.null_count() or within(s, 0, n_stacks)):
-        return s
-    for i, v in enumerate(_integral(_cells(values))):
-        if v is not None and not _is_row(v, n_stacks):
-            raise ProfileFormatError(
-                f"sample stack {v!r} is out of range ({n_stacks} stacks)",
-                path=f"{path}.data[{i}]",
-            )
-    raise ProfileFormatError("expected sample stacks", path=path)  # pragma: no cover
