@@ -284,12 +284,31 @@ def distinct_rows(df: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray]:
     return groups.drop("_row"), of
 
 
+def first_seen(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first position of each distinct value of ``codes``, in the order they first come,
+    and for each position the number of its value in that order.
+
+    >>> first, of = first_seen(np.array([7, 3, 7, 5, 3]))
+    >>> first.tolist(), of.tolist()
+    ([0, 1, 3], [0, 1, 0, 2, 1])
+    """
+    _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return first[order], rank[inverse]
+
+
 def _derive_frames(frames: pl.DataFrame, col: _Collector) -> tuple[dict, dict]:
     """Funcs, resources and libs from the frames' location strings, each distinct location
     classified once (:func:`~.gecko_locations.classify_locations`), as the Firefox Profiler
     derives them: one func per (name, JS or not, relevant for JS, resource, line, column)."""
-    keys, key_of_frame = distinct_rows(frames.select("text", "relevant", "process"))
-    texts, text_of_key = distinct_rows(keys.select("text"))
+    texts, text_of_frame = distinct_rows(frames.select("text"))
+    # a key is (text, relevant, process): as one integer, the text's position leading
+    key_code = (text_of_frame << 33) | (frames["relevant"].to_numpy().astype(np.int64) << 32)
+    first_of_key, key_of_frame = first_seen(key_code | frames["process"].to_numpy())
+    keys = frames.select("text", "relevant", "process")[first_of_key]
+    text_of_key = text_of_frame[first_of_key]
     parsed = classify_locations(texts["text"])[text_of_key]
     keys = pl.concat([keys, parsed], how="horizontal")
     n = keys.height

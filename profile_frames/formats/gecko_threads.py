@@ -1,7 +1,8 @@
 """The threads of a Gecko profile, converted together: each kind of column (frame locations,
 stack prefixes and frames, sample stacks, times, marker names) of every thread is joined into
-one column, checked against per-row bounds and moved to the shared tables in a few
-whole-column operations, then cut back into threads.
+one column, checked against each thread's own bounds (its minimum and maximum, one numpy
+pass for all threads) and moved to the shared numbering in a few whole-column operations,
+then cut back into threads.
 
 Hundreds of small threads (a multi-process recording) cost a handful of operations each way
 instead of a dozen per thread. A check that fails re-reads the threads one by one with the
@@ -115,7 +116,15 @@ def convert_threads(
     )
 
 
-def _thread(t: ThreadTables, stacks, times, names, start, end) -> dict:
+def _thread(
+    t: ThreadTables,
+    stacks: pl.Series,
+    times: pl.Series,
+    names: pl.Series,
+    start: pl.Series,
+    end: pl.Series,
+) -> dict:
+    """One thread in the processed layout, from its converted columns."""
     samples, markers, raw = t.samples, t.markers, t.raw
     out_samples: dict[str, Any] = {"length": samples["length"], "stack": stacks, "time": times}
     for key in ("weight", "threadCPUDelta"):
