@@ -508,6 +508,24 @@ class Profile:
                 self._stamp = np.empty(self.stacks.height, dtype=np.int64)
             return self._parents
 
+    def stack_parents(self) -> np.ndarray:
+        """The shared stack table's parent column as int64 (-1 = root), made once (read only).
+
+        >>> import profile_frames
+        >>> profile_frames.load(profile_frames.example_path()).stack_parents()[:3].tolist()
+        [-1, 0, 1]
+        """
+        return self._shared_parents()
+
+    def stack_counts(self, row: int) -> StackCounts | None:
+        """The samples of the thread in row ``row`` of :attr:`threads`, grouped by shared
+        stack (None: no sample has a stack), as counted when the profile was built."""
+        return self._stack_counts[row]
+
+    def thread_row(self, key: int | str | re.Pattern) -> int:
+        """The row of :attr:`threads` of the one thread matching ``key`` (see :meth:`thread`)."""
+        return self._row(key)
+
     def _closure(self, reached: np.ndarray) -> np.ndarray:
         """The shared stack rows in ``reached`` and their ancestors, ascending."""
         parents = self._shared_parents()

@@ -22,6 +22,7 @@ import polars as pl
 
 from ..indexes import take
 from .calltree import call_nodes
+from .forest import forest_function_weights
 
 if TYPE_CHECKING:
     from ..model import Profile, Thread
@@ -152,15 +153,25 @@ def profile_functions(
     a profile of hundreds of small threads costs their size, not hundreds of tables.
     ``by_name``: one row per (function, library) per thread (see :func:`function_weights`)."""
     if threads is None:
-        views = [t for t in profile.all_threads() if t.n_samples]
+        rows = np.flatnonzero(profile.threads["samples"].to_numpy() > 0).tolist()
     else:
-        keys = threads if isinstance(threads, (list, tuple)) else [threads]
-        views = [profile.thread(k) for k in keys]
+        rows = [
+            profile.thread_row(k)
+            for k in (threads if isinstance(threads, list | tuple) else [threads])
+        ]
+    weights = None if by_name else _forest_weights(profile, rows)
+    if weights is None:  # per thread, on its call nodes
+        weights = [
+            function_weights(profile.thread(profile.threads["index"][r]), by_name=by_name)
+            for r in rows
+        ]
+    interval = profile.meta.interval_ms
     parts = []
-    for t in views:
-        used, self_f, total_f, denom = function_weights(t, by_name=by_name)
+    for r, (used, self_f, total_f, denom) in zip(rows, weights):
+        info = profile.threads.row(r, named=True)
         keep = _weighed(self_f, total_f)
-        parts.append((t, used[keep], self_f[keep], total_f[keep], denom, _interval(t)))
+        per = interval if info["weight_type"] == "samples" else np.nan
+        parts.append((info, used[keep], self_f[keep], total_f[keep], denom, per))
     lengths = [len(p[1]) for p in parts]
     func = np.concatenate([np.zeros(0, np.int64), *(p[1] for p in parts)]).astype(np.int32)
     floats = any(p[2].dtype.kind == "f" for p in parts)
@@ -171,8 +182,10 @@ def profile_functions(
             "function": profile.funcs["name"].gather(func),
             "library": profile.funcs["library"].gather(func),
             "func": func,
-            "thread": pl.Series(np.repeat([p[0].index for p in parts], lengths), dtype=pl.UInt32),
-            "thread_name": pl.Series([p[0].name for p in parts], dtype=pl.String).gather(
+            "thread": pl.Series(
+                np.repeat([p[0]["index"] for p in parts], lengths), dtype=pl.UInt32
+            ),
+            "thread_name": pl.Series([p[0]["name"] for p in parts], dtype=pl.String).gather(
                 np.repeat(np.arange(len(parts)), lengths)
             ),
         },
@@ -183,3 +196,14 @@ def profile_functions(
     )
     order = [*FUNCTION_COLUMNS, "thread", "thread_name"]
     return df.select(order).sort(["self", "total"], descending=True, maintain_order=True)
+
+
+def _forest_weights(profile: Profile, rows: list[int]) -> list | None:
+    """:func:`function_weights` of the threads in ``rows`` from one forest of their stacks
+    (:mod:`.forest`), without a view or call nodes per thread; None: use the call nodes."""
+    return forest_function_weights(
+        profile.stack_parents(),
+        profile.stacks["frame"].to_numpy(),
+        profile.frames["func"].to_numpy(),
+        [profile.stack_counts(r) for r in rows],
+    )
