@@ -20,7 +20,7 @@ Example
 >>> counts = [StackCounts(np.array([2, 3]), np.array([5, 1])), None]
 >>> [(u.tolist(), s.tolist(), t.tolist(), d) for u, s, t, d in
 ...  forest_function_weights(parents, frame_of_stack, func_of_frame, counts)]
-[([0, 2], [5, 1], [6, 1], 6.0), ([], [], [], 0.0)]
+[([0, 1, 2], [5, 0, 1], [6, 5, 1], 6.0), ([], [], [], 0.0)]
 """
 
 from __future__ import annotations
