@@ -84,7 +84,8 @@ def _forest(
     key, parent node (-1 = root), self weight, and the nodes of each level."""
     n_stacks = len(parents)
     depth = depths(parents)[key % n_stacks]
-    order = np.argsort(depth, kind="stable")
+    # numpy sorts 16-bit keys stably by radix sort (any order within a level would do)
+    order = np.argsort(depth.astype(np.uint16) if depth.max() < 1 << 16 else depth, kind="stable")
     ends = np.cumsum(np.bincount(depth)).tolist()
     starts = [0, *ends[:-1]]
     keys: list[np.ndarray] = [np.zeros(0, np.int64)] * len(ends)
