@@ -204,19 +204,12 @@ def _frames(
             raise ProfileFormatError("missing column 'location'", path=f"{t.path}.frameTable")
         locations.append(pl.Series([], dtype=pl.Float64) if loc is None else loc)
     n = [len(loc) for loc in locations]
-    n_strings = [len(t.strings) for t in threads]
-    ids = _bounded(
+    ids = _string_ids(
         locations,
-        n_strings,
-        base=string_base,
-        nulls=False,
-        per_thread=lambda i: string_indexes(
-            locations[i],
-            n_strings[i],
-            what="frame location {!r} is not an index into the string table "
-            f"({n_strings[i]} strings)",
-            path=f"{threads[i].path}.frameTable",
-        ),
+        threads,
+        string_base,
+        table="frameTable",
+        what="frame location {!r} is not an index into the string table (N strings)",
     )
     text = take(table, ids)
     if text.null_count():
@@ -296,6 +289,32 @@ def _bounded(
     raise ProfileFormatError("expected indexes", path="threads")  # pragma: no cover
 
 
+def _string_ids(
+    columns: list[Any],
+    threads: list[ThreadTables],
+    string_base: np.ndarray,
+    *,
+    table: str,
+    what: str,
+) -> pl.Series:
+    """The threads' columns of indexes into their own string tables, as positions in the
+    joined one; a bad cell is named by ``what`` (``{!r}`` the cell, ``N`` the thread's count
+    of strings) in the thread's ``table``."""
+    n_strings = [len(t.strings) for t in threads]
+    return _bounded(
+        columns,
+        n_strings,
+        base=string_base,
+        nulls=False,
+        per_thread=lambda i: string_indexes(
+            columns[i],
+            n_strings[i],
+            what=what.replace("N strings", f"{n_strings[i]} strings"),
+            path=f"{threads[i].path}.{table}",
+        ),
+    )
+
+
 def _stacks(threads: list[ThreadTables], n_frames: list[int]) -> tuple[pl.Series, pl.Series, list]:
     """Every thread's (prefix, frame) columns joined, in each thread's own numbering: every
     frame a row of its frame table, every prefix an earlier stack; and each thread's count."""
@@ -368,18 +387,12 @@ def _marker_names(
     columns = [t.markers.get("name") for t in threads]
     columns = [pl.Series([], dtype=pl.Float64) if c is None else c for c in columns]
     lengths = [len(c) for c in columns]
-    n_strings = [len(t.strings) for t in threads]
-    ids = _bounded(
+    ids = _string_ids(
         columns,
-        n_strings,
-        base=string_base,
-        nulls=False,
-        per_thread=lambda i: string_indexes(
-            columns[i],
-            n_strings[i],
-            what="marker name {!r} is not a string index",
-            path=f"{threads[i].path}.markers",
-        ),
+        threads,
+        string_base,
+        table="markers",
+        what="marker name {!r} is not a string index",
     )
     distinct, inverse = np.unique(ids.to_numpy(), return_inverse=True)
     used = take(table, distinct).to_list()
