@@ -116,7 +116,7 @@ def save_profile(profile: Profile, path: str | os.PathLike, *, format: str = "pa
         for row, index in enumerate(profile.threads["index"].to_list()):
             _write(profile._samples[row], tmp / "samples" / f"thread-{index}.{ext}", format)
             _write(profile._markers[row], tmp / "markers" / f"thread-{index}.{ext}", format)
-            counted = profile._stack_counts[row]
+            counted = profile.stack_counts(row)
             if counted is not None:
                 sums = pl.DataFrame({"stack": counted.stack, "weight": counted.weight})
                 _write(sums, tmp / "stack_weights" / f"thread-{index}.{ext}", format)

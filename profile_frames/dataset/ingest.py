@@ -108,7 +108,7 @@ def profile_tables(
     index = threads["index"].to_list()
     sums = [pl.DataFrame(schema={"thread": pl.UInt32, "stack": pl.Int32, "weight": pl.Float64})]
     for row, thread in enumerate(index):
-        c = profile._stack_counts[row]
+        c = profile.stack_counts(row)
         if c is not None and len(c.stack):
             sums.append(
                 pl.DataFrame({"stack": c.stack, "weight": c.weight}).select(

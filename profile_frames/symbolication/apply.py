@@ -199,7 +199,7 @@ def expand(profile: Profile, chains: dict[int, list[Frame]]) -> Profile:
         source=profile.source,
         stack_counts=[
             StackCounts(s_end[c.stack], c.weight) if c is not None else None
-            for c in profile._stack_counts
+            for c in map(profile.stack_counts, range(profile.threads.height))
         ],
     )
     return out
