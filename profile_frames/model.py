@@ -499,15 +499,6 @@ class Profile:
             f"{self.threads.height} threads, {self.funcs.height} funcs)"
         )
 
-    def _shared_parents(self) -> np.ndarray:
-        """The shared stack table's parent column (-1 = root), made once per profile."""
-        with self._lock:
-            if self._parents is None:
-                self._parents = self.stacks["parent"].fill_null(-1).to_numpy().astype(np.int64)
-                self._seen = np.zeros(self.stacks.height, dtype=bool)
-                self._stamp = np.empty(self.stacks.height, dtype=np.int64)
-            return self._parents
-
     def stack_parents(self) -> np.ndarray:
         """The shared stack table's parent column as int64 (-1 = root), made once (read only).
 
@@ -515,20 +506,21 @@ class Profile:
         >>> profile_frames.load(profile_frames.example_path()).stack_parents()[:3].tolist()
         [-1, 0, 1]
         """
-        return self._shared_parents()
+        with self._lock:
+            if self._parents is None:
+                self._parents = self.stacks["parent"].fill_null(-1).to_numpy().astype(np.int64)
+                self._seen = np.zeros(self.stacks.height, dtype=bool)
+                self._stamp = np.empty(self.stacks.height, dtype=np.int64)
+            return self._parents
 
     def stack_counts(self, row: int) -> StackCounts | None:
         """The samples of the thread in row ``row`` of :attr:`threads`, grouped by shared
         stack (None: no sample has a stack), as counted when the profile was built."""
         return self._stack_counts[row]
 
-    def thread_row(self, key: int | str | re.Pattern) -> int:
-        """The row of :attr:`threads` of the one thread matching ``key`` (see :meth:`thread`)."""
-        return self._row(key)
-
     def _closure(self, reached: np.ndarray) -> np.ndarray:
         """The shared stack rows in ``reached`` and their ancestors, ascending."""
-        parents = self._shared_parents()
+        parents = self.stack_parents()
         with self._lock:
             assert self._seen is not None
             return ancestor_closure(parents, reached, self._seen, self._stamp)
@@ -553,7 +545,7 @@ class Profile:
         if closure is None:  # most of the shared table: use it as it is
             stacks, rows_of, source, at, size = self.stacks, None, base, reached, n_shared
         else:
-            parent = self._shared_parents()[closure]
+            parent = self.stack_parents()[closure]
             new_parent = np.where(parent >= 0, np.searchsorted(closure, np.maximum(parent, 0)), -1)
             arrow = pa.array(new_parent.astype(np.int32), mask=new_parent < 0)
             stacks = self.stacks[closure].with_columns(parent=pl.Series("parent", arrow))
@@ -584,9 +576,10 @@ class Profile:
 
         Raises :class:`ProfileKeyError` listing the candidates when none or several match.
         """
-        return self._view([self._row(key)])
+        return self._view([self.thread_row(key)])
 
-    def _row(self, key: int | str | re.Pattern) -> int:
+    def thread_row(self, key: int | str | re.Pattern) -> int:
+        """The row of :attr:`threads` of the one thread matching ``key`` (see :meth:`thread`)."""
         if isinstance(key, int) and not isinstance(key, bool):
             rows = self.threads["index"].eq(key).arg_true().to_list()
         else:
@@ -667,7 +660,7 @@ class Profile:
         """One thread view combining the samples of several threads (in time order)."""
         if not keys:
             raise ProfileKeyError("merge needs at least one thread")
-        rows = [self._row(k) for k in keys]
+        rows = [self.thread_row(k) for k in keys]
         weight_types = {self.threads["weight_type"][r] for r in rows}
         if len(weight_types) > 1:
             raise ProfileKeyError(f"cannot merge weight types {' and '.join(sorted(weight_types))}")
