@@ -80,12 +80,18 @@ def weights_frame(
         k: (take(v, keep) if isinstance(v, pl.Series) else np.asarray(v)[keep])
         for k, v in key_cols.items()
     }
-    return _weights_table(cols, self_w[keep], total_w[keep], denom, _interval(thread))
+    return _weights_table(
+        cols,
+        self_w[keep],
+        total_w[keep],
+        denom,
+        _interval(thread.meta.interval_ms, thread.weight_type),
+    )
 
 
-def _interval(thread: Thread) -> float:
+def _interval(interval_ms: float, weight_type: str) -> float:
     """ms per unit of weight: the sampling interval for sample counts, else NaN (no ms)."""
-    return thread.meta.interval_ms if thread.weight_type == "samples" else np.nan
+    return interval_ms if weight_type == "samples" else np.nan
 
 
 def _weights_table(
@@ -165,12 +171,11 @@ def profile_functions(
             function_weights(profile.thread(profile.threads["index"][r]), by_name=by_name)
             for r in rows
         ]
-    interval = profile.meta.interval_ms
     parts = []
     for r, (used, self_f, total_f, denom) in zip(rows, weights):
         info = profile.threads.row(r, named=True)
         keep = _weighed(self_f, total_f)
-        per = interval if info["weight_type"] == "samples" else np.nan
+        per = _interval(profile.meta.interval_ms, info["weight_type"])
         parts.append((info, used[keep], self_f[keep], total_f[keep], denom, per))
     lengths = [len(p[1]) for p in parts]
     func = np.concatenate([np.zeros(0, np.int64), *(p[1] for p in parts)]).astype(np.int32)
