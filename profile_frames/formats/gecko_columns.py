@@ -54,15 +54,32 @@ def ints(values: Any) -> pl.Series | None:
             return values.cast(pl.Int64)
         if values.dtype != pl.Float64:
             return None
-        a = values.to_numpy()  # nulls are NaN here; numpy's passes cost no call per kernel
-        with np.errstate(invalid="ignore"):
-            ints = a.astype(np.int64)  # a fraction, or beyond int64, does not come back equal
-            whole = ints.astype(np.float64) == a
-        if not values.null_count():
-            return pl.Series(ints) if whole.all() else None
-        nulls = np.isnan(a)
-        return pl.Series(pa.array(ints, mask=nulls)) if (whole | nulls).all() else None
+        # nulls are NaN here; numpy's passes cost no call per kernel
+        whole = whole_numbers(values.to_numpy(), nulls=True)
+        return None if whole is None else int64_series(*whole)
     return indexes(integral(values))
+
+
+def whole_numbers(a: np.ndarray, *, nulls: bool) -> tuple[np.ndarray, np.ndarray] | None:
+    """Float cells (NaN for null) as int64 and the mask of nulls, or None if a cell is a
+    fraction, beyond int64, or null where ``nulls`` is false.
+
+    >>> [x.tolist() for x in whole_numbers(np.array([3.0, np.nan]), nulls=True)]
+    [[3, -9223372036854775808], [False, True]]
+    >>> whole_numbers(np.array([2.5]), nulls=True), whole_numbers(np.array([np.nan]), nulls=False)
+    (None, None)
+    """
+    with np.errstate(invalid="ignore"):
+        values = a.astype(np.int64)  # a fraction, or beyond int64, does not come back equal
+        whole = values.astype(np.float64) == a
+    missing = np.isnan(a)
+    ok = (whole | missing).all() if nulls else whole.all()
+    return (values, missing) if ok else None
+
+
+def int64_series(values: np.ndarray, missing: np.ndarray) -> pl.Series:
+    """An Int64 Series of ``values``, null where ``missing``."""
+    return pl.Series(pa.array(values, mask=missing) if missing.any() else values)
 
 
 def ints_or_null(values: Any, n: int) -> pl.Series:

@@ -32,7 +32,6 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
 from .. import schema as canonical
 from ..errors import ProfileFormatError
@@ -41,10 +40,12 @@ from .gecko_columns import (
     as_floats,
     column_or,
     flags,
+    int64_series,
     sample_stacks,
     shifted,
     stack_columns,
     string_indexes,
+    whole_numbers,
 )
 
 FRAME_NUMBERS = ("category", "subcategory", "line", "column")
@@ -264,29 +265,42 @@ def _bounded(
     parts = [c if _numeric(c) else per_thread(i) for i, c in enumerate(columns)]
     lengths = [len(p) for p in parts]
     a = np.concatenate([p.cast(pl.Float64).to_numpy() for p in parts])  # nulls are NaN
-    with np.errstate(invalid="ignore"):
-        values = a.astype(np.int64)  # a fraction, or beyond int64, does not come back equal
-        whole = values.astype(np.float64) == a
-    missing = np.isnan(a)
-    ok = bool((whole | missing).all() if nulls else whole.all())
-    starts = np.cumsum([0, *lengths[:-1]])
-    filled = [i for i, n in enumerate(lengths) if n]
-    if ok and filled:
-        at = starts[filled]
-        lowest, highest = np.fmin.reduceat(a, at), np.fmax.reduceat(a, at)  # nulls aside
-        ok = bool(
-            ((lowest >= 0) | np.isnan(lowest)).all()
-            and ((highest < np.asarray(high)[filled]) | np.isnan(highest)).all()
-        )
-    if ok:
-        values += np.repeat(base, lengths)
-        if earlier:
-            ok = bool(((values < np.arange(len(values))) | missing).all())
-    if ok:
-        return pl.Series(pa.array(values, mask=missing) if missing.any() else values)
+    checked = _within(whole_numbers(a, nulls=nulls), a, lengths, high, base, earlier=earlier)
+    if checked is not None:
+        return checked
     for i in range(len(columns)):
         per_thread(i)
     raise ProfileFormatError("expected indexes", path="threads")  # pragma: no cover
+
+
+def _within(
+    whole: tuple[np.ndarray, np.ndarray] | None,
+    a: np.ndarray,
+    lengths: list[int],
+    high: list[int],
+    base: np.ndarray,
+    *,
+    earlier: bool,
+) -> pl.Series | None:
+    """The joined integral cells (``whole``, from the floats ``a``) moved by their thread's
+    base, or None when a thread's cell is below 0 or at or past its ``high`` (or, with
+    ``earlier``, not below its own row)."""
+    if whole is None:
+        return None
+    values, missing = whole
+    filled = [i for i, n in enumerate(lengths) if n]
+    if filled:
+        at = np.cumsum([0, *lengths[:-1]])[filled]
+        lowest, highest = np.fmin.reduceat(a, at), np.fmax.reduceat(a, at)  # nulls aside
+        if not (
+            ((lowest >= 0) | np.isnan(lowest)).all()
+            and ((highest < np.asarray(high)[filled]) | np.isnan(highest)).all()
+        ):
+            return None
+    values += np.repeat(base, lengths)
+    if earlier and not ((values < np.arange(len(values))) | missing).all():
+        return None
+    return int64_series(values, missing)
 
 
 def _string_ids(
