@@ -14,6 +14,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from .allocator import retain_freed_memory
 from .analysis.diff import diff, diff_tree
 from .comparison import comparison_profile
 from .dataset import ingest, open_dataset
@@ -25,6 +26,8 @@ from .present.flamegraph import diff_flamegraph
 from .present.render import Table
 
 __version__ = "0.1.0"
+
+retain_freed_memory()  # see profile_frames/allocator.py
 
 __all__ = [
     "ExportError",
