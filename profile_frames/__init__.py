@@ -14,7 +14,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from .allocator import retain_freed_memory
+from .allocator import retain_freed_memory, skip_numpy_huge_pages
 from .analysis.diff import diff, diff_tree
 from .comparison import comparison_profile
 from .dataset import ingest, open_dataset
@@ -28,6 +28,7 @@ from .present.render import Table
 __version__ = "0.1.0"
 
 retain_freed_memory()  # see profile_frames/allocator.py
+skip_numpy_huge_pages()
 
 __all__ = [
     "ExportError",

@@ -1,4 +1,5 @@
-"""Keep freed numpy work memory for reuse instead of returning it to the system (glibc only).
+"""Keep freed numpy work memory for reuse instead of returning it to the system (glibc
+only), and fault numpy's big arrays in ordinary pages.
 
 A load and the first analysis of a big thread allocate many 1–32 MB numpy arrays; with
 glibc's defaults each one that outgrows the freed heap is fresh memory from the kernel, and
@@ -10,8 +11,14 @@ bigger arrays still come from, and go back to, the system). Users who set
 ``GLIBC_TUNABLES`` keep their own settings; ``PROFILE_FRAMES_MALLOC=system`` leaves glibc
 alone.
 
->>> retain_freed_memory() in (True, False)
-True
+numpy asks the kernel (``madvise``) for transparent huge pages for every array of 4 MiB or
+more; where THP is "madvise" only, each such fault may compact memory to find a 2 MiB page,
+and a load's hundreds of fresh arrays spent a third of their system time there. At import,
+profile_frames turns that request off (:func:`skip_numpy_huge_pages`) unless the user set
+``NUMPY_MADVISE_HUGEPAGE`` (numpy's own switch) or ``PROFILE_FRAMES_MALLOC=system``.
+
+>>> retain_freed_memory() in (True, False), skip_numpy_huge_pages() in (True, False)
+(True, True)
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ from __future__ import annotations
 import ctypes
 import os
 import platform
+
+import numpy as np
 
 M_TRIM_THRESHOLD = -1  # mallopt parameters, from glibc's malloc.h
 M_MMAP_THRESHOLD = -3
@@ -50,3 +59,18 @@ def retain_freed_memory() -> bool:
     return bool(mallopt(M_MMAP_THRESHOLD, MMAP_BYTES)) and bool(
         mallopt(M_TRIM_THRESHOLD, TRIM_BYTES)
     )
+
+
+def skip_numpy_huge_pages() -> bool:
+    """Stop numpy's huge-page request for big arrays unless the user has chosen; True when
+    it was turned off here."""
+    if os.environ.get("PROFILE_FRAMES_MALLOC") == "system":
+        return False
+    if "NUMPY_MADVISE_HUGEPAGE" in os.environ or platform.system() != "Linux":
+        return False
+    core = getattr(np, "_core", None) or getattr(np, "core", None)  # numpy 2 / numpy 1
+    switch = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
+    if switch is None:  # pragma: no cover - a numpy without the switch
+        return False
+    switch(False)
+    return True

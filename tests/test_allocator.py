@@ -61,3 +61,37 @@ def test_system_setting_leaves_glibc_alone_and_memory_is_faulted_again():
 @pytest.mark.parametrize("name", ["MALLOC_TRIM_THRESHOLD_", "GLIBC_TUNABLES"])
 def test_users_own_malloc_settings_win(name):
     assert _rounds(**{name: "131072" if name.startswith("MALLOC") else ""})["set"] is False
+
+
+# numpy's huge-page request for big arrays, as profile_frames leaves it after import
+HUGE_PAGES = """
+import profile_frames
+from numpy._core import multiarray
+print(multiarray._set_madvise_hugepage(True))
+"""
+
+
+def _huge_pages_after_import(**env: str) -> str:
+    clean = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    clean.pop("PROFILE_FRAMES_MALLOC", None)
+    out = subprocess.run(
+        [sys.executable, "-c", HUGE_PAGES],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out.stdout.strip()
+
+
+@pytest.mark.skipif(platform.system() != "Linux", reason="numpy requests huge pages on Linux only")
+def test_numpy_huge_page_request_is_off_after_import():
+    assert _huge_pages_after_import() == "False"
+
+
+@pytest.mark.skipif(platform.system() != "Linux", reason="numpy requests huge pages on Linux only")
+@pytest.mark.parametrize(
+    "env", [{"NUMPY_MADVISE_HUGEPAGE": "1"}, {"PROFILE_FRAMES_MALLOC": "system"}]
+)
+def test_users_choice_keeps_numpys_huge_pages(env):
+    assert _huge_pages_after_import(**env) == "True"
