@@ -1350,11 +1350,76 @@ static PyObject *count_indexes(PyObject *self, PyObject *args) {
     return Py_BuildValue("(nnn)", (bad < 0 ? n : bad) - nulls, nulls, bad);
 }
 
+/* move_indexes(values, lengths, high, base, nulls, earlier, out, missing) -> (bad, n_null)
+ *
+ * The float64 cells of parts laid end to end (lengths[i] cells each; NaN for null) as int64
+ * indexes moved by their part's base, in one pass without the GIL: cell x of part i must be
+ * a whole number in [0, high[i]) (null where nulls is true; with earlier, x + base[i] below
+ * the cell's position in values too). out[k] = x + base[i] (0 for a null), missing[k] = 1
+ * for a null. bad: the first part with a cell that is not (-1 when none). */
+static PyObject *move_indexes(PyObject *self, PyObject *args) {
+    Py_buffer values, lengths, high, base, out, missing;
+    int nulls, earlier;
+    Py_ssize_t bad = -1, n_null = 0, n, parts, total = 0, i;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*ppw*w*", &values, &lengths, &high, &base, &nulls, &earlier, &out,
+                          &missing))
+        return NULL;
+    n = values.len / (Py_ssize_t)sizeof(double);
+    parts = lengths.len / (Py_ssize_t)sizeof(int64_t);
+    for (i = 0; i < parts; i++) total += ((const int64_t *)lengths.buf)[i];
+    if (total != n || high.len < lengths.len || base.len < lengths.len ||
+        out.len < n * (Py_ssize_t)sizeof(int64_t) || missing.len < n) {
+        PyErr_SetString(PyExc_ValueError, "move_indexes: buffers do not match the lengths");
+        bad = -2;
+    } else {
+        const double *x = (const double *)values.buf;
+        const int64_t *len = (const int64_t *)lengths.buf, *hi = (const int64_t *)high.buf;
+        const int64_t *moved = (const int64_t *)base.buf;
+        int64_t *o = (int64_t *)out.buf;
+        uint8_t *gap = (uint8_t *)missing.buf;
+        Py_ssize_t k = 0;
+        Py_BEGIN_ALLOW_THREADS;
+        for (i = 0; i < parts && bad < 0; i++) {
+            const double top = (double)hi[i];
+            const int64_t by = moved[i];
+            const Py_ssize_t stop = k + len[i];
+            for (; k < stop; k++) {
+                const double v = x[k];
+                int64_t whole;
+                if (v != v) { /* NaN: a null */
+                    if (!nulls) break;
+                    o[k] = 0;
+                    gap[k] = 1;
+                    n_null++;
+                    continue;
+                }
+                if (!(v >= 0.0 && v < top)) break;
+                whole = (int64_t)v;
+                if ((double)whole != v || (earlier && whole + by >= k)) break;
+                o[k] = whole + by;
+                gap[k] = 0;
+            }
+            if (k < stop) bad = i;
+        }
+        Py_END_ALLOW_THREADS;
+    }
+    PyBuffer_Release(&values);
+    PyBuffer_Release(&lengths);
+    PyBuffer_Release(&high);
+    PyBuffer_Release(&base);
+    PyBuffer_Release(&out);
+    PyBuffer_Release(&missing);
+    if (bad == -2) return NULL;
+    return Py_BuildValue("(nn)", bad, n_null);
+}
+
 static PyMethodDef methods[] = {
     {"count_byte", count_byte, METH_VARARGS, "How many bytes of data equal byte."},
     {"parent_depths", parent_depths, METH_VARARGS, "Depths of a forest whose parents come first."},
     {"row_marks", row_marks, METH_VARARGS, "How many '[', ']' and \"],[\" there are in data."},
     {"count_indexes", count_indexes, METH_VARARGS, "Add 1 per valid integer value to its bin of counts."},
+    {"move_indexes", move_indexes, METH_VARARGS, "Whole float indexes checked against bounds, as moved int64."},
     {"string_array", string_array, METH_VARARGS, "An array of strings and nulls as Arrow string parts, or None."},
     {"bool_array", bool_array, METH_VARARGS, "An array of true and false as a packed bitmap, or None."},
     {"number_list", number_list, METH_VARARGS, "A short array of numbers and nulls as a Python list, or None."},

@@ -108,6 +108,45 @@ def parent_depths(parent: np.ndarray) -> np.ndarray | None:
     return depth if _json_numbers.parent_depths(parent, depth) else None
 
 
+def move_indexes(
+    values: np.ndarray,
+    lengths: list[int],
+    high: list[int],
+    base: np.ndarray,
+    *,
+    nulls: bool,
+    earlier: bool,
+) -> tuple[np.ndarray, np.ndarray | None] | int | None:
+    """Float cells of parts laid end to end (``lengths``; NaN for null) as int64 indexes
+    moved by their part's ``base``, each checked to be whole and in ``[0, high[i])`` (with
+    ``earlier``, moved below its own position), in one pass in C: the indexes and the mask of
+    nulls (None when there are none), the first failing part's number, or None without the
+    C parser.
+
+    >>> got = move_indexes(np.array([1.0, np.nan, 0.0]), [2, 1], [2, 1], np.array([0, 2]),
+    ...                    nulls=True, earlier=False)
+    >>> [got[0].tolist(), got[1].tolist()] if available() else [[1, 0, 2], [False, True, False]]
+    [[1, 0, 2], [False, True, False]]
+    """
+    if _json_numbers is None:
+        return None
+    out = np.empty(len(values), dtype=np.int64)
+    missing = np.empty(len(values), dtype=np.bool_)
+    bad, n_null = _json_numbers.move_indexes(
+        np.ascontiguousarray(values, dtype=np.float64),
+        np.asarray(lengths, dtype=np.int64),
+        np.asarray(high, dtype=np.int64),
+        np.ascontiguousarray(base, dtype=np.int64),
+        nulls,
+        earlier,
+        out,
+        missing.view(np.uint8),
+    )
+    if bad >= 0:
+        return bad
+    return out, missing if n_null else None
+
+
 def count_indexes(array: pa.Array, counts: np.ndarray) -> bool | None:
     """Add 1 to ``counts[v]`` (int64) for every non-null value ``v`` of an Arrow int32 or
     int64 array, in one pass in C; False if a value is outside ``counts`` (which are then

@@ -553,3 +553,33 @@ def test_parent_depths_equal_pointer_doubling(seed):
     later = np.array([2, -1, 1], np.int64)  # node 0's parent is node 2
     assert native.parent_depths(later) is None
     assert tree.depths(later).tolist() == [2, 0, 1]
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_moved_indexes_are_what_numpys_passes_give(seed):
+    """The one C pass of Gecko's index columns against the numpy passes it replaces: the same
+    int64 values and nulls, or a refusal for the same inputs (fractions, NaN where nulls are
+    not allowed, below 0, at or past a part's bound, not below its own row)."""
+    import numpy as np
+
+    from profile_frames.formats.gecko_columns import whole_numbers
+    from profile_frames.formats.gecko_threads import _within
+
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(0, 6, rng.integers(1, 5)).tolist()
+    high = rng.integers(1, 8, len(lengths)).tolist()
+    base = np.cumsum([0, *lengths[:-1]]).astype(np.int64)
+    a = np.concatenate([rng.integers(0, h, n) for h, n in zip(high, lengths)]).astype(float)
+    a[rng.random(len(a)) < 0.15] = np.nan
+    if len(a) and rng.random() < 0.4:  # one bad cell: a fraction, below 0 or past any bound
+        a[rng.integers(len(a))] = rng.choice([0.5, -1.0, 8.0])
+    nulls, earlier = bool(rng.integers(2)), bool(rng.integers(2))
+    got = native.move_indexes(a, lengths, high, base, nulls=nulls, earlier=earlier)
+    want = _within(whole_numbers(a, nulls=nulls), a, lengths, high, base, earlier=earlier)
+    if want is None:
+        assert isinstance(got, int) and 0 <= got < len(lengths)
+    else:
+        values, missing = got
+        nulls_at = missing if missing is not None else np.zeros(len(values), dtype=bool)
+        assert [None if m else int(v) for v, m in zip(values, nulls_at)] == want.to_list()
+        assert (missing is None) == (want.null_count() == 0)

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from .. import native
 from .. import schema as canonical
 from ..errors import ProfileFormatError
 from ..indexes import constant, take
@@ -265,9 +266,13 @@ def _bounded(
     parts = [c if _numeric(c) else per_thread(i) for i, c in enumerate(columns)]
     lengths = [len(p) for p in parts]
     a = np.concatenate([p.cast(pl.Float64).to_numpy() for p in parts])  # nulls are NaN
-    checked = _within(whole_numbers(a, nulls=nulls), a, lengths, high, base, earlier=earlier)
-    if checked is not None:
-        return checked
+    moved = native.move_indexes(a, lengths, high, base, nulls=nulls, earlier=earlier)
+    if isinstance(moved, tuple):
+        return int64_series(moved[0], moved[1]) if moved[1] is not None else pl.Series(moved[0])
+    if moved is None:  # without the C parser: numpy's passes
+        checked = _within(whole_numbers(a, nulls=nulls), a, lengths, high, base, earlier=earlier)
+        if checked is not None:
+            return checked
     for i in range(len(columns)):
         per_thread(i)
     raise ProfileFormatError("expected indexes", path="threads")  # pragma: no cover
