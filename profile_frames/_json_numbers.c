@@ -1228,8 +1228,8 @@ static inline uint64_t zero_bytes(uint64_t x) {
 }
 
 /* row_marks(data) -> (opens, closes, breaks): how many '[' and ']' are in data and how many
- * times "],[" occurs, in one pass, eight positions at a time by the zero bytes of three
- * shifted words (whether text is flat rows; three searches read it three times). */
+ * times "],[" occurs, in one pass, sixteen positions at a time with SSE2 (else eight, by the
+ * zero bytes of three shifted words) (whether text is flat rows; three searches read it three times). */
 static PyObject *row_marks(PyObject *self, PyObject *args) {
     Py_buffer data;
     Py_ssize_t opens = 0, closes = 0, breaks = 0;
@@ -1241,6 +1241,21 @@ static PyObject *row_marks(PyObject *self, PyObject *args) {
         const uint64_t ones = 0x0101010101010101ULL;
         int release = data.len >= (1 << 16);
         PyThreadState *state = release ? PyEval_SaveThread() : NULL;
+#ifdef HAVE_BULK
+        { /* sixteen positions at a time: the three compares' byte masks as bits */
+            const __m128i open = _mm_set1_epi8('['), shut = _mm_set1_epi8(']'), comma = _mm_set1_epi8(',');
+            for (; end - p >= 18; p += 16) {
+                __m128i x = _mm_loadu_si128((const __m128i *)p);
+                __m128i y = _mm_loadu_si128((const __m128i *)(p + 1));
+                __m128i z = _mm_loadu_si128((const __m128i *)(p + 2));
+                unsigned close = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, shut));
+                opens += __builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, open)));
+                closes += __builtin_popcount(close);
+                breaks += __builtin_popcount(close & (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(y, comma)) &
+                                             (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(z, open)));
+            }
+        }
+#endif
         for (; end - p >= 10; p += 8) {
             uint64_t x, y, z, close;
             memcpy(&x, p, 8);
