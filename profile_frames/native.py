@@ -292,13 +292,29 @@ class Cells:
     texts: dict[int, pa.Array]
 
 
+def grid_fits(n_rows: int, width: int, n_bytes: int) -> bool:
+    """Whether a rows × widest-row grid of cells stays within twice the text's bytes: one very
+    wide row among many short ones would otherwise ask for rows × width cells (the JSON path
+    reads such text, in memory that follows its size).
+
+    >>> grid_fits(1000, 3, 6000), grid_fits(200_001, 200_001, 2_000_000)
+    (True, False)
+    """
+    return n_rows * width <= 2 * n_bytes + 64
+
+
 def rows(text: bytes) -> Cells | None:
     """The cells of ``text`` (``[..],[..]``: rows of numbers, nulls, booleans and objects,
     no empty row), or None where the numpy path decides (see the module)."""
     if _json_numbers is None:
         return None
-    n_rows, width, status, _, n_text = _json_numbers.row_shape(text)
-    if status != _OK or n_rows == 0:
+    n_rows, width = _json_numbers.row_counts(text)  # rows of numbers: counted, not parsed
+    n_text = 0
+    if n_rows < 0:  # objects in the rows
+        n_rows, width, status, _, n_text = _json_numbers.row_shape(text)
+        if status != _OK:
+            return None
+    if n_rows == 0 or not grid_fits(n_rows, width, len(text)):
         return None
     values = np.empty((width, n_rows), dtype=np.float64)
     states = np.empty((width, n_rows), dtype=np.uint8)

@@ -119,6 +119,8 @@ def _parse_piece(text: bytes, scratch: ScratchPool) -> Rows | None:
     first_cell[1:] = np.searchsorted(commas, row_commas) + 1
     counts = np.diff(np.append(first_cell, n_cells))
     width = int(counts.max())
+    if not native.grid_fits(n_rows, width, len(text)):
+        return None
     booleans = None
     if words.find(b"t") >= 0 or words.find(b"f") >= 0:
         booleans = _boolean_cells(cells, commas)

@@ -358,3 +358,34 @@ def test_processed_marker_payloads_that_are_rows_of_numbers_load():
     }
     markers = profile_frames.load(to_bytes(p)).thread(0).markers
     assert [json.loads(d) for d in markers["data"].to_list()] == rows
+
+
+@needs_shared
+@pytest.mark.parametrize("bulk", [True, False], ids=["C parser", "numpy path"])
+def test_one_very_wide_row_among_short_ones_costs_its_own_size(bulk, monkeypatch):
+    """50k sample rows of two cells and one of 50k: a grid of rows x widest row would be 2.5G
+    cells (the load raised a bare MemoryError). The schema's cells are read; the memory
+    follows the text."""
+    import tracemalloc
+
+    from profile_frames import native
+
+    if not bulk:
+        monkeypatch.setattr(native, "_json_numbers", None)
+    doc = json.loads(
+        (SHARED / "fixtures/profiles/gecko/profiler-test-gecko-2-v13.json").read_text()
+    )
+    samples = doc["threads"][0]["samples"]
+    n = 50_000
+    samples["data"] = [[0, float(i)] for i in range(n)] + [[0, float(n)] + [1.0] * n]
+    text = json.dumps(doc).encode()
+    tracemalloc.start()
+    try:
+        profile = profile_frames.load(text)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    thread = profile.thread(0)
+    assert thread.n_samples == n + 1
+    assert thread.samples["time"][-1] == n  # the wide row's own cells are read
+    assert peak < 40 * len(text)

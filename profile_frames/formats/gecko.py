@@ -23,7 +23,6 @@ Example
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -82,9 +81,8 @@ def _table(t: Any, *, path: str) -> dict[str, Any]:
         r if isinstance(r, list) else _row(r, path=f"{path}.data[{i}]") for i, r in enumerate(data)
     ]
     out: dict[str, Any] = {"length": len(rows)}
-    columns = list(itertools.zip_longest(*rows)) if rows else []  # short rows: trailing nulls
-    for name, idx in schema.items():
-        cells = list(columns[idx]) if idx < len(columns) else [None] * len(rows)
+    for name, idx in schema.items():  # only the schema's cells: a wide row costs its own size
+        cells = [r[idx] if idx < len(r) else None for r in rows]  # short rows: trailing nulls
         out[name] = integral(cells) if name in INDEX_COLUMNS else cells
     return out
 
