@@ -1312,6 +1312,51 @@ static PyObject *row_marks(PyObject *self, PyObject *args) {
     return Py_BuildValue("nnn", opens, closes, breaks);
 }
 
+/* rows_end(data, start, stop) -> (end, objects): the position of the first "]]" in
+ * data[start:stop] (-1 if none, or if a quote or a brace comes first: then objects is 1, as
+ * rows of numbers hold neither). One pass, sixteen positions at a time with SSE2,
+ * without the GIL for long data; the three searches it replaces read the text three times. */
+static PyObject *rows_end(PyObject *self, PyObject *args) {
+    Py_buffer data;
+    Py_ssize_t start, stop, found = -1;
+    int objects = 0;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y*nn", &data, &start, &stop)) return NULL;
+    if (stop > data.len || stop < 0) stop = data.len;
+    if (start < 0) start = 0;
+    {
+        const unsigned char *begin = (const unsigned char *)data.buf;
+        const unsigned char *p = begin + (start < stop ? start : stop), *end = begin + stop;
+        int release = stop - start >= (1 << 16);
+        PyThreadState *state = release ? PyEval_SaveThread() : NULL;
+#ifdef HAVE_BULK
+        {
+            const __m128i shut = _mm_set1_epi8(']'), quote = _mm_set1_epi8('"'), brace = _mm_set1_epi8('{');
+            for (; end - p >= 17; p += 16) {
+                __m128i x = _mm_loadu_si128((const __m128i *)p);
+                __m128i y = _mm_loadu_si128((const __m128i *)(p + 1));
+                unsigned pair = (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(x, shut), _mm_cmpeq_epi8(y, shut)));
+                unsigned text = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, brace)));
+                if (pair | text) break; /* the byte loop finds which comes first */
+            }
+        }
+#endif
+        for (; p < end; p++) {
+            if (*p == '"' || *p == '{') {
+                objects = 1;
+                break;
+            }
+            if (*p == ']' && end - p >= 2 && p[1] == ']') {
+                found = p - begin;
+                break;
+            }
+        }
+        if (release) PyEval_RestoreThread(state);
+    }
+    PyBuffer_Release(&data);
+    return Py_BuildValue("(ni)", found, objects);
+}
+
 /* count_byte(data, byte) -> how many bytes of data equal byte: eight at a time (a zero
  * byte of data ^ byte, found without carries between bytes), without the GIL for long data.
  * bytes.count is a byte at a time, as slow as parsing the numbers it is asked to size. */
@@ -1475,6 +1520,7 @@ static PyMethodDef methods[] = {
     {"array_end", array_end, METH_VARARGS, "Where an array closes, or where to read on from."},
     {"flat_end", flat_end, METH_VARARGS, "Where a flat array body stops, and whether it has 19-digit runs."},
     {"parse_numbers", parse_numbers, METH_VARARGS, "Comma-separated JSON numbers and nulls into typed values."},
+    {"rows_end", rows_end, METH_VARARGS, "The first \"]]\" and whether a quote or brace comes before it."},
     {"row_counts", row_counts, METH_VARARGS, "Rows and the widest row of rows of numbers, by brackets and commas."},
     {"row_shape", row_shape, METH_VARARGS, "The number of rows and the widest row of an array of rows."},
     {"parse_rows", parse_rows, METH_VARARGS, "Rows of numbers, nulls, booleans and objects into column-major cells."},

@@ -950,9 +950,8 @@ class Scanner:
         Returns the position after the array; -2 if it continues in the next chunk (its text
         is kept); -1 if it is not rows of numbers (read it as nested JSON)."""
         n = len(data)
-        q = data.find(b"]]", j + 1)  # rows of scalars: the first "]]" ends the array
-        stop = n if q < 0 else q
-        if data.find(b'"', j, stop) >= 0 or data.find(b"{", j, stop) >= 0:
+        q, objects = native.rows_end(data, j + 1, n)  # rows of scalars: the first "]]" ends it
+        if objects:
             return -1
         if q < 0:
             self.rows = [bytes(memoryview(data)[j + 1 : n])]  # one copy (data may be a bytearray)
@@ -1002,13 +1001,12 @@ class Scanner:
         assert parts is not None
         n = len(data)
         if parts[-1].endswith(b"]") and data[:1] == b"]":
-            end = 0  # the last row's "]" ended the previous chunk
+            end, objects = 0, False  # the last row's "]" ended the previous chunk
         else:
-            q = data.find(b"]]")
+            q, objects = native.rows_end(data, 0, n)
             end = -1 if q < 0 else q + 1
-        stop = n if end < 0 else end
-        size = sum(len(p) for p in parts) + stop
-        if data.find(b'"', 0, stop) >= 0 or data.find(b"{", 0, stop) >= 0 or size > MAX_ROWS_TEXT:
+        size = sum(len(p) for p in parts) + (n if end < 0 else end)
+        if objects or size > MAX_ROWS_TEXT:
             return self._rows_not_numbers(data)
         if end < 0:
             parts.append(bytes(data))

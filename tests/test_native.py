@@ -583,3 +583,21 @@ def test_moved_indexes_are_what_numpys_passes_give(seed):
         nulls_at = missing if missing is not None else np.zeros(len(values), dtype=bool)
         assert [None if m else int(v) for v, m in zip(values, nulls_at)] == want.to_list()
         assert (missing is None) == (want.null_count() == 0)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_rows_end_is_what_the_three_searches_find(seed):
+    """The first "]]" and a quote or brace before it, sixteen positions at a time: every
+    length around the blocks, starts and stops inside the data."""
+    from profile_frames import _json_numbers
+
+    rng = random.Random(seed)
+    for alphabet in (b"],[1", b"]]1,", b'],["1', b"]{,[1 ", b"]\xdd[\xac"):
+        for n in [*range(40), 1000, 70_001]:
+            data = bytes(rng.choice(alphabet) for _ in range(n))
+            start, stop = rng.randint(0, n), rng.randint(0, n + 2)
+            q = data.find(b"]]", start, stop)
+            before = min(stop, n) if q < 0 else q
+            objects = data.find(b'"', start, before) >= 0 or data.find(b"{", start, before) >= 0
+            want = (-1, 1) if objects else (q, 0)
+            assert _json_numbers.rows_end(data, start, stop) == want, (alphabet, n, start, stop)
