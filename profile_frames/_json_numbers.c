@@ -2,7 +2,7 @@
  *
  * parse_numbers: a comma-separated list of JSON numbers and nulls (an array's content) into
  *   int32, int64 or float64 values and an Arrow validity bitmap.
- * row_shape / parse_rows: an array of short rows of numbers, nulls, booleans and objects
+ * row_counts / parse_rows: an array of short rows of numbers, nulls, booleans and objects
  *   (Gecko's {schema, data} tables, marker rows with their payload) into column-major float64
  *   cells, a state per cell and the objects' JSON text.
  * split_payloads: a processed marker data array (objects and nulls) into the objects' text.
@@ -559,7 +559,7 @@ static const unsigned char *scan_value(const unsigned char *p, const unsigned ch
     }
 }
 
-typedef struct { /* where parse_rows puts what it reads (NULL: only count rows and cells) */
+typedef struct { /* where parse_rows puts what it reads */
     double *values;
     uint8_t *states;
     int64_t *hard;
@@ -574,21 +574,20 @@ typedef struct {
     int status;
 } RowsRead;
 
-/* Rows of numbers, nulls, booleans and objects ("[..],[..]"). With out NULL, the rows are
- * counted (and checked); otherwise cell c of row r goes to c * n_rows + r. */
+/* Rows of numbers, nulls, booleans and objects ("[..],[..]"): cell c of row r goes to
+ * c * n_rows + r; more rows, cells, objects or hard numbers than out holds is ST_FULL. */
 static void read_rows(const unsigned char *start, const unsigned char *end, Py_ssize_t n_rows,
                       Py_ssize_t width, RowsOut *out, RowsRead *r) {
     const unsigned char *p = start;
     Py_ssize_t text_used = 0;
     memset(r, 0, sizeof(*r));
-    if (out) { /* a shorter row's missing cells: absent, and 0 under their validity bit */
-        memset(out->states, CELL_ABSENT, (size_t)(n_rows * width));
-        memset(out->values, 0, (size_t)(n_rows * width) * sizeof(double));
-    }
+    /* a shorter row's missing cells: absent, and 0 under their validity bit */
+    memset(out->states, CELL_ABSENT, (size_t)(n_rows * width));
+    memset(out->values, 0, (size_t)(n_rows * width) * sizeof(double));
     while (r->status == ST_OK) {
         Py_ssize_t cell = 0;
         p = skip_blanks(p, end);
-        if (out && r->rows >= n_rows) {
+        if (r->rows >= n_rows) {
             r->status = ST_FULL;
             break;
         }
@@ -604,7 +603,7 @@ static void read_rows(const unsigned char *start, const unsigned char *end, Py_s
             double v = 0.0;
             p = skip_blanks(p, end);
             token = p;
-            if (out && cell >= width) {
+            if (cell >= width) {
                 r->status = ST_FULL;
                 break;
             }
@@ -627,17 +626,15 @@ static void read_rows(const unsigned char *start, const unsigned char *end, Py_s
                     break;
                 }
                 code = CELL_TEXT;
-                if (out) {
-                    if (r->n_text >= out->text_capacity) {
-                        r->status = ST_FULL;
-                        break;
-                    }
-                    memcpy(out->texts + text_used, token, (size_t)(p - token));
-                    out->text_cells[3 * r->n_text] = at;
-                    out->text_cells[3 * r->n_text + 1] = text_used;
-                    out->text_cells[3 * r->n_text + 2] = p - token;
-                    text_used += p - token;
+                if (r->n_text >= out->text_capacity) {
+                    r->status = ST_FULL;
+                    break;
                 }
+                memcpy(out->texts + text_used, token, (size_t)(p - token));
+                out->text_cells[3 * r->n_text] = at;
+                out->text_cells[3 * r->n_text + 1] = text_used;
+                out->text_cells[3 * r->n_text + 2] = p - token;
+                text_used += p - token;
                 r->n_text++;
             } else {
                 Number n;
@@ -650,23 +647,19 @@ static void read_rows(const unsigned char *start, const unsigned char *end, Py_s
                 }
                 v = exact_double(&n, &is_hard);
                 if (is_hard) {
-                    if (out) {
-                        if (r->n_hard >= out->hard_capacity) {
-                            r->status = ST_FULL;
-                            break;
-                        }
-                        out->hard[3 * r->n_hard] = at;
-                        out->hard[3 * r->n_hard + 1] = token - start;
-                        out->hard[3 * r->n_hard + 2] = p - token;
+                    if (r->n_hard >= out->hard_capacity) {
+                        r->status = ST_FULL;
+                        break;
                     }
+                    out->hard[3 * r->n_hard] = at;
+                    out->hard[3 * r->n_hard + 1] = token - start;
+                    out->hard[3 * r->n_hard + 2] = p - token;
                     code = CELL_HARD;
                     r->n_hard++;
                 }
             }
-            if (out) {
-                out->values[at] = v;
-                out->states[at] = (uint8_t)code;
-            }
+            out->values[at] = v;
+            out->states[at] = (uint8_t)code;
             cell++;
             p = skip_blanks(p, end);
             if (p < end && *p == ',') {
@@ -694,52 +687,48 @@ static void read_rows(const unsigned char *start, const unsigned char *end, Py_s
     r->where = p - start;
 }
 
-/* row_shape(text) -> (rows, widest, status, where, objects): the rows and the most cells in
- * one, the text checked as parse_rows reads it. */
-static PyObject *row_shape(PyObject *self, PyObject *args) {
-    Py_buffer text;
-    RowsRead r;
-    (void)self;
-    if (!PyArg_ParseTuple(args, "y*", &text)) return NULL;
-    Py_BEGIN_ALLOW_THREADS;
-    read_rows((const unsigned char *)text.buf, (const unsigned char *)text.buf + text.len, 0, 0, NULL, &r);
-    Py_END_ALLOW_THREADS;
-    PyBuffer_Release(&text);
-    return Py_BuildValue("(nnin n)", r.rows, r.widest, r.status, r.where, r.n_text);
-}
+static inline const unsigned char *string_end(const unsigned char *p, const unsigned char *end);
 
-/* row_counts(text) -> (rows, widest): the rows of "[..],[..]" and the most cells in one,
- * counted by brackets and commas alone, a third of row_shape's time; (-1, -1) at a quote
- * or a brace (objects: row_shape reads them). Nothing is checked: parse_rows does that, and
- * refuses text whose rows or cells these counts do not hold. */
+/* row_counts(text) -> (rows, widest, objects): the rows of "[..],[..]", the most cells in one
+ * and how many cells are objects, counted by brackets, braces and commas outside strings, a
+ * third of row_shape's time; (-1, -1, -1) when a string runs past the end. Nothing is
+ * checked: parse_rows does that, and refuses text whose rows, cells or objects these counts
+ * do not hold. */
 static PyObject *row_counts(PyObject *self, PyObject *args) {
     Py_buffer text;
-    Py_ssize_t rows = 0, widest = 0, cells = 0, depth = 0;
+    Py_ssize_t rows = 0, widest = 0, cells = 0, depth = 0, objects = 0;
     (void)self;
     if (!PyArg_ParseTuple(args, "y*", &text)) return NULL;
     {
         const unsigned char *p = (const unsigned char *)text.buf, *end = p + text.len;
         Py_BEGIN_ALLOW_THREADS;
-        for (; p < end; p++) {
+        while (p < end) {
             const unsigned char c = *p;
             if (c == ',') {
                 cells += depth == 1;
-            } else if (c == '[') {
+            } else if (c == '[' || c == '{') {
                 if (depth++ == 0) {
                     rows++;
                     cells = 1;
+                } else if (depth == 2 && c == '{') {
+                    objects++;
                 }
-            } else if (c == ']') {
+            } else if (c == ']' || c == '}') {
                 if (--depth == 0 && cells > widest) widest = cells;
-            } else if (c == '"' || c == '{') {
-                rows = widest = -1;
-                break;
+            } else if (c == '"') {
+                p = string_end(p, end);
+                if (p == NULL) {
+                    rows = widest = objects = -1;
+                    break;
+                }
+                continue;
             }
+            p++;
         }
         Py_END_ALLOW_THREADS;
     }
     PyBuffer_Release(&text);
-    return Py_BuildValue("(nn)", rows, widest);
+    return Py_BuildValue("(nnn)", rows, widest, objects);
 }
 
 /* parse_rows(text, rows, width, values, states, hard, texts, text_cells)
@@ -1522,7 +1511,6 @@ static PyMethodDef methods[] = {
     {"parse_numbers", parse_numbers, METH_VARARGS, "Comma-separated JSON numbers and nulls into typed values."},
     {"rows_end", rows_end, METH_VARARGS, "The first \"]]\" and whether a quote or brace comes before it."},
     {"row_counts", row_counts, METH_VARARGS, "Rows and the widest row of rows of numbers, by brackets and commas."},
-    {"row_shape", row_shape, METH_VARARGS, "The number of rows and the widest row of an array of rows."},
     {"parse_rows", parse_rows, METH_VARARGS, "Rows of numbers, nulls, booleans and objects into column-major cells."},
     {"split_payloads", split_payloads, METH_VARARGS, "Objects and nulls of an array, each object's text."},
     {NULL, NULL, 0, NULL},

@@ -324,12 +324,9 @@ def rows(text: bytes) -> Cells | None:
     no empty row), or None where the numpy path decides (see the module)."""
     if _json_numbers is None:
         return None
-    n_rows, width = _json_numbers.row_counts(text)  # rows of numbers: counted, not parsed
-    n_text = 0
-    if n_rows < 0:  # objects in the rows
-        n_rows, width, status, _, n_text = _json_numbers.row_shape(text)
-        if status != _OK:
-            return None
+    n_rows, width, n_text = _json_numbers.row_counts(text)  # counted; parse_rows checks
+    if n_rows < 0:  # a string that does not end
+        return None
     if n_rows == 0 or not grid_fits(n_rows, width, len(text)):
         return None
     values = np.empty((width, n_rows), dtype=np.float64)

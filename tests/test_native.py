@@ -601,3 +601,30 @@ def test_rows_end_is_what_the_three_searches_find(seed):
             objects = data.find(b'"', start, before) >= 0 or data.find(b"{", start, before) >= 0
             want = (-1, 1) if objects else (q, 0)
             assert _json_numbers.rows_end(data, start, stop) == want, (alphabet, n, start, stop)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_marker_rows_with_objects_are_read_as_json_reads_them(seed):
+    """Rows of numbers with a payload object in one column, whose strings hold brackets,
+    braces, commas and escaped quotes: the rows, cells and objects counted outside strings
+    give the rows json decodes, each object's text as written."""
+    rng = random.Random(seed)
+    tricky = ["a,b", "]", "[", "{", "}", 'q"uote', "back\\slash", "],[", ""]
+    rows = []
+    for i in range(rng.randint(1, 300)):
+        row = [rng.randint(0, 99), rng.choice([None, i * 0.5])]
+        if rng.random() < 0.7:
+            payload = {"type": rng.choice(tricky), "n": [1, {"x": rng.choice(tricky)}]}
+            row += [rng.choice([None, 1, 2]), payload]
+        rows.append(row)
+    text = json.dumps(rows).encode()[1:-1]
+    cells = native.rows(text)
+    assert cells is not None
+    width = max(len(r) for r in rows)
+    assert cells.values.shape == (width, len(rows))
+    objects = [r[3] if len(r) > 3 else None for r in rows]
+    if any(o is not None for o in objects):
+        got = [None if t is None else json.loads(t) for t in cells.texts[3].to_pylist()]
+        assert got == objects
+    starts = [float(r[0]) for r in rows]
+    assert cells.values[0].tolist() == starts
