@@ -24,10 +24,9 @@ profile_frames turns that request off (:func:`skip_numpy_huge_pages`) unless the
 from __future__ import annotations
 
 import ctypes
+import importlib
 import os
 import platform
-
-import numpy as np
 
 M_TRIM_THRESHOLD = -1  # mallopt parameters, from glibc's malloc.h
 M_MMAP_THRESHOLD = -3
@@ -68,8 +67,14 @@ def skip_numpy_huge_pages() -> bool:
         return False
     if "NUMPY_MADVISE_HUGEPAGE" in os.environ or platform.system() != "Linux":
         return False
-    core = getattr(np, "_core", None) or getattr(np, "core", None)  # numpy 2 / numpy 1
-    switch = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
+    switch = None
+    for name in ("numpy._core.multiarray", "numpy.core.multiarray"):  # numpy 2, numpy 1
+        try:
+            switch = getattr(importlib.import_module(name), "_set_madvise_hugepage", None)
+        except ImportError:  # pragma: no cover - numpy 1 has no numpy._core
+            continue
+        if switch is not None:
+            break
     if switch is None:  # pragma: no cover - a numpy without the switch
         return False
     switch(False)

@@ -325,9 +325,7 @@ def rows(text: bytes) -> Cells | None:
     if _json_numbers is None:
         return None
     n_rows, width, n_text = _json_numbers.row_counts(text)  # counted; parse_rows checks
-    if n_rows < 0:  # a string that does not end
-        return None
-    if n_rows == 0 or not grid_fits(n_rows, width, len(text)):
+    if n_rows <= 0 or not grid_fits(n_rows, width, len(text)):  # (-1: a string that does not end)
         return None
     values = np.empty((width, n_rows), dtype=np.float64)
     states = np.empty((width, n_rows), dtype=np.uint8)
