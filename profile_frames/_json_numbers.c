@@ -8,6 +8,8 @@
  * split_payloads: a processed marker data array (objects and nulls) into the objects' text.
  * count_byte: how many bytes equal one byte (the commas that size a parse).
  * row_marks: how many '[' and ']' and "],[" there are (whether rows are flat), in one pass.
+ * rows_end: where a rows array's first "]]" is, and whether a quote or brace comes first.
+ * move_indexes: float index columns checked (whole, in their part's bounds) and moved to int64.
  * parent_depths: the depth of every node of a forest whose parents come before their children.
  * count_indexes: samples per stack, counted from an Arrow integer column's buffers.
  * string_array: an array of strings (string tables) as Arrow string parts, unescaped.
