@@ -40,11 +40,16 @@ USER_SETTINGS = (
 )
 
 
+def _user_chose(*names: str) -> bool:
+    """Whether the user asked for the system's own settings or set one of ``names``."""
+    return os.environ.get("PROFILE_FRAMES_MALLOC") == "system" or any(
+        name in os.environ for name in names
+    )
+
+
 def retain_freed_memory() -> bool:
     """Set the thresholds unless the user has chosen their own; True when they were set."""
-    if os.environ.get("PROFILE_FRAMES_MALLOC") == "system":
-        return False
-    if any(name in os.environ for name in USER_SETTINGS):
+    if _user_chose(*USER_SETTINGS):
         return False
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         return False
@@ -63,19 +68,13 @@ def retain_freed_memory() -> bool:
 def skip_numpy_huge_pages() -> bool:
     """Stop numpy's huge-page request for big arrays unless the user has chosen; True when
     it was turned off here."""
-    if os.environ.get("PROFILE_FRAMES_MALLOC") == "system":
+    if _user_chose("NUMPY_MADVISE_HUGEPAGE") or platform.system() != "Linux":
         return False
-    if "NUMPY_MADVISE_HUGEPAGE" in os.environ or platform.system() != "Linux":
-        return False
-    switch = None
     for name in ("numpy._core.multiarray", "numpy.core.multiarray"):  # numpy 2, numpy 1
         try:
-            switch = getattr(importlib.import_module(name), "_set_madvise_hugepage", None)
-        except ImportError:  # pragma: no cover - numpy 1 has no numpy._core
+            switch = importlib.import_module(name)._set_madvise_hugepage
+        except (ImportError, AttributeError):  # pragma: no cover - not this numpy's module
             continue
-        if switch is not None:
-            break
-    if switch is None:  # pragma: no cover - a numpy without the switch
-        return False
-    switch(False)
-    return True
+        switch(False)
+        return True
+    return False  # pragma: no cover - a numpy without the switch
