@@ -692,8 +692,8 @@ static void read_rows(const unsigned char *start, const unsigned char *end, Py_s
 static inline const unsigned char *string_end(const unsigned char *p, const unsigned char *end);
 
 /* row_counts(text) -> (rows, widest, objects): the rows of "[..],[..]", the most cells in one
- * and how many cells are objects, counted by brackets, braces and commas outside strings, a
- * third of row_shape's time; (-1, -1, -1) when a string runs past the end. Nothing is
+ * and how many cells are objects, counted by brackets, braces and commas outside strings, in
+ * a third of the time of a parsing pass; (-1, -1, -1) when a string runs past the end. Nothing is
  * checked: parse_rows does that, and refuses text whose rows, cells or objects these counts
  * do not hold. */
 static PyObject *row_counts(PyObject *self, PyObject *args) {
@@ -1512,7 +1512,7 @@ static PyMethodDef methods[] = {
     {"flat_end", flat_end, METH_VARARGS, "Where a flat array body stops, and whether it has 19-digit runs."},
     {"parse_numbers", parse_numbers, METH_VARARGS, "Comma-separated JSON numbers and nulls into typed values."},
     {"rows_end", rows_end, METH_VARARGS, "The first \"]]\" and whether a quote or brace comes before it."},
-    {"row_counts", row_counts, METH_VARARGS, "Rows and the widest row of rows of numbers, by brackets and commas."},
+    {"row_counts", row_counts, METH_VARARGS, "Rows, the widest row and the object cells of an array of rows, by brackets and commas."},
     {"parse_rows", parse_rows, METH_VARARGS, "Rows of numbers, nulls, booleans and objects into column-major cells."},
     {"split_payloads", split_payloads, METH_VARARGS, "Objects and nulls of an array, each object's text."},
     {NULL, NULL, 0, NULL},
